@@ -1,0 +1,54 @@
+# Caring Cities course server. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+COURSE ?= courses/caring_cities
+FLASK := $(BIN)/flask --app app
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt setup setup-dev clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed ## Create the virtualenv and install the app
+
+setup-dev: $(VENV)/.installed-dev ## Create the virtualenv with the test tools
+
+run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) course import $(COURSE)
+	$(FLASK) user ensure-admin
+	$(FLASK) run --port $(PORT)
+
+test: setup-dev ## Lint, then run the test suite (twice when TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	TEST_DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== second pass against $$TEST_DATABASE_URL"; \
+		$(BIN)/pytest; \
+	fi
+
+lint: setup-dev ## Check the code with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: setup-dev ## Format the code and fix what ruff can
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtualenv and caches (instance/ is kept)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

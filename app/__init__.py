@@ -1,0 +1,45 @@
+"""The Caring Cities course server."""
+
+import os
+
+from flask import Flask
+
+from app.config import load_config
+from app.core.types import render_migration_type
+from app.extensions import csrf, db, migrate
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, os.pardir, "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
+    csrf.init_app(app)
+
+    from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.catalog import bp as catalog_bp
+    from app.core import bp as core_bp
+    from app.core.errors import register_error_handlers
+    from app.core.security import register_security_headers
+    from app.core.templating import register_template_filters
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(catalog_bp)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_filters(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,58 @@
+"""Error pages in the site's look (HTML) or as JSON, never a traceback."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+# What to tell a person who meets each error: a sentence that says what to do next.
+ADVICE = {
+    400: "The request could not be understood. Go back, check what you entered and try again.",
+    403: "You do not have permission to see this page. If you think you should, "
+    "ask the course team.",
+    404: "There is no page at this address. Check the address, or start again from the home page.",
+    405: "This page cannot be used that way. Go back and use the links and buttons on the page.",
+    409: "This was changed by someone else at the same time. Reload the page and try again.",
+    413: "What you sent is too large. Send a smaller file.",
+    429: "Too many attempts in a short time. Wait a few minutes, then try again.",
+    500: "Something went wrong on our side. It has been logged. Please try again in a moment.",
+}
+CSRF_ADVICE = (
+    "The form had expired or was sent from another site. Reload the page and send it again."
+)
+
+
+def wants_json() -> bool:
+    """True when the client asked for JSON rather than a page."""
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, title: str, message: str):
+    if wants_json():
+        return jsonify(error={"status": status, "title": title, "message": message}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(400, "Form expired", CSRF_ADVICE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_response(status, error.name, ADVICE.get(status, error.description or ""))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        server_error = InternalServerError()
+        return error_response(500, server_error.name, ADVICE[500])

@@ -1,0 +1,98 @@
+"""Markdown to safe HTML, done once when content is imported or saved, never per request."""
+
+from collections.abc import Callable
+from xml.etree.ElementTree import Element
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+# What may reach a learner's browser. Everything else (script, style, iframes, event
+# handlers, style attributes) is removed; URLs may only be http(s), mailto or relative.
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+    "ol": {"start"},
+    "code": {"class"},
+}  # fmt: skip
+ADMONITION_KINDS = {"note", "tip", "warning", "important"}
+ALLOWED_CLASSES = {
+    "div": {"admonition", *ADMONITION_KINDS},
+    "p": {"admonition-title"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Given a link or image target written in the source, return the URL to use (or None to
+# leave it as it is). The content loader uses it to turn '02-lesson.md' into a lesson URL.
+LinkResolver = Callable[[str, str], str | None]
+
+
+class _RewriteLinks(Treeprocessor):
+    def __init__(self, md, resolve: LinkResolver | None):
+        super().__init__(md)
+        self.resolve = resolve
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            if element.tag == "h1":
+                element.tag = "h2"  # the page owns the one h1: its title
+            if element.tag == "img":
+                element.set("loading", "lazy")
+                element.set("decoding", "async")
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            if attribute and self.resolve and element.get(attribute):
+                resolved = self.resolve(element.tag, element.get(attribute))
+                if resolved is not None:
+                    element.set(attribute, resolved)
+
+
+class _LinkExtension(Extension):
+    def __init__(self, resolve: LinkResolver | None):
+        super().__init__()
+        self.resolve = resolve
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_RewriteLinks(md, self.resolve), "caring_links", 1)
+
+
+def render_markdown(text: str, resolve: LinkResolver | None = None) -> str:
+    """Render Markdown (tables, fenced code, notes, heading anchors) and sanitise the HTML."""
+    renderer = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "admonition",
+            "sane_lists",
+            "toc",
+            _LinkExtension(resolve),
+        ],
+        extension_configs={
+            "tables": {"use_align_attribute": True},
+            "toc": {"slugify": slugify_unicode, "toc_depth": "2-4"},
+        },
+        output_format="html",
+    )
+    return sanitise_html(renderer.convert(text))
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

@@ -1,0 +1,34 @@
+"""Template filters for dates and times, in the zone the time was written in."""
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from app.core.timezones import format_date, local_time
+
+
+def long_date(value: date | datetime, zone_name: str | None = None) -> str:
+    """'Monday 5 July 2027' (a datetime is first moved to zone_name)."""
+    if isinstance(value, datetime):
+        value = local_time(value, zone_name or "UTC").date()
+    return format_date(value)
+
+
+def clock(value: datetime, zone_name: str) -> str:
+    """'09:00' in the given zone."""
+    return f"{local_time(value, zone_name):%H:%M}"
+
+
+def zone_abbreviation(value: datetime, zone_name: str) -> str:
+    """'CEST' for Madrid in summer; zones without a letter name show their UTC offset."""
+    local = local_time(value, zone_name)
+    name = local.tzname() or ""
+    if name.startswith(("+", "-")):
+        return f"UTC{name}"
+    return name
+
+
+def register_template_filters(app: Flask) -> None:
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(clock, "clock")
+    app.add_template_filter(zone_abbreviation, "zone_abbreviation")

@@ -1,0 +1,65 @@
+"""Times written with their IANA zone ('2027-07-05 09:00 Europe/Madrid'), and their display."""
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+ZONED_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) ([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$"
+)
+LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
+
+
+class ZonedTimeError(ValueError):
+    """A time that is not written as 'YYYY-MM-DD HH:MM Area/City'."""
+
+
+def is_time_zone(name: str) -> bool:
+    return isinstance(name, str) and name in _zone_names()
+
+
+def _zone_names() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
+
+
+def parse_zoned_time(text: str) -> tuple[datetime, str]:
+    """Parse 'YYYY-MM-DD HH:MM Area/City' into an aware UTC datetime and the zone's name."""
+    if not isinstance(text, str):
+        raise ZonedTimeError(f"{text!r} is not a time; write it as 'YYYY-MM-DD HH:MM Area/City'")
+    match = ZONED_TIME.match(text.strip())
+    if not match:
+        if LOCAL_TIME.match(text.strip()):
+            raise ZonedTimeError(
+                f"'{text}' has no time zone; write it as 'YYYY-MM-DD HH:MM Area/City'"
+            )
+        raise ZonedTimeError(f"'{text}' is not a time; write it as 'YYYY-MM-DD HH:MM Area/City'")
+    day, clock, zone_name = match.groups()
+    if not is_time_zone(zone_name):
+        raise ZonedTimeError(f"'{zone_name}' is not an IANA time zone (such as Europe/Madrid)")
+    try:
+        zone = ZoneInfo(zone_name)
+        local = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=zone)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ZonedTimeError(f"'{text}' is not a valid time: {error}") from error
+    return local.astimezone(UTC), zone_name
+
+
+def format_zoned_time(moment: datetime, zone_name: str) -> str:
+    """The inverse of parse_zoned_time: 'YYYY-MM-DD HH:MM Area/City'."""
+    local = moment.astimezone(ZoneInfo(zone_name))
+    return f"{local:%Y-%m-%d %H:%M} {zone_name}"
+
+
+def local_time(moment: datetime, zone_name: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone_name))
+
+
+def format_date(day: date) -> str:
+    """'Monday 5 July 2027': unambiguous in every country."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
