@@ -1,0 +1,306 @@
+"""The catalogue: courses, their cohorts and live sessions, modules, lessons and quizzes."""
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import TimestampMixin
+from app.core.timezones import local_time
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    """Store a StrEnum as its lower-case value in a short string column, on every database."""
+    return Enum(
+        kind,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class EnrolmentMode(StrEnum):
+    APPROVAL = "approval"
+    OPEN = "open"
+
+
+class QuestionKind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true_false"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Course(TimestampMixin, db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    completion_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    certificate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    guidebook_md: Mapped[str | None] = mapped_column(Text)
+    guidebook_html: Mapped[str | None] = mapped_column(Text)
+
+    modules: Mapped[list["Module"]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
+    )
+    cohorts: Mapped[list["Cohort"]] = relationship(
+        back_populates="course", order_by="Cohort.position", cascade="all, delete-orphan"
+    )
+    media_files: Mapped[list["MediaFile"]] = relationship(
+        back_populates="course", order_by="MediaFile.path", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def visible_modules(self) -> list["Module"]:
+        return [module for module in self.modules if module.status == Status.PUBLISHED]
+
+    def live_cohorts(self) -> list["Cohort"]:
+        return [cohort for cohort in self.cohorts if not cohort.is_archived]
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class Cohort(TimestampMixin, db.Model):
+    """One run of a course, with its application window, dates and live sessions."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    enrolment_mode: Mapped[EnrolmentMode] = mapped_column(
+        _enum(EnrolmentMode), default=EnrolmentMode.APPROVAL
+    )
+    applications_open_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applications_open_zone: Mapped[str] = mapped_column(String(64))
+    applications_close_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applications_close_zone: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    is_archived: Mapped[bool] = mapped_column(default=False)
+
+    course: Mapped[Course] = relationship(back_populates="cohorts")
+    live_sessions: Mapped[list["LiveSession"]] = relationship(
+        back_populates="cohort", order_by="LiveSession.starts_at", cascade="all, delete-orphan"
+    )
+
+    def accepts_applications(self, now: datetime) -> bool:
+        return (
+            not self.is_archived and self.applications_open_at <= now < self.applications_close_at
+        )
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.slug} of course {self.course_id}>"
+
+
+class LiveSession(TimestampMixin, db.Model):
+    __tablename__ = "live_sessions"
+    __table_args__ = (UniqueConstraint("cohort_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    time_zone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int]
+    join_url: Mapped[str | None] = mapped_column(String(500))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    counts_for_completion: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum(SessionStatus), default=SessionStatus.SCHEDULED
+    )
+    # Grows with every change, for calendar files (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="live_sessions")
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    def local_start(self) -> datetime:
+        return local_time(self.starts_at, self.time_zone)
+
+    def local_end(self) -> datetime:
+        return local_time(self.ends_at, self.time_zone)
+
+    def __repr__(self) -> str:
+        return f"<LiveSession {self.slug} at {self.starts_at:%Y-%m-%d %H:%M}Z>"
+
+
+class Module(TimestampMixin, db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    intro_md: Mapped[str] = mapped_column(Text, default="")
+    intro_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    lecture_title: Mapped[str | None] = mapped_column(String(200))
+    lecture_minutes: Mapped[int | None]
+    lecture_video_url: Mapped[str | None] = mapped_column(String(500))
+    lecture_transcript_md: Mapped[str | None] = mapped_column(Text)
+    lecture_transcript_html: Mapped[str | None] = mapped_column(Text)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list["Lesson"]] = relationship(
+        back_populates="module", order_by="Lesson.position"
+    )
+    quiz: Mapped["Quiz | None"] = relationship(back_populates="module", uselist=False)
+
+    @property
+    def has_lecture(self) -> bool:
+        return self.lecture_title is not None
+
+    def published_lessons(self) -> list["Lesson"]:
+        return [lesson for lesson in self.lessons if lesson.status == Status.PUBLISHED]
+
+    def __repr__(self) -> str:
+        return f"<Module {self.position:02d}-{self.slug}>"
+
+
+class Lesson(TimestampMixin, db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int]
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # sha256 of the lesson's source file: a re-import with the same hash changes nothing.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.slug} ({self.status.value})>"
+
+
+class Quiz(TimestampMixin, db.Model):
+    __tablename__ = "quizzes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("modules.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    pass_mark: Mapped[int]
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+
+    module: Mapped[Module] = relationship(back_populates="quiz")
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="quiz", order_by="Question.position"
+    )
+
+    def active_questions(self) -> list["Question"]:
+        return [question for question in self.questions if not question.is_archived]
+
+    def __repr__(self) -> str:
+        return f"<Quiz {self.id} of module {self.module_id}>"
+
+
+class Question(TimestampMixin, db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("quiz_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    prompt: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    is_archived: Mapped[bool] = mapped_column(default=False)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="questions")
+    choices: Mapped[list["Choice"]] = relationship(
+        back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Question {self.slug} ({self.kind.value})>"
+
+
+class Choice(db.Model):
+    __tablename__ = "choices"
+    __table_args__ = (UniqueConstraint("question_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+    def __repr__(self) -> str:
+        return f"<Choice {self.position} of question {self.question_id}>"
+
+
+class MediaFile(db.Model):
+    """An image from a course's media/ folder, kept in the database so every node serves it."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    course: Mapped[Course] = relationship(back_populates="media_files")
+
+    def __repr__(self) -> str:
+        return f"<MediaFile {self.path}>"

@@ -1,0 +1,33 @@
+"""`flask user ensure-admin`, which `make run` calls."""
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.extensions import db
+
+
+def test_ensure_admin_creates_one_admin_and_shows_the_password_once(runner):
+    first = runner.invoke(args=["user", "ensure-admin"])
+    assert first.exit_code == 0
+    assert "Its password is shown only this once" in first.output
+    password = first.output.split("password: ")[1].strip()
+    assert len(password) >= 20
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    assert admin.email == "admin@localhost"
+    assert admin.check_password(password)
+    assert not admin.check_password("admin")
+    assert password not in admin.password_hash
+
+    second = runner.invoke(args=["user", "ensure-admin"])
+    assert second.exit_code == 0
+    assert "admin@localhost (already exists)" in second.output
+    assert "password" not in second.output
+    assert len(db.session.scalars(select(User)).all()) == 1
+
+
+def test_each_new_admin_gets_a_different_password(runner, app):
+    first = runner.invoke(args=["user", "ensure-admin"]).output.split("password: ")[1]
+    db.session.execute(User.__table__.delete())
+    db.session.commit()
+    second = runner.invoke(args=["user", "ensure-admin"]).output.split("password: ")[1]
+    assert first != second
