@@ -1,0 +1,1 @@
+"""Courses as files: read and validate a course folder, import it, export it back."""

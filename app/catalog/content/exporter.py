@@ -1,0 +1,178 @@
+"""Write a course from the database back to files, in the canonical form of the format."""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from app.catalog.content.reader import (
+    CERTIFICATE_KEYS,
+    COMPLETION_KEYS,
+    LIVE_RULE_KEYS,
+    NUMBERED,
+    SIGNATORY_KEYS,
+)
+from app.catalog.content.yamlio import FlowList, dump_canonical_yaml
+from app.catalog.models import Course, Lesson, LiveSession, Module, QuestionKind, Quiz, Status
+from app.core.timezones import format_zoned_time
+
+
+class ExportError(Exception):
+    """The course cannot be written where it was asked to be."""
+
+
+def _ordered(mapping: dict[str, Any], keys: dict[str, bool]) -> dict[str, Any]:
+    return {key: mapping[key] for key in keys if key in mapping}
+
+
+def _front_matter(header: dict[str, Any], body: str) -> str:
+    return f"---\n{dump_canonical_yaml(header)}---\n{body}"
+
+
+def course_yaml(course: Course) -> dict[str, Any]:
+    data: dict[str, Any] = {"slug": course.slug, "title": course.title, "summary": course.summary}
+    if course.status == Status.DRAFT:
+        data["status"] = course.status.value
+    data["languages"] = list(course.languages)
+    completion = _ordered(course.completion_rules, COMPLETION_KEYS)
+    if "live_sessions" in completion:
+        completion["live_sessions"] = _ordered(completion["live_sessions"], LIVE_RULE_KEYS)
+    data["completion"] = completion
+    certificate = _ordered(course.certificate, CERTIFICATE_KEYS)
+    if "signatories" in certificate:
+        certificate["signatories"] = [
+            _ordered(person, SIGNATORY_KEYS) for person in certificate["signatories"]
+        ]
+    data["certificate"] = certificate
+    cohorts = [cohort for cohort in course.cohorts if not cohort.is_archived]
+    if cohorts:
+        data["cohorts"] = [
+            {
+                "slug": cohort.slug,
+                "title": cohort.title,
+                "time_zone": cohort.time_zone,
+                "enrolment": cohort.enrolment_mode.value,
+                "applications_open": format_zoned_time(
+                    cohort.applications_open_at, cohort.applications_open_zone
+                ),
+                "applications_close": format_zoned_time(
+                    cohort.applications_close_at, cohort.applications_close_zone
+                ),
+                "starts_on": cohort.starts_on,
+                "ends_on": cohort.ends_on,
+            }
+            | _sessions_yaml(cohort.live_sessions)
+            for cohort in cohorts
+        ]
+    return data
+
+
+def _sessions_yaml(sessions: list[LiveSession]) -> dict[str, Any]:
+    written = []
+    for session in sessions:
+        if session.is_cancelled:
+            continue
+        item: dict[str, Any] = {
+            "slug": session.slug,
+            "title": session.title,
+            "starts": format_zoned_time(session.starts_at, session.time_zone),
+            "minutes": session.duration_minutes,
+        }
+        if not session.counts_for_completion:
+            item["counts_for_completion"] = False
+        for key in ("description", "join_url", "recording_url"):
+            if getattr(session, key):
+                item[key] = getattr(session, key)
+        written.append(item)
+    return {"live_sessions": written} if written else {}
+
+
+def quiz_yaml(quiz: Quiz) -> dict[str, Any]:
+    questions = []
+    for question in quiz.active_questions():
+        item: dict[str, Any] = {
+            "id": question.slug,
+            "type": question.kind.value,
+            "prompt": question.prompt,
+        }
+        correct = [choice.position for choice in question.choices if choice.is_correct]
+        if question.kind == QuestionKind.TRUE_FALSE:
+            item["correct"] = correct == [1]
+        else:
+            item["choices"] = [choice.text for choice in question.choices]
+            item["correct"] = (
+                correct[0] if question.kind == QuestionKind.SINGLE else FlowList(correct)
+            )
+        item["explanation"] = question.explanation
+        questions.append(item)
+    return {"title": quiz.title, "pass_mark": quiz.pass_mark, "questions": questions}
+
+
+def lesson_file(lesson: Lesson) -> str:
+    header: dict[str, Any] = {
+        "title": lesson.title,
+        "minutes": lesson.minutes,
+        "objectives": list(lesson.objectives),
+    }
+    if lesson.status == Status.DRAFT:
+        header["status"] = lesson.status.value
+    return _front_matter(header, lesson.body_md)
+
+
+def lecture_file(module: Module) -> str:
+    header: dict[str, Any] = {"title": module.lecture_title, "minutes": module.lecture_minutes}
+    if module.lecture_video_url:
+        header["video_url"] = module.lecture_video_url
+    return _front_matter(header, module.lecture_transcript_md or "")
+
+
+def course_files(course: Course) -> dict[str, bytes]:
+    """Every file of the course, by its path inside the course folder."""
+    course_data = course_yaml(course)
+    course_data["languages"] = FlowList(course_data["languages"])
+    files = {"course.yaml": dump_canonical_yaml(course_data).encode()}
+    if course.guidebook_md is not None:
+        files["guidebook.md"] = course.guidebook_md.encode()
+    for media in course.media_files:
+        files[f"media/{media.path}"] = media.data
+    for module in course.modules:
+        if module.status == Status.ARCHIVED:
+            continue
+        folder = f"{module.position:02d}-{module.slug}"
+        files[f"{folder}/module.md"] = _front_matter(
+            {"title": module.title}, module.intro_md
+        ).encode()
+        if module.has_lecture:
+            files[f"{folder}/lecture.md"] = lecture_file(module).encode()
+        for lesson in module.lessons:
+            if lesson.status != Status.ARCHIVED:
+                files[f"{folder}/{lesson.position:02d}-{lesson.slug}.md"] = lesson_file(
+                    lesson
+                ).encode()
+        if module.quiz and module.quiz.status != Status.ARCHIVED:
+            files[f"{folder}/quiz.yaml"] = dump_canonical_yaml(quiz_yaml(module.quiz)).encode()
+    return files
+
+
+def export_course(course: Course, target: Path, overwrite: bool = False) -> list[str]:
+    """Write the course's files into target; refuse a folder with files unless overwrite.
+
+    With overwrite, the files the format owns (course.yaml, guidebook.md, media/ and the
+    NN-slug module folders) are replaced and anything else in the folder is left alone.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise ExportError(f"{target} is a file, not a folder")
+    if target.exists() and any(target.iterdir()):
+        if not overwrite:
+            raise ExportError(f"{target} is not empty; use --overwrite to replace the course there")
+        for entry in target.iterdir():
+            if entry.is_dir() and (entry.name == "media" or NUMBERED.match(entry.name)):
+                shutil.rmtree(entry)
+            elif entry.name in ("course.yaml", "guidebook.md"):
+                entry.unlink()
+    files = course_files(course)
+    for relative, content in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return sorted(files)

@@ -1,0 +1,130 @@
+"""A course as read from its files: plain data, checked, ready to import or to compare."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class LiveSessionSource:
+    slug: str
+    title: str
+    starts_at: datetime
+    time_zone: str
+    minutes: int
+    counts_for_completion: bool = True
+    description: str | None = None
+    join_url: str | None = None
+    recording_url: str | None = None
+
+
+@dataclass
+class CohortSource:
+    slug: str
+    title: str
+    time_zone: str
+    enrolment: str
+    applications_open_at: datetime
+    applications_open_zone: str
+    applications_close_at: datetime
+    applications_close_zone: str
+    starts_on: date
+    ends_on: date
+    live_sessions: list[LiveSessionSource] = field(default_factory=list)
+
+
+@dataclass
+class LessonSource:
+    slug: str
+    position: int
+    title: str
+    minutes: int
+    objectives: list[str]
+    status: str
+    body_md: str
+    body_html: str
+    content_hash: str
+
+
+@dataclass
+class LectureSource:
+    title: str
+    minutes: int
+    video_url: str | None
+    transcript_md: str
+    transcript_html: str
+
+
+@dataclass
+class QuestionSource:
+    slug: str
+    kind: str
+    prompt: str
+    choices: list[str]
+    correct: list[int]  # 1-based positions in choices (for true_false: 1 is True, 2 is False)
+    explanation: str
+
+
+@dataclass
+class QuizSource:
+    title: str
+    pass_mark: int
+    questions: list[QuestionSource]
+
+
+@dataclass
+class ModuleSource:
+    slug: str
+    position: int
+    title: str
+    intro_md: str
+    intro_html: str
+    lecture: LectureSource | None = None
+    lessons: list[LessonSource] = field(default_factory=list)
+    quiz: QuizSource | None = None
+
+
+@dataclass
+class MediaSource:
+    path: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+@dataclass
+class CourseSource:
+    slug: str
+    title: str
+    summary: str
+    status: str
+    languages: list[str]
+    completion: dict[str, Any]
+    certificate: dict[str, Any]
+    guidebook_md: str | None = None
+    guidebook_html: str | None = None
+    cohorts: list[CohortSource] = field(default_factory=list)
+    modules: list[ModuleSource] = field(default_factory=list)
+    media: list[MediaSource] = field(default_factory=list)
+
+    def lessons(self) -> list[LessonSource]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    def summary_line(self) -> str:
+        quizzes = sum(1 for module in self.modules if module.quiz)
+        sessions = sum(len(cohort.live_sessions) for cohort in self.cohorts)
+        return (
+            f"{len(self.modules)} modules, {len(self.lessons())} lessons, {quizzes} quizzes, "
+            f"{len(self.cohorts)} cohorts, {sessions} live sessions"
+        )

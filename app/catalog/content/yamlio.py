@@ -1,0 +1,109 @@
+"""YAML that remembers the line of every key and item, and a canonical writer."""
+
+from typing import Any
+
+import yaml
+
+
+class LinedMap(dict):
+    """A mapping read from YAML, with the line of the mapping and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LinedList(list):
+    """A sequence read from YAML, with the line of the sequence and of each item."""
+
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    def __init__(self, key: Any, line: int):
+        super().__init__(f"key '{key}' appears twice in the same mapping")
+        self.key = key
+        self.line = line
+
+
+class _LinedLoader(yaml.SafeLoader):
+    def construct_lined_mapping(self, node: yaml.MappingNode) -> LinedMap:
+        self.flatten_mapping(node)
+        mapping = LinedMap()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in mapping:
+                raise DuplicateKeyError(key, line)
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = line
+        return mapping
+
+    def construct_lined_sequence(self, node: yaml.SequenceNode) -> LinedList:
+        sequence = LinedList(self.construct_object(item, deep=True) for item in node.value)
+        sequence.line = node.start_mark.line + 1
+        sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return sequence
+
+
+_LinedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LinedLoader.construct_lined_mapping
+)
+_LinedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LinedLoader.construct_lined_sequence
+)
+
+
+def load_lined_yaml(text: str) -> Any:
+    """Parse YAML; mappings and sequences come back as LinedMap and LinedList."""
+    return yaml.load(text, Loader=_LinedLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def yaml_error_line(error: yaml.YAMLError) -> int:
+    """The 1-based line a YAML error points at (1 when it points nowhere)."""
+    if isinstance(error, DuplicateKeyError):
+        return error.line
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return mark.line + 1 if mark else 1
+
+
+class FlowList(list):
+    """A short list written on one line: [1, 3]."""
+
+
+class _CanonicalDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_flow_list(dumper: yaml.SafeDumper, value: FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_CanonicalDumper.add_representer(str, _represent_str)
+_CanonicalDumper.add_representer(FlowList, _represent_flow_list)
+
+
+def dump_canonical_yaml(data: Any) -> str:
+    """Write YAML in the one form the exporter uses: key order kept, one line per value."""
+    return yaml.dump(
+        data,
+        Dumper=_CanonicalDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=float("inf"),
+    )

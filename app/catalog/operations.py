@@ -1,0 +1,328 @@
+"""Every write to the catalogue: importing a course from its files."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.content.source import (
+    CohortSource,
+    CourseSource,
+    ModuleSource,
+    QuestionSource,
+    QuizSource,
+)
+from app.catalog.models import (
+    Choice,
+    Cohort,
+    Course,
+    EnrolmentMode,
+    Lesson,
+    LiveSession,
+    MediaFile,
+    Module,
+    Question,
+    QuestionKind,
+    Quiz,
+    SessionStatus,
+    Status,
+)
+from app.extensions import db
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, as lines such as 'lesson care-work'."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.archived)
+
+    def lines(self) -> list[str]:
+        if not self.changed:
+            return ["nothing changed"]
+        return [
+            f"{verb} {item}"
+            for verb, items in (
+                ("added", self.added),
+                ("updated", self.updated),
+                ("archived", self.archived),
+            )
+            for item in items
+        ]
+
+
+def _apply(target: Any, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; say whether any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+            changed = True
+    return changed
+
+
+class _CourseImport:
+    def __init__(self, source: CourseSource):
+        self.source = source
+        self.report = ImportReport()
+
+    def _track(self, label: str, is_new: bool, changed: bool) -> None:
+        if is_new:
+            self.report.added.append(label)
+        elif changed:
+            self.report.updated.append(label)
+
+    def run(self) -> Course:
+        source = self.source
+        course = db.session.scalar(
+            select(Course)
+            .where(Course.slug == source.slug)
+            .options(
+                selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+                selectinload(Course.media_files),
+                selectinload(Course.modules).selectinload(Module.lessons),
+                selectinload(Course.modules)
+                .selectinload(Module.quiz)
+                .selectinload(Quiz.questions)
+                .selectinload(Question.choices),
+            )
+        )
+        is_new = course is None
+        if is_new:
+            course = Course(slug=source.slug)
+            db.session.add(course)
+        changed = _apply(
+            course,
+            {
+                "title": source.title,
+                "summary": source.summary,
+                "status": Status(source.status),
+                "languages": source.languages,
+                "completion_rules": source.completion,
+                "certificate": source.certificate,
+                "guidebook_md": source.guidebook_md,
+                "guidebook_html": source.guidebook_html,
+            },
+        )
+        self._track(f"course {source.slug}", is_new, changed)
+        db.session.flush()
+        self._import_media(course)
+        self._import_cohorts(course)
+        self._import_modules(course)
+        db.session.flush()
+        return course
+
+    def _import_media(self, course: Course) -> None:
+        existing = {media.path: media for media in course.media_files}
+        for item in self.source.media:
+            media = existing.pop(item.path, None)
+            is_new = media is None
+            if is_new:
+                media = MediaFile(path=item.path)
+                course.media_files.append(media)
+            changed = _apply(
+                media, {"content_type": item.content_type, "sha256": item.sha256, "data": item.data}
+            )
+            self._track(f"media {item.path}", is_new, changed)
+        for media in existing.values():
+            course.media_files.remove(media)  # files carry no learner data: removed outright
+            self.report.archived.append(f"media {media.path} (removed)")
+
+    def _import_cohorts(self, course: Course) -> None:
+        existing = {cohort.slug: cohort for cohort in course.cohorts}
+        for position, item in enumerate(self.source.cohorts):
+            cohort = existing.pop(item.slug, None)
+            is_new = cohort is None
+            if is_new:
+                cohort = Cohort(slug=item.slug)
+                course.cohorts.append(cohort)
+            changed = _apply(cohort, self._cohort_values(item, position))
+            self._track(f"cohort {item.slug}", is_new, changed)
+            self._import_sessions(cohort, item)
+        for cohort in existing.values():
+            if not cohort.is_archived:
+                cohort.is_archived = True
+                self.report.archived.append(f"cohort {cohort.slug}")
+
+    @staticmethod
+    def _cohort_values(item: CohortSource, position: int) -> dict[str, Any]:
+        return {
+            "title": item.title,
+            "position": position,
+            "time_zone": item.time_zone,
+            "enrolment_mode": EnrolmentMode(item.enrolment),
+            "applications_open_at": item.applications_open_at,
+            "applications_open_zone": item.applications_open_zone,
+            "applications_close_at": item.applications_close_at,
+            "applications_close_zone": item.applications_close_zone,
+            "starts_on": item.starts_on,
+            "ends_on": item.ends_on,
+            "is_archived": False,
+        }
+
+    def _import_sessions(self, cohort: Cohort, item: CohortSource) -> None:
+        existing = {session.slug: session for session in cohort.live_sessions}
+        for source in item.live_sessions:
+            session = existing.pop(source.slug, None)
+            is_new = session is None
+            if is_new:
+                session = LiveSession(slug=source.slug, sequence=0)
+                cohort.live_sessions.append(session)
+            changed = _apply(
+                session,
+                {
+                    "title": source.title,
+                    "description": source.description,
+                    "starts_at": source.starts_at,
+                    "time_zone": source.time_zone,
+                    "duration_minutes": source.minutes,
+                    "join_url": source.join_url,
+                    "recording_url": source.recording_url,
+                    "counts_for_completion": source.counts_for_completion,
+                    "status": SessionStatus.SCHEDULED,
+                },
+            )
+            if changed and not is_new:
+                session.sequence += 1
+            self._track(f"live session {item.slug}/{source.slug}", is_new, changed)
+        for session in existing.values():
+            if not session.is_cancelled:
+                session.status = SessionStatus.CANCELLED
+                session.sequence += 1
+                self.report.archived.append(f"live session {item.slug}/{session.slug} (cancelled)")
+
+    def _import_modules(self, course: Course) -> None:
+        modules = {module.slug: module for module in course.modules}
+        lessons = {lesson.slug: lesson for module in course.modules for lesson in module.lessons}
+        for item in self.source.modules:
+            module = modules.pop(item.slug, None)
+            is_new = module is None
+            if is_new:
+                module = Module(slug=item.slug)
+                course.modules.append(module)
+            changed = _apply(module, self._module_values(item))
+            self._track(f"module {item.slug}", is_new, changed)
+            db.session.flush()
+            self._import_lessons(course, module, item, lessons)
+            self._import_quiz(module, item.quiz)
+        for module in modules.values():
+            if module.status != Status.ARCHIVED:
+                module.status = Status.ARCHIVED
+                self.report.archived.append(f"module {module.slug}")
+            if module.quiz:
+                self._import_quiz(module, None)
+        for lesson in lessons.values():  # lessons no file mentions any more
+            if lesson.status != Status.ARCHIVED:
+                lesson.status = Status.ARCHIVED
+                self.report.archived.append(f"lesson {lesson.slug}")
+
+    @staticmethod
+    def _module_values(item: ModuleSource) -> dict[str, Any]:
+        lecture = item.lecture
+        return {
+            "position": item.position,
+            "title": item.title,
+            "intro_md": item.intro_md,
+            "intro_html": item.intro_html,
+            "status": Status.PUBLISHED,
+            "lecture_title": lecture.title if lecture else None,
+            "lecture_minutes": lecture.minutes if lecture else None,
+            "lecture_video_url": lecture.video_url if lecture else None,
+            "lecture_transcript_md": lecture.transcript_md if lecture else None,
+            "lecture_transcript_html": lecture.transcript_html if lecture else None,
+        }
+
+    def _import_lessons(
+        self, course: Course, module: Module, item: ModuleSource, lessons: dict[str, Lesson]
+    ) -> None:
+        for source in item.lessons:
+            lesson = lessons.pop(source.slug, None)
+            is_new = lesson is None
+            if is_new:
+                lesson = Lesson(slug=source.slug, course_id=course.id)
+                db.session.add(lesson)
+            changed = _apply(
+                lesson,
+                {
+                    "module": module,
+                    "position": source.position,
+                    "title": source.title,
+                    "minutes": source.minutes,
+                    "objectives": source.objectives,
+                    "status": Status(source.status),
+                    "body_md": source.body_md,
+                    "body_html": source.body_html,
+                    "content_hash": source.content_hash,
+                },
+            )
+            self._track(f"lesson {source.slug}", is_new, changed)
+
+    def _import_quiz(self, module: Module, source: QuizSource | None) -> None:
+        quiz = module.quiz
+        if source is None:
+            if quiz is not None and quiz.status != Status.ARCHIVED:
+                quiz.status = Status.ARCHIVED
+                self.report.archived.append(f"quiz of module {module.slug}")
+            return
+        is_new = quiz is None
+        if is_new:
+            quiz = Quiz()
+            module.quiz = quiz
+        changed = _apply(
+            quiz, {"title": source.title, "pass_mark": source.pass_mark, "status": Status.PUBLISHED}
+        )
+        self._track(f"quiz of module {module.slug}", is_new, changed)
+        existing = {question.slug: question for question in quiz.questions}
+        for position, item in enumerate(source.questions, start=1):
+            question = existing.pop(item.slug, None)
+            is_new = question is None
+            if is_new:
+                question = Question(slug=item.slug)
+                quiz.questions.append(question)
+            changed = _apply(
+                question,
+                {
+                    "position": position,
+                    "kind": QuestionKind(item.kind),
+                    "prompt": item.prompt,
+                    "explanation": item.explanation,
+                    "is_archived": False,
+                },
+            )
+            changed = self._import_choices(question, item) or changed
+            self._track(f"question {module.slug}/{item.slug}", is_new, changed)
+        for question in existing.values():
+            if not question.is_archived:
+                question.is_archived = True
+                self.report.archived.append(f"question {module.slug}/{question.slug}")
+
+    @staticmethod
+    def _import_choices(question: Question, item: QuestionSource) -> bool:
+        existing = {choice.position: choice for choice in question.choices}
+        changed = False
+        for position, text in enumerate(item.choices, start=1):
+            choice = existing.pop(position, None)
+            if choice is None:
+                choice = Choice(position=position)
+                question.choices.append(choice)
+                changed = True
+            changed = _apply(choice, {"text": text, "is_correct": position in item.correct}) or (
+                changed
+            )
+        for choice in existing.values():
+            question.choices.remove(choice)
+            changed = True
+        return changed
+
+
+def import_course(source: CourseSource) -> tuple[Course, ImportReport]:
+    """Add or update a course from its checked files, matching everything by slug."""
+    importer = _CourseImport(source)
+    course = importer.run()
+    return course, importer.report
