@@ -1,0 +1,44 @@
+"""Reads of the catalogue, each loading what its page shows in a fixed number of queries."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Cohort, Course, MediaFile, Module, Status
+from app.extensions import db
+
+
+def published_courses() -> list[Course]:
+    return list(
+        db.session.scalars(
+            select(Course).where(Course.status == Status.PUBLISHED).order_by(Course.title)
+        )
+    )
+
+
+def published_course_outline(slug: str) -> Course | None:
+    """A published course with its modules, lessons, cohorts and live sessions loaded."""
+    return db.session.scalar(
+        select(Course)
+        .where(Course.slug == slug, Course.status == Status.PUBLISHED)
+        .options(
+            selectinload(Course.modules).selectinload(Module.lessons),
+            selectinload(Course.modules).selectinload(Module.quiz),
+            selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+        )
+    )
+
+
+def published_course(slug: str) -> Course | None:
+    return db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.status == Status.PUBLISHED)
+    )
+
+
+def media_file(course_slug: str, name: str) -> MediaFile | None:
+    return db.session.scalar(
+        select(MediaFile)
+        .join(Course)
+        .where(
+            Course.slug == course_slug, Course.status == Status.PUBLISHED, MediaFile.path == name
+        )
+    )

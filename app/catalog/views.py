@@ -1,0 +1,43 @@
+"""Public catalogue pages: the list of courses, a course's page, its guidebook and images."""
+
+from flask import abort, make_response, render_template, request
+
+from app.catalog import bp, queries
+from app.core.types import utcnow
+
+
+@bp.get("/")
+def index():
+    """List the published courses."""
+    return render_template("catalog/index.html", courses=queries.published_courses())
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str):
+    """Show a course's summary, modules and lessons, cohorts and live-session schedule."""
+    found = queries.published_course_outline(slug)
+    if found is None:
+        abort(404)
+    return render_template("catalog/course.html", course=found, now=utcnow())
+
+
+@bp.get("/courses/<slug>/guidebook")
+def guidebook(slug: str):
+    """Show the course's guidebook: requirements, schedule and hours."""
+    found = queries.published_course(slug)
+    if found is None or found.guidebook_html is None:
+        abort(404)
+    return render_template("catalog/guidebook.html", course=found)
+
+
+@bp.get("/courses/<slug>/media/<name>")
+def media(slug: str, name: str):
+    """Serve an image of a course's media/ folder."""
+    found = queries.media_file(slug, name)
+    if found is None:
+        abort(404)
+    response = make_response(found.data)
+    response.headers["Content-Type"] = found.content_type
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.set_etag(found.sha256)
+    return response.make_conditional(request)
