@@ -1,6 +1,7 @@
 """Public pages: the catalogue, a course page, its guidebook and its images."""
 
 import re
+from html import unescape
 
 from flask import url_for
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from tests.conftest import EXAMPLE_COURSE
 
 
 def visible_text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_home_lists_published_courses_only(client, imported_example):
@@ -24,6 +25,7 @@ def test_home_lists_published_courses_only(client, imported_example):
     db.session.add(draft)
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
+    assert "<title>Courses · Caring Cities</title>" in page
     assert "Example course" in page
     assert "A small course that shows every part of the format." in page
     assert 'href="/courses/example-course"' in page
@@ -80,9 +82,34 @@ def test_guidebook_page(client, imported_example):
     response = client.get("/courses/example-course/guidebook")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Course guidebook</h1>" in page
+    assert "<h1>Example course: course guidebook</h1>" in page
+    assert "<title>Guidebook · Example course · Caring Cities</title>" in page
+    # The written part, with its lesson link turned into a site URL.
     assert "Read every lesson, pass each quiz" in page
     assert 'href="/courses/example-course/lessons/what-care-work-is"' in page
+    # The generated part: requirements from the completion rules, hours, schedule.
+    text = visible_text(page)
+    assert (
+        "Read every lesson and mark it as done: 3 lessons, about 3 minutes of reading in all."
+        in text
+    )
+    assert "Pass each of the 1 module quizzes with at least 70 %." in text
+    assert (
+        "Take part in at least 1 of the live sessions that count for the certificate "
+        "(see the schedule) or watch their recordings." in text
+    )
+    assert "The certificate states 2 hours of study and is issued by Example Network" in text
+    assert "Orientation Monday 15 March 2027, 09:00–11:00 CET No" in text
+    assert "Session 1: Care in the neighbourhood Wednesday 31 March 2027" in text
+
+
+def test_guidebook_without_written_part_still_shows_the_rules(client, example_copy, runner):
+    (example_copy / "guidebook.md").unlink()
+    assert runner.invoke(args=["course", "import", str(example_copy)]).exit_code == 0
+    text = visible_text(client.get("/courses/example-course/guidebook").get_data(as_text=True))
+    assert "Requirements for the certificate" in text
+    assert "Read every lesson" in text
+    assert client.get("/courses/nope/guidebook").status_code == 404
 
 
 def test_media_is_served_with_its_type(client, imported_example):

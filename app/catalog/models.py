@@ -79,6 +79,41 @@ class Course(TimestampMixin, db.Model):
     def live_cohorts(self) -> list["Cohort"]:
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
 
+    def published_quizzes(self) -> list["Quiz"]:
+        return [
+            module.quiz
+            for module in self.visible_modules()
+            if module.quiz and module.quiz.status == Status.PUBLISHED
+        ]
+
+    def requirements(self) -> list[str]:
+        """The completion rules of course.yaml, as sentences a learner can act on."""
+        rules = self.completion_rules or {}
+        sentences = []
+        if rules.get("lessons") == "all":
+            lessons = [lesson for m in self.visible_modules() for lesson in m.published_lessons()]
+            minutes = sum(lesson.minutes for lesson in lessons)
+            sentences.append(
+                f"Read every lesson and mark it as done: {len(lessons)} lessons, "
+                f"about {minutes} minutes of reading in all."
+            )
+        quizzes = self.published_quizzes()
+        if rules.get("quizzes") == "all" and quizzes:
+            marks = sorted({quiz.pass_mark for quiz in quizzes})
+            mark_text = f"{marks[0]} %" if len(marks) == 1 else "its pass mark"
+            sentences.append(
+                f"Pass each of the {len(quizzes)} module quizzes with at least {mark_text}. "
+                "You can take a quiz again; your best score counts."
+            )
+        live = rules.get("live_sessions") or {}
+        if live.get("minimum"):
+            watched = " or watch their recordings" if live.get("recordings_count") else ""
+            sentences.append(
+                f"Take part in at least {live['minimum']} of the live sessions that count for "
+                f"the certificate (see the schedule){watched}."
+            )
+        return sentences
+
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
 

@@ -24,8 +24,8 @@ def course(slug: str):
 @bp.get("/courses/<slug>/guidebook")
 def guidebook(slug: str):
     """Show the course's guidebook: requirements, schedule and hours."""
-    found = queries.published_course(slug)
-    if found is None or found.guidebook_html is None:
+    found = queries.published_course_outline(slug)
+    if found is None:
         abort(404)
     return render_template("catalog/guidebook.html", course=found)
 
