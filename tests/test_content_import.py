@@ -253,3 +253,13 @@ def test_export_of_an_unknown_course(runner, tmp_path):
     result = runner.invoke(args=["course", "export", "nope", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert "there is no course 'nope'" in result.output
+
+
+def test_a_changed_choice_updates_its_question_in_place(runner, example_copy):
+    run_import(runner, example_copy)
+    question_id = db.session.scalar(select(Question.id).where(Question.slug == "unpaid-hours"))
+    replace_in(example_copy / "01-first-steps" / "quiz.yaml", "  - 6.5 hours", "  - 7 hours")
+    result = run_import(runner, example_copy)
+    assert result.output.splitlines()[-1].strip() == "updated question first-steps/unpaid-hours"
+    question = db.session.get(Question, question_id)
+    assert [choice.text for choice in question.choices] == ["1.7 hours", "4.1 hours", "7 hours"]

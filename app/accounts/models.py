@@ -2,11 +2,12 @@
 
 from enum import StrEnum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.models import TimestampMixin
+from app.core.types import string_enum
 from app.extensions import db
 
 
@@ -23,15 +24,7 @@ class User(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            native_enum=False,
-            length=20,
-            values_callable=lambda roles: [r.value for r in roles],
-        ),
-        default=Role.LEARNER,
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.LEARNER)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     def set_password(self, password: str) -> None:

@@ -4,23 +4,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin
 from app.core.timezones import local_time
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, string_enum
 from app.extensions import db
-
-
-def _enum(kind: type[StrEnum]) -> Enum:
-    """Store a StrEnum as its lower-case value in a short string column, on every database."""
-    return Enum(
-        kind,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Status(StrEnum):
@@ -52,7 +42,7 @@ class Course(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     completion_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     certificate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -131,7 +121,7 @@ class Cohort(TimestampMixin, db.Model):
     position: Mapped[int] = mapped_column(default=0)
     time_zone: Mapped[str] = mapped_column(String(64))
     enrolment_mode: Mapped[EnrolmentMode] = mapped_column(
-        _enum(EnrolmentMode), default=EnrolmentMode.APPROVAL
+        string_enum(EnrolmentMode), default=EnrolmentMode.APPROVAL
     )
     applications_open_at: Mapped[datetime] = mapped_column(UTCDateTime())
     applications_open_zone: Mapped[str] = mapped_column(String(64))
@@ -171,7 +161,7 @@ class LiveSession(TimestampMixin, db.Model):
     recording_url: Mapped[str | None] = mapped_column(String(500))
     counts_for_completion: Mapped[bool] = mapped_column(default=True)
     status: Mapped[SessionStatus] = mapped_column(
-        _enum(SessionStatus), default=SessionStatus.SCHEDULED
+        string_enum(SessionStatus), default=SessionStatus.SCHEDULED
     )
     # Grows with every change, for calendar files (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
@@ -207,7 +197,7 @@ class Module(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     intro_md: Mapped[str] = mapped_column(Text, default="")
     intro_html: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
     lecture_title: Mapped[str | None] = mapped_column(String(200))
     lecture_minutes: Mapped[int | None]
     lecture_video_url: Mapped[str | None] = mapped_column(String(500))
@@ -247,7 +237,7 @@ class Lesson(TimestampMixin, db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     # sha256 of the lesson's source file: a re-import with the same hash changes nothing.
     content_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
 
@@ -268,7 +258,7 @@ class Quiz(TimestampMixin, db.Model):
     )
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[int]
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PUBLISHED)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
 
     module: Mapped[Module] = relationship(back_populates="quiz")
     questions: Mapped[list["Question"]] = relationship(
@@ -290,7 +280,7 @@ class Question(TimestampMixin, db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     slug: Mapped[str] = mapped_column(String(80))
     position: Mapped[int]
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    kind: Mapped[QuestionKind] = mapped_column(string_enum(QuestionKind))
     prompt: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text)
     is_archived: Mapped[bool] = mapped_column(default=False)

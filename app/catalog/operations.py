@@ -1,7 +1,8 @@
 """Every write to the catalogue: importing a course from its files."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,6 +30,8 @@ from app.catalog.models import (
     Status,
 )
 from app.extensions import db
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -78,6 +81,21 @@ class _CourseImport:
         elif changed:
             self.report.updated.append(label)
 
+    def _upsert(
+        self, existing: dict[str, T], key: str, create: Callable[[], T], values: dict, label: str
+    ) -> tuple[T, bool, bool]:
+        """Take the row with this key out of existing (or create one), update it, report it.
+
+        Returns the row, whether it is new, and whether an existing row changed.
+        """
+        row = existing.pop(key, None)
+        is_new = row is None
+        if is_new:
+            row = create()
+        changed = _apply(row, values) and not is_new
+        self._track(label, is_new, changed)
+        return row, is_new, changed
+
     def run(self) -> Course:
         source = self.source
         course = db.session.scalar(
@@ -121,15 +139,19 @@ class _CourseImport:
     def _import_media(self, course: Course) -> None:
         existing = {media.path: media for media in course.media_files}
         for item in self.source.media:
-            media = existing.pop(item.path, None)
-            is_new = media is None
-            if is_new:
-                media = MediaFile(path=item.path)
+
+            def create(path=item.path) -> MediaFile:
+                media = MediaFile(path=path)
                 course.media_files.append(media)
-            changed = _apply(
-                media, {"content_type": item.content_type, "sha256": item.sha256, "data": item.data}
+                return media
+
+            self._upsert(
+                existing,
+                item.path,
+                create,
+                {"content_type": item.content_type, "sha256": item.sha256, "data": item.data},
+                f"media {item.path}",
             )
-            self._track(f"media {item.path}", is_new, changed)
         for media in existing.values():
             course.media_files.remove(media)  # files carry no learner data: removed outright
             self.report.archived.append(f"media {media.path} (removed)")
@@ -137,13 +159,19 @@ class _CourseImport:
     def _import_cohorts(self, course: Course) -> None:
         existing = {cohort.slug: cohort for cohort in course.cohorts}
         for position, item in enumerate(self.source.cohorts):
-            cohort = existing.pop(item.slug, None)
-            is_new = cohort is None
-            if is_new:
-                cohort = Cohort(slug=item.slug)
+
+            def create(slug=item.slug) -> Cohort:
+                cohort = Cohort(slug=slug)
                 course.cohorts.append(cohort)
-            changed = _apply(cohort, self._cohort_values(item, position))
-            self._track(f"cohort {item.slug}", is_new, changed)
+                return cohort
+
+            cohort, _, _ = self._upsert(
+                existing,
+                item.slug,
+                create,
+                self._cohort_values(item, position),
+                f"cohort {item.slug}",
+            )
             self._import_sessions(cohort, item)
         for cohort in existing.values():
             if not cohort.is_archived:
@@ -169,13 +197,16 @@ class _CourseImport:
     def _import_sessions(self, cohort: Cohort, item: CohortSource) -> None:
         existing = {session.slug: session for session in cohort.live_sessions}
         for source in item.live_sessions:
-            session = existing.pop(source.slug, None)
-            is_new = session is None
-            if is_new:
-                session = LiveSession(slug=source.slug, sequence=0)
+
+            def create(slug=source.slug) -> LiveSession:
+                session = LiveSession(slug=slug, sequence=0)
                 cohort.live_sessions.append(session)
-            changed = _apply(
-                session,
+                return session
+
+            session, _, changed = self._upsert(
+                existing,
+                source.slug,
+                create,
                 {
                     "title": source.title,
                     "description": source.description,
@@ -187,10 +218,10 @@ class _CourseImport:
                     "counts_for_completion": source.counts_for_completion,
                     "status": SessionStatus.SCHEDULED,
                 },
+                f"live session {item.slug}/{source.slug}",
             )
-            if changed and not is_new:
+            if changed:
                 session.sequence += 1
-            self._track(f"live session {item.slug}/{source.slug}", is_new, changed)
         for session in existing.values():
             if not session.is_cancelled:
                 session.status = SessionStatus.CANCELLED
@@ -201,13 +232,15 @@ class _CourseImport:
         modules = {module.slug: module for module in course.modules}
         lessons = {lesson.slug: lesson for module in course.modules for lesson in module.lessons}
         for item in self.source.modules:
-            module = modules.pop(item.slug, None)
-            is_new = module is None
-            if is_new:
-                module = Module(slug=item.slug)
+
+            def create(slug=item.slug) -> Module:
+                module = Module(slug=slug)
                 course.modules.append(module)
-            changed = _apply(module, self._module_values(item))
-            self._track(f"module {item.slug}", is_new, changed)
+                return module
+
+            module, _, _ = self._upsert(
+                modules, item.slug, create, self._module_values(item), f"module {item.slug}"
+            )
             db.session.flush()
             self._import_lessons(course, module, item, lessons)
             self._import_quiz(module, item.quiz)
@@ -242,13 +275,16 @@ class _CourseImport:
         self, course: Course, module: Module, item: ModuleSource, lessons: dict[str, Lesson]
     ) -> None:
         for source in item.lessons:
-            lesson = lessons.pop(source.slug, None)
-            is_new = lesson is None
-            if is_new:
-                lesson = Lesson(slug=source.slug, course_id=course.id)
+
+            def create(slug=source.slug) -> Lesson:
+                lesson = Lesson(slug=slug, course_id=course.id)
                 db.session.add(lesson)
-            changed = _apply(
-                lesson,
+                return lesson
+
+            self._upsert(
+                lessons,
+                source.slug,
+                create,
                 {
                     "module": module,
                     "position": source.position,
@@ -260,8 +296,8 @@ class _CourseImport:
                     "body_html": source.body_html,
                     "content_hash": source.content_hash,
                 },
+                f"lesson {source.slug}",
             )
-            self._track(f"lesson {source.slug}", is_new, changed)
 
     def _import_quiz(self, module: Module, source: QuizSource | None) -> None:
         quiz = module.quiz
@@ -280,13 +316,17 @@ class _CourseImport:
         self._track(f"quiz of module {module.slug}", is_new, changed)
         existing = {question.slug: question for question in quiz.questions}
         for position, item in enumerate(source.questions, start=1):
-            question = existing.pop(item.slug, None)
-            is_new = question is None
-            if is_new:
-                question = Question(slug=item.slug)
+
+            def create(slug=item.slug) -> Question:
+                question = Question(slug=slug)
                 quiz.questions.append(question)
-            changed = _apply(
-                question,
+                return question
+
+            label = f"question {module.slug}/{item.slug}"
+            question, is_new, changed = self._upsert(
+                existing,
+                item.slug,
+                create,
                 {
                     "position": position,
                     "kind": QuestionKind(item.kind),
@@ -294,9 +334,10 @@ class _CourseImport:
                     "explanation": item.explanation,
                     "is_archived": False,
                 },
+                label,
             )
-            changed = self._import_choices(question, item) or changed
-            self._track(f"question {module.slug}/{item.slug}", is_new, changed)
+            if self._import_choices(question, item) and not (is_new or changed):
+                self.report.updated.append(label)
         for question in existing.values():
             if not question.is_archived:
                 question.is_archived = True
