@@ -91,8 +91,13 @@ class Course(TimestampMixin, db.Model):
         if rules.get("quizzes") == "all" and quizzes:
             marks = sorted({quiz.pass_mark for quiz in quizzes})
             mark_text = f"{marks[0]} %" if len(marks) == 1 else "its pass mark"
+            which = (
+                "the module quiz"
+                if len(quizzes) == 1
+                else f"each of the {len(quizzes)} module quizzes"
+            )
             sentences.append(
-                f"Pass each of the {len(quizzes)} module quizzes with at least {mark_text}. "
+                f"Pass {which} with at least {mark_text}. "
                 "You can take a quiz again; your best score counts."
             )
         live = rules.get("live_sessions") or {}
