@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
-from app.accounts.models import Role, User
 from app.catalog.content.reader import read_course
 from app.catalog.operations import import_course
 from app.extensions import db
@@ -119,22 +118,6 @@ def imported_example(app):
     course, _report = import_course(source)
     db.session.commit()
     return course
-
-
-@pytest.fixture
-def make_user(app):
-    def make(
-        role: Role = Role.LEARNER, email: str | None = None, password: str = "a long passphrase"
-    ):
-        user = User(
-            email=email or f"{uuid.uuid4().hex[:8]}@example.org", name="Test Person", role=role
-        )
-        user.set_password(password)
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
 
 
 class QueryCounter:

@@ -33,9 +33,5 @@ class User(TimestampMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"

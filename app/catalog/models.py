@@ -8,7 +8,6 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin
-from app.core.timezones import local_time
 from app.core.types import UTCDateTime, string_enum
 from app.extensions import db
 
@@ -59,10 +58,6 @@ class Course(TimestampMixin, db.Model):
         back_populates="course", order_by="MediaFile.path", cascade="all, delete-orphan"
     )
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
     def visible_modules(self) -> list["Module"]:
         return [module for module in self.modules if module.status == Status.PUBLISHED]
 
@@ -70,11 +65,7 @@ class Course(TimestampMixin, db.Model):
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
 
     def published_quizzes(self) -> list["Quiz"]:
-        return [
-            module.quiz
-            for module in self.visible_modules()
-            if module.quiz and module.quiz.status == Status.PUBLISHED
-        ]
+        return [module.published_quiz for module in self.visible_modules() if module.published_quiz]
 
     def requirements(self) -> list[str]:
         """The completion rules of course.yaml, as sentences a learner can act on."""
@@ -141,6 +132,11 @@ class Cohort(TimestampMixin, db.Model):
         back_populates="cohort", order_by="LiveSession.starts_at", cascade="all, delete-orphan"
     )
 
+    @property
+    def enrols_on_application(self) -> bool:
+        """Open enrolment: applicants are enrolled at once, without review."""
+        return self.enrolment_mode == EnrolmentMode.OPEN
+
     def accepts_applications(self, now: datetime) -> bool:
         return (
             not self.is_archived and self.applications_open_at <= now < self.applications_close_at
@@ -181,12 +177,6 @@ class LiveSession(TimestampMixin, db.Model):
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
 
-    def local_start(self) -> datetime:
-        return local_time(self.starts_at, self.time_zone)
-
-    def local_end(self) -> datetime:
-        return local_time(self.ends_at, self.time_zone)
-
     def __repr__(self) -> str:
         return f"<LiveSession {self.slug} at {self.starts_at:%Y-%m-%d %H:%M}Z>"
 
@@ -219,6 +209,10 @@ class Module(TimestampMixin, db.Model):
     def has_lecture(self) -> bool:
         return self.lecture_title is not None
 
+    @property
+    def published_quiz(self) -> "Quiz | None":
+        return self.quiz if self.quiz and self.quiz.status == Status.PUBLISHED else None
+
     def published_lessons(self) -> list["Lesson"]:
         return [lesson for lesson in self.lessons if lesson.status == Status.PUBLISHED]
 
@@ -245,10 +239,6 @@ class Lesson(TimestampMixin, db.Model):
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Lesson {self.slug} ({self.status.value})>"

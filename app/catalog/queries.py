@@ -28,12 +28,6 @@ def published_course_outline(slug: str) -> Course | None:
     )
 
 
-def published_course(slug: str) -> Course | None:
-    return db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.status == Status.PUBLISHED)
-    )
-
-
 def media_file(course_slug: str, name: str) -> MediaFile | None:
     return db.session.scalar(
         select(MediaFile)

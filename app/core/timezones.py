@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 ZONED_TIME = re.compile(
@@ -18,14 +19,9 @@ def is_time_zone(name: str) -> bool:
     return isinstance(name, str) and name in _zone_names()
 
 
+@cache
 def _zone_names() -> set[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = available_timezones()
-    return _ZONES
-
-
-_ZONES: set[str] | None = None
+    return available_timezones()
 
 
 def parse_zoned_time(text: str) -> tuple[datetime, str]:

@@ -4,6 +4,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -214,13 +215,16 @@ class _Checker:
             return None
 
     def day(self, relative: str, mapping: LinedMap, key: str, where: str):
-        import datetime as dt
-
         value = mapping.get(key)
-        if value is not None and (type(value) is not dt.date):
+        if value is not None and type(value) is not date:
             self.add(relative, mapping.line_of(key), f"{where}{key}: must be a date, YYYY-MM-DD")
             return None
         return value
+
+
+def _lines_before(text: str, body: str) -> int:
+    """How many lines of a file come before its Markdown body (the front matter)."""
+    return text.count("\n") - body.count("\n")
 
 
 def _split_front_matter(text: str) -> tuple[str, str] | None:
@@ -577,7 +581,7 @@ class CourseReader:
         if not (folder / "module.md").is_file():
             self.check.add(relative, 1, "module.md is missing: every module folder needs one")
             return None
-        data, body, _text = self._read_front_matter(relative, MODULE_KEYS)
+        data, body, text = self._read_front_matter(relative, MODULE_KEYS)
         if data is None:
             return None
         module = ModuleSource(
@@ -585,7 +589,7 @@ class CourseReader:
             position=position,
             title=self.check.text(relative, data, "title", ""),
             intro_md=body,
-            intro_html=self._render(relative, body),
+            intro_html=self._render(relative, body, _lines_before(text, body)),
         )
         if (folder / "lecture.md").is_file():
             module.lecture = self._read_lecture(f"{folder.name}/lecture.md")
@@ -599,7 +603,7 @@ class CourseReader:
         return module
 
     def _read_lecture(self, relative: str) -> LectureSource | None:
-        data, body, _text = self._read_front_matter(relative, LECTURE_KEYS)
+        data, body, text = self._read_front_matter(relative, LECTURE_KEYS)
         if data is None:
             return None
         return LectureSource(
@@ -607,7 +611,7 @@ class CourseReader:
             minutes=self.check.integer(relative, data, "minutes", "", 1, 600),
             video_url=self.check.https_url(relative, data, "video_url", ""),
             transcript_md=body,
-            transcript_html=self._render(relative, body),
+            transcript_html=self._render(relative, body, _lines_before(text, body)),
         )
 
     def _read_lesson(self, relative: str, path: Path) -> LessonSource | None:
@@ -624,7 +628,7 @@ class CourseReader:
             status=self.check.choice(relative, data, "status", "", ("published", "draft"))
             or "published",
             body_md=body,
-            body_html=self._render(relative, body),
+            body_html=self._render(relative, body, _lines_before(text, body)),
             content_hash=hashlib.sha256(text.encode()).hexdigest(),
         )
 
@@ -714,11 +718,10 @@ class CourseReader:
 
     # text and links ------------------------------------------------------------------------
 
-    def _render(self, relative: str, markdown_text: str) -> str:
+    def _render(self, relative: str, markdown_text: str, offset: int = 0) -> str:
         """Render Markdown, checking every link and image and turning file links into URLs."""
         base = (self.root / relative).parent.resolve()
         lines = markdown_text.splitlines()
-        offset = self._body_offset(relative)
 
         def line_of(target: str) -> int:
             for number, line in enumerate(lines, start=1):
@@ -738,14 +741,6 @@ class CourseReader:
                     relative, number + offset, "an image needs a description: ![what it shows](...)"
                 )
         return render_markdown(markdown_text, resolve)
-
-    def _body_offset(self, relative: str) -> int:
-        """How many lines of the file come before its Markdown body (the front matter)."""
-        if relative == "guidebook.md":
-            return 0
-        text = (self.root / relative).read_text(encoding="utf-8")
-        parts = _split_front_matter(text)
-        return text.count("\n") - parts[1].count("\n") if parts else 0
 
     def _resolve_link(self, base: Path, tag: str, target: str) -> tuple[str | None, str | None]:
         """Check one link or image target; return a problem (or None) and the URL to use."""
