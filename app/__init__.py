@@ -3,10 +3,11 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.core.types import render_migration_type
-from app.extensions import csrf, db, migrate
+from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -25,16 +26,28 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         render_item=render_migration_type,
     )
     csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Believe X-Forwarded-For (and -Proto, -Host) from this many proxies, and no more.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.accounts import bp as accounts_bp
+    from app.admin import bp as admin_bp
     from app.catalog import bp as catalog_bp
     from app.core import bp as core_bp
     from app.core.errors import register_error_handlers
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
+    from app.learning import bp as learning_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     register_error_handlers(app)
     register_security_headers(app)
     register_template_filters(app)

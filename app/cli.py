@@ -1,5 +1,6 @@
 """The `flask` command groups: course and user."""
 
+import secrets
 from pathlib import Path
 
 import click
@@ -7,11 +8,21 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.accounts.operations import DEFAULT_ADMIN_EMAIL, ensure_admin
+from app.accounts.models import User
+from app.accounts.operations import (
+    DEFAULT_ADMIN_EMAIL,
+    AccountError,
+    create_user,
+    ensure_admin,
+    find_user_by_email,
+    set_role,
+    set_staffed_courses,
+)
 from app.catalog.content.exporter import ExportError, export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course
 from app.catalog.operations import import_course
+from app.core.permissions import Role
 from app.extensions import db
 
 course_cli = AppGroup("course", help="Check, import and export courses kept as files.")
@@ -84,6 +95,115 @@ def ensure_admin_command(email: str) -> None:
     click.echo("Created the admin account. Its password is shown only this once:")
     click.echo(f"  e-mail:   {admin.email}")
     click.echo(f"  password: {password}")
+
+
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def _user_or_exit(email: str) -> User:
+    user = find_user_by_email(email)
+    if user is None or user.is_deleted:
+        raise click.ClickException(f"there is no account with the e-mail address {email}")
+    return user
+
+
+def _courses_or_exit(slugs: tuple[str, ...]) -> list[Course]:
+    courses = []
+    for slug in slugs:
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        if course is None:
+            raise click.ClickException(f"there is no course '{slug}'")
+        courses.append(course)
+    return courses
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=ROLE_CHOICE, default=Role.LEARNER.value, show_default=True)
+@click.option(
+    "--course",
+    "courses",
+    multiple=True,
+    metavar="SLUG",
+    help="A course an instructor teaches (repeat for several).",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+def create_user_command(
+    email: str, name: str, role: str, courses: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create an account; without --password-stdin a password is generated and shown once."""
+    if courses and role != Role.INSTRUCTOR.value:
+        raise click.ClickException("--course is for instructors: add --role instructor")
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        shown = None
+    else:
+        password = shown = secrets.token_urlsafe(15)
+    try:
+        user = create_user(email, password, name=name, role=Role(role))
+        set_staffed_courses(user, _courses_or_exit(courses), actor=None)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"created {user.role.value} {user.email}"
+        + (f", teaching {', '.join(courses)}" if courses else "")
+    )
+    if shown:
+        click.echo(f"  password (shown only this once): {shown}")
+
+
+@user_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@click.option(
+    "--course",
+    "courses",
+    multiple=True,
+    metavar="SLUG",
+    help="For instructors: the courses they teach (replaces the current list).",
+)
+def set_role_command(email: str, role: str, courses: tuple[str, ...]) -> None:
+    """Change an account's role (and, for instructors, the courses they teach)."""
+    if courses and role != Role.INSTRUCTOR.value:
+        raise click.ClickException("--course is for instructors")
+    user = _user_or_exit(email)
+    try:
+        set_role(user, Role(role), actor=None)
+        if courses or role != Role.INSTRUCTOR.value:
+            set_staffed_courses(user, _courses_or_exit(courses), actor=None)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    taught = sorted(membership.course.slug for membership in user.staff_memberships)
+    click.echo(
+        f"{user.email} is now {user.role.value}"
+        + (f", teaching {', '.join(taught)}" if taught else "")
+    )
+
+
+@user_cli.command("list")
+@click.option("--role", type=ROLE_CHOICE, help="Only accounts with this role.")
+def list_users_command(role: str | None) -> None:
+    """List the accounts: e-mail, role, state, name and courses taught."""
+    statement = select(User).where(User.deleted_at.is_(None)).order_by(User.email)
+    if role:
+        statement = statement.where(User.role == Role(role))
+    users = list(db.session.scalars(statement))
+    if not users:
+        click.echo("no accounts" + (f" with the role {role}" if role else ""))
+        return
+    for user in users:
+        taught = ",".join(sorted(m.course.slug for m in user.staff_memberships))
+        state = "active" if user.is_active else "deactivated"
+        click.echo(f"{user.email}\t{user.role.value}\t{state}\t{user.name}\t{taught}".rstrip())
 
 
 def register_cli(app: Flask) -> None:

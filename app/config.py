@@ -2,17 +2,34 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
-ENVIRONMENT_KEYS = {
-    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-    "SECRET_KEY": "SECRET_KEY",
-    "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
-    "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
-}
 TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in TRUE_WORDS
+
+
+# Environment variable -> (config key, conversion). Everything else comes from instance/config.py.
+ENVIRONMENT_KEYS = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", _flag),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", _flag),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+}
 
 
 def default_config(instance_path: str) -> dict:
@@ -27,22 +44,44 @@ def default_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SITE_NAME": "Caring Cities",
+        # Accounts: scrypt is memory-hard; werkzeug's default cost (N=2^15, r=8, p=1).
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Rate limits: memory by default; set RATELIMIT_STORAGE_URI=redis://... with several
+        # processes. TRUSTED_PROXIES is how many proxies' X-Forwarded-For to believe (0: none).
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "TRUSTED_PROXIES": 0,
+        "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "60 per 15 minutes",
+        "REGISTRATIONS_PER_ADDRESS": "10 per hour",
+        "RESET_REQUESTS_PER_ACCOUNT": "5 per hour",
+        "RESET_REQUESTS_PER_ADDRESS": "20 per hour",
+        # Mail: without MAIL_SERVER, messages are written to instance/outbox/ as .eml files.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 587,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": True,
+        "MAIL_USE_SSL": False,
+        "MAIL_TIMEOUT": 10,
+        "MAIL_DEFAULT_SENDER": "Caring Cities <no-reply@localhost>",
+        "APPLICATIONS_PER_PAGE": 50,
+        "AUDIT_EVENTS_PER_PAGE": 50,
+        "USERS_PER_PAGE": 50,
     }
 
 
 def environment_config(environ: os._Environ | dict) -> dict:
     """The settings the environment overrides, converted to their types."""
     found = {}
-    for variable, key in ENVIRONMENT_KEYS.items():
+    for variable, (key, convert) in ENVIRONMENT_KEYS.items():
         value = environ.get(variable)
-        if not value:
-            continue
-        if key == "SESSION_COOKIE_SECURE":
-            found[key] = value.strip().lower() in TRUE_WORDS
-        elif key == "MAX_CONTENT_LENGTH":
-            found[key] = int(value)
-        else:
-            found[key] = value
+        if value:
+            found[key] = convert(value)
     if found.get("SQLALCHEMY_DATABASE_URI", "").startswith("postgresql://"):
         # Plain postgresql:// URLs (as hosting providers give them) mean psycopg 3 here.
         url = found["SQLALCHEMY_DATABASE_URI"]
@@ -69,5 +108,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(environment_config(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
+    # The remember-me cookie is as secure as the session cookie it stands in for.
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

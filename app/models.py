@@ -1,10 +1,11 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.catalog.models import (
     Choice,
     Cohort,
     Course,
+    CourseStaff,
     Lesson,
     LiveSession,
     MediaFile,
@@ -12,11 +13,18 @@ from app.catalog.models import (
     Question,
     Quiz,
 )
+from app.core.audit import AuditEvent
+from app.core.permissions import Role
+from app.learning.models import Application, Enrollment
 
 __all__ = [
+    "Application",
+    "AuditEvent",
     "Choice",
     "Cohort",
     "Course",
+    "CourseStaff",
+    "Enrollment",
     "Lesson",
     "LiveSession",
     "MediaFile",

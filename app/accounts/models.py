@@ -1,23 +1,21 @@
-"""People who use the server, and their site-wide role."""
+"""People who use the server: their profile, site-wide role and login state."""
 
-from enum import StrEnum
+from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.models import TimestampMixin
-from app.core.types import string_enum
+from app.core.permissions import Role
+from app.core.types import UTCDateTime, string_enum
 from app.extensions import db
 
-
-class Role(StrEnum):
-    LEARNER = "learner"
-    INSTRUCTOR = "instructor"
-    ADMIN = "admin"
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français"}
 
 
-class User(TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,12 +24,59 @@ class User(TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.LEARNER)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: raising it ends every session and remember-me cookie at once.
+    session_version: Mapped[int] = mapped_column(default=1)
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    staff_memberships = relationship(
+        "CourseStaff", back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The login cookie's identity: the id and the current session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version += 1
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def staffed_course_ids(self) -> set[int]:
+        """Courses this user teaches (instructors only: a demoted instructor teaches none)."""
+        if self.role != Role.INSTRUCTOR:
+            return set()
+        return {membership.course_id for membership in self.staff_memberships}
+
+    @property
+    def is_staff(self) -> bool:
+        """An admin, or an instructor of at least one course."""
+        return self.is_admin or bool(self.staffed_course_ids)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def language_name(self) -> str:
+        return LANGUAGES.get(self.preferred_language, self.preferred_language)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"

@@ -1,13 +1,79 @@
-"""Every write to accounts."""
+"""Every write to accounts: registration, logins, passwords, profile, roles, deletion."""
 
+import hashlib
 import secrets
+from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
+from app.accounts.passwords import password_problem
+from app.catalog.models import Course, CourseStaff
+from app.core import audit
+from app.core.permissions import Role
+from app.core.types import utcnow
 from app.extensions import db
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
+PROFILE_FIELDS = (
+    "name",
+    "organisation",
+    "position",
+    "city",
+    "country",
+    "preferred_language",
+    "time_zone",
+)
+RESET_SALT = "password-reset"
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made, with a sentence saying why."""
+
+
+@dataclass(frozen=True)
+class ResetTokenProblem:
+    message: str
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    password: str,
+    *,
+    name: str,
+    role: Role = Role.LEARNER,
+    actor: User | None = None,
+    **profile: str,
+) -> User:
+    """Add an account; refuses a taken address or a password the rules refuse."""
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account already uses this e-mail address.")
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise AccountError(problem)
+    user = User(email=email, name=name.strip(), role=role)
+    for field, value in profile.items():
+        if field not in PROFILE_FIELDS:
+            raise TypeError(f"unknown profile field {field!r}")
+        setattr(user, field, value)
+    user.set_password(password, _hash_method())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.created", actor=actor or user, target=user, details={"role": role.value})
+    return user
 
 
 def ensure_admin(email: str = DEFAULT_ADMIN_EMAIL) -> tuple[User, str | None]:
@@ -19,8 +85,185 @@ def ensure_admin(email: str = DEFAULT_ADMIN_EMAIL) -> tuple[User, str | None]:
     if existing is not None:
         return existing, None
     password = secrets.token_urlsafe(15)
-    admin = User(email=email.strip().lower(), name="Administrator", role=Role.ADMIN)
-    admin.set_password(password)
-    db.session.add(admin)
-    db.session.flush()
+    admin = create_user(email, password, name="Administrator", role=Role.ADMIN)
     return admin, password
+
+
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this address and password, or None."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        # Hash anyway, so an unknown address takes as long to refuse as a wrong password.
+        check_password_hash(_decoy_hash(_hash_method()), password)
+        return None
+    if not user.check_password(password):
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    audit.record("account.logged_in", actor=user, target=user)
+
+
+def log_out_everywhere(user: User) -> None:
+    """End this and every other session of the user, remember-me cookies included."""
+    user.end_all_sessions()
+    audit.record("account.logged_out", actor=user, target=user)
+
+
+def change_password(user: User, new_password: str, *, actor: User, action: str) -> None:
+    """Set a new password and end every session made with the old one."""
+    problem = password_problem(new_password, email=user.email, name=user.name)
+    if problem:
+        raise AccountError(problem)
+    user.set_password(new_password, _hash_method())
+    user.end_all_sessions()
+    audit.record(action, actor=actor, target=user)
+
+
+def update_profile(user: User, **values: str) -> list[str]:
+    """Save profile fields; returns the names of those that changed."""
+    changed = []
+    for field, value in values.items():
+        if field not in PROFILE_FIELDS:
+            raise TypeError(f"unknown profile field {field!r}")
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        audit.record(
+            "account.profile_updated", actor=user, target=user, details={"fields": changed}
+        )
+    return changed
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, which makes a used reset link worthless."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "password": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | ResetTokenProblem:
+    """The account a reset link is for, or why the link cannot be used."""
+    try:
+        payload = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired:
+        return ResetTokenProblem("This reset link has expired. Ask for a new one.")
+    except BadSignature:
+        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+    if not isinstance(payload, dict):
+        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+    user = db.session.get(User, payload.get("user"))
+    if user is None or not user.is_active:
+        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+    if payload.get("password") != _password_fingerprint(user):
+        return ResetTokenProblem("This reset link was already used. Ask for a new one.")
+    return user
+
+
+def set_active(user: User, is_active: bool, *, actor: User) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    if user.is_deleted:
+        raise AccountError("A deleted account cannot be reactivated.")
+    if user.is_active == is_active:
+        return
+    if not is_active:
+        if user.id == actor.id:
+            raise AccountError("You cannot deactivate your own account.")
+        _refuse_removing_last_admin(user)
+    user.is_active = is_active
+    if not is_active:
+        user.end_all_sessions()
+    audit.record(
+        "account.reactivated" if is_active else "account.deactivated", actor=actor, target=user
+    )
+
+
+def _refuse_removing_last_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        return
+    admins = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active.is_(True))
+    )
+    if admins <= 1:
+        raise AccountError("This is the only admin. Make someone else an admin first.")
+
+
+def set_role(user: User, role: Role, *, actor: User | None) -> None:
+    """Change a user's site role; refuses to leave the site without an active admin."""
+    if user.role == role:
+        return
+    if role != Role.ADMIN:
+        _refuse_removing_last_admin(user)
+    previous = user.role
+    user.role = role
+    audit.record(
+        "account.role_changed",
+        actor=actor,
+        target=user,
+        details={"from": previous.value, "to": role.value},
+    )
+
+
+def set_staffed_courses(user: User, courses: list[Course], *, actor: User | None) -> None:
+    """Make the user staff of exactly these courses."""
+    wanted = {course.id: course for course in courses}
+    current = {membership.course_id: membership for membership in user.staff_memberships}
+    for course_id, membership in current.items():
+        if course_id not in wanted:
+            user.staff_memberships.remove(membership)
+            audit.record(
+                "course.staff_removed",
+                actor=actor,
+                target=user,
+                details={"course": membership.course.slug},
+            )
+    for course_id, course in wanted.items():
+        if course_id not in current:
+            user.staff_memberships.append(CourseStaff(course=course))
+            audit.record(
+                "course.staff_added", actor=actor, target=user, details={"course": course.slug}
+            )
+    db.session.flush()
+
+
+def delete_account(user: User) -> None:
+    """Erase a person's data and close the account.
+
+    The row stays, emptied, so the audit trail keeps pointing at "a deleted account";
+    applications, enrolments and staff roles go. See docs/accounts.md.
+    """
+    from app.learning.models import Application, Enrollment
+
+    _refuse_removing_last_admin(user)
+    db.session.execute(delete(Enrollment).where(Enrollment.user_id == user.id))
+    db.session.execute(delete(Application).where(Application.user_id == user.id))
+    user.staff_memberships.clear()
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.name = "Deleted account"
+    for field in ("organisation", "position", "city", "country"):
+        setattr(user, field, "")
+    user.password_hash = ""
+    user.role = Role.LEARNER
+    user.is_active = False
+    user.deleted_at = utcnow()
+    user.end_all_sessions()
+    audit.record("account.deleted", actor=user, target=user)
+    db.session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime, string_enum
+from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 
@@ -58,6 +58,20 @@ class Course(TimestampMixin, db.Model):
         back_populates="course", order_by="MediaFile.path", cascade="all, delete-orphan"
     )
 
+    def can_manage(self, user) -> bool:
+        """Admins, and instructors who are staff of this course."""
+        return bool(user.is_authenticated and (user.is_admin or self.id in user.staffed_course_ids))
+
+    def can_read_lessons(self, user) -> bool:
+        """Course staff, and learners enrolled in one of its cohorts."""
+        if not user.is_authenticated:
+            return False
+        if self.can_manage(user):
+            return True
+        from app.learning.queries import is_enrolled_in_course
+
+        return is_enrolled_in_course(user, self)
+
     def visible_modules(self) -> list["Module"]:
         return [module for module in self.modules if module.status == Status.PUBLISHED]
 
@@ -102,6 +116,24 @@ class Course(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
+
+
+class CourseStaff(db.Model):
+    """An instructor who teaches a course: edits it, reviews its applications, follows progress."""
+
+    __tablename__ = "course_staff"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    course: Mapped[Course] = relationship()
+    user = relationship("User", back_populates="staff_memberships")
+
+    def __repr__(self) -> str:
+        return f"<CourseStaff course {self.course_id} user {self.user_id}>"
 
 
 class Cohort(TimestampMixin, db.Model):

@@ -1,9 +1,9 @@
 """Reads of the catalogue, each loading what its page shows in a fixed number of queries."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from app.catalog.models import Cohort, Course, MediaFile, Module, Status
+from app.catalog.models import Cohort, Course, Lesson, MediaFile, Module, Status
 from app.extensions import db
 
 
@@ -35,4 +35,35 @@ def media_file(course_slug: str, name: str) -> MediaFile | None:
         .where(
             Course.slug == course_slug, Course.status == Status.PUBLISHED, MediaFile.path == name
         )
+    )
+
+
+def published_lesson(course_slug: str, lesson_slug: str) -> Lesson | None:
+    """A published lesson of a published module and course, with both loaded."""
+    return db.session.scalar(
+        select(Lesson)
+        .join(Lesson.module)
+        .join(Course, Lesson.course_id == Course.id)
+        .where(
+            Course.slug == course_slug,
+            Course.status == Status.PUBLISHED,
+            Module.status == Status.PUBLISHED,
+            Lesson.slug == lesson_slug,
+            Lesson.status == Status.PUBLISHED,
+        )
+        .options(contains_eager(Lesson.module))
+    )
+
+
+def course_cohort(course_slug: str, cohort_slug: str) -> Cohort | None:
+    """A cohort of a published course, with its course loaded."""
+    return db.session.scalar(
+        select(Cohort)
+        .join(Cohort.course)
+        .where(
+            Course.slug == course_slug,
+            Course.status == Status.PUBLISHED,
+            Cohort.slug == cohort_slug,
+        )
+        .options(contains_eager(Cohort.course))
     )

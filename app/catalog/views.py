@@ -1,9 +1,11 @@
 """Public catalogue pages: the list of courses, a course's page, its guidebook and images."""
 
 from flask import abort, make_response, render_template, request
+from flask_login import current_user
 
 from app.catalog import bp, queries
 from app.core.types import utcnow
+from app.learning.queries import applications_by_cohort
 
 
 @bp.get("/")
@@ -18,7 +20,13 @@ def course(slug: str):
     found = queries.published_course_outline(slug)
     if found is None:
         abort(404)
-    return render_template("catalog/course.html", course=found, now=utcnow())
+    return render_template(
+        "catalog/course.html",
+        course=found,
+        now=utcnow(),
+        can_read=found.can_read_lessons(current_user),
+        applications=applications_by_cohort(current_user, found),
+    )
 
 
 @bp.get("/courses/<slug>/guidebook")

@@ -1,6 +1,7 @@
 """Error pages in the site's look (HTML) or as JSON, never a traceback."""
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -44,6 +45,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return error_response(400, "Form expired", CSRF_ADVICE)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        # Each limit carries its own sentence ("Too many failed logins for this account...").
+        message = error.description if error.limit.error_message else ADVICE[429]
+        return error_response(429, "Too many attempts", message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

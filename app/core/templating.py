@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from app.core.places import country_name
 from app.core.timezones import format_date, local_time
 
 
@@ -32,3 +33,4 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(clock, "clock")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
+    app.add_template_filter(country_name, "country_name")

@@ -1,0 +1,141 @@
+"""Forms for registration, login, password reset and the profile."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from app.accounts.models import LANGUAGES
+from app.accounts.passwords import MAX_LENGTH, password_problem
+from app.core.forms import (
+    CountryField,
+    TimeZoneField,
+    no_control_characters,
+    normalise_email,
+    strip_text,
+)
+
+REQUIRED = "This field is required."
+
+
+def email_field(label: str = "E-mail address") -> EmailField:
+    return EmailField(
+        label,
+        filters=[normalise_email],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message="An e-mail address has at most 254 characters."),
+            Email("Enter an e-mail address such as name@city.gov."),
+        ],
+    )
+
+
+def text_field(label: str, max_length: int = 200, **kwargs) -> StringField:
+    return StringField(
+        label,
+        filters=[strip_text],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=max_length, message=f"Use at most {max_length} characters."),
+            no_control_characters,
+        ],
+        **kwargs,
+    )
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(REQUIRED)],
+        description="At least 12 characters. A few unrelated words make a good password.",
+    )
+
+
+class ProfileFields:
+    """The profile the programme asks of public officials."""
+
+    name = text_field("Full name", description="As it should appear on your certificate.")
+    organisation = text_field("Organisation", description="Your city or government.")
+    position = text_field("Position")
+    city = text_field("City", max_length=120)
+    country = CountryField(validators=[DataRequired("Choose a country.")])
+    preferred_language = SelectField("Preferred language", choices=list(LANGUAGES.items()))
+    time_zone = TimeZoneField(
+        description="Live sessions are shown in this time zone.", default="UTC"
+    )
+
+
+class NewPasswordMixin:
+    """Checks the new password against the rules and the person's own name and e-mail."""
+
+    def check_new_password(self, field, email: str, name: str) -> None:
+        problem = password_problem(field.data or "", email=email, name=name)
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegistrationForm(ProfileFields, NewPasswordMixin, FlaskForm):
+    email = email_field()
+    password = new_password_field()
+
+    def validate_password(self, field) -> None:
+        self.check_new_password(field, self.email.data or "", self.name.data or "")
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired(REQUIRED),
+            Length(max=MAX_LENGTH, message=f"A password has at most {MAX_LENGTH} characters."),
+        ],
+    )
+    remember = BooleanField("Keep me logged in on this device for 30 days")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = new_password_field("New password")
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(REQUIRED), EqualTo("password", "The two passwords differ.")],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        self.check_new_password(field, self.user.email, self.user.name)
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    pass
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField("Current password", validators=[InputRequired(REQUIRED)])
+
+    def validate_current_password(self, field) -> None:
+        if not self.user.check_password(field.data or ""):
+            raise ValidationError("This is not your current password.")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired(REQUIRED)])
+    confirm = BooleanField(
+        "I understand that my account, profile, applications and enrolments are deleted "
+        "and cannot be recovered",
+        validators=[DataRequired("Tick this box to confirm.")],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        if not self.user.check_password(field.data or ""):
+            raise ValidationError("This is not your password.")

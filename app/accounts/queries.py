@@ -1,0 +1,79 @@
+"""Reads about accounts: the personal-data export and the users list."""
+
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from app.accounts.models import User
+from app.core.audit import AuditEvent
+from app.core.places import country_name
+from app.extensions import db
+from app.learning.queries import applications_of, enrollments_of
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """Everything stored about a person, as plain data for the 'download my data' file."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                (AuditEvent.object_type == User.__tablename__)
+                & (AuditEvent.object_id == str(user.id)),
+            )
+        )
+        .order_by(AuditEvent.occurred_at)
+    )
+    return {
+        "account": {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "is_active": user.is_active,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        },
+        "profile": {
+            "organisation": user.organisation,
+            "position": user.position,
+            "city": user.city,
+            "country": user.country,
+            "country_name": country_name(user.country),
+            "preferred_language": user.preferred_language,
+            "time_zone": user.time_zone,
+        },
+        "courses_taught": sorted(membership.course.slug for membership in user.staff_memberships),
+        "applications": [
+            {
+                "course": application.cohort.course.title,
+                "cohort": application.cohort.title,
+                "motivation": application.motivation,
+                "confirms_public_official": application.confirms_public_official,
+                "status": application.status.value,
+                "submitted_at": application.submitted_at.isoformat(),
+                "decided_at": application.decided_at.isoformat()
+                if application.decided_at
+                else None,
+                "decision_message": application.decision_message,
+            }
+            for application in applications_of(user)
+        ],
+        "enrolments": [
+            {
+                "course": enrollment.cohort.course.title,
+                "cohort": enrollment.cohort.title,
+                "enrolled_at": enrollment.enrolled_at.isoformat(),
+            }
+            for enrollment in enrollments_of(user)
+        ],
+        "activity": [
+            {
+                "at": event.occurred_at.isoformat(),
+                "action": event.action,
+                "by_me": event.actor_id == user.id,
+                "ip_address": event.ip_address,
+                "details": event.details,
+            }
+            for event in events
+        ],
+    }

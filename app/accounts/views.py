@@ -1,0 +1,269 @@
+"""Registration, login and logout, password reset, and the profile pages."""
+
+import json
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import bp, operations
+from app.accounts.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from app.accounts.models import User
+from app.accounts.operations import PROFILE_FIELDS, AccountError, ResetTokenProblem
+from app.accounts.queries import personal_data
+from app.core.forms import normalise_email
+from app.core.mail import send_after_commit
+from app.core.urls import safe_next_path
+from app.extensions import db, limiter, login_manager
+
+LOGIN_FAILED = "The e-mail address or the password is wrong."
+RESET_SENT = (
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "The link works for one hour. Check your spam folder if it does not arrive."
+)
+
+
+@login_manager.user_loader
+def load_user(identity: str) -> User | None:
+    """The user of a session or remember-me cookie, if its session version is still current."""
+    user_id, _, version = identity.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _config_limit(key: str):
+    return lambda: current_app.config[key]
+
+
+def _email_in_form() -> str:
+    return "account:" + (normalise_email(request.form.get("email", "")) or "")
+
+
+def _start_session(user: User, remember: bool) -> None:
+    """A fresh session for a fresh login: nothing from before it survives."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _landing(default_endpoint: str = "learning.dashboard") -> str:
+    return safe_next_path(request.args.get("next")) or url_for(default_endpoint)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(
+    _config_limit("REGISTRATIONS_PER_ADDRESS"),
+    methods=["POST"],
+    error_message="Too many accounts were registered from your network. Try again in an hour.",
+)
+def register():
+    """Create an account with the profile the programme asks of public officials."""
+    if current_user.is_authenticated:
+        return redirect(_landing())
+    form = RegistrationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                form.email.data,
+                form.password.data,
+                **{field: getattr(form, field).data for field in PROFILE_FIELDS},
+            )
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            _start_session(user, remember=False)
+            operations.record_login(user)
+            db.session.commit()
+            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            return redirect(_landing())
+    if request.method == "POST":
+        status = 400
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _config_limit("LOGIN_ATTEMPTS_PER_ADDRESS"),
+    methods=["POST"],
+    error_message="Too many login attempts from your network. Wait 15 minutes, then try again.",
+)
+@limiter.limit(
+    _config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_email_in_form,
+    deduct_when=lambda response: response.status_code == 401,
+    error_message=(
+        "Too many failed logins for this account. Wait 15 minutes, then try again, "
+        "or reset your password."
+    ),
+)
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(_landing())
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user, remember=form.remember.data)
+            operations.record_login(user)
+            db.session.commit()
+            return redirect(_landing())
+        form.form_errors.append(LOGIN_FAILED)
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out here and on every other device."""
+    operations.log_out_everywhere(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out, on this device and on every other.", "success")
+    return redirect(url_for("catalog.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    _config_limit("RESET_REQUESTS_PER_ADDRESS"),
+    methods=["POST"],
+    error_message="Too many reset requests from your network. Try again in an hour.",
+)
+@limiter.limit(
+    _config_limit("RESET_REQUESTS_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_email_in_form,
+    error_message="Too many reset requests for this address. Try again in an hour.",
+)
+def forgot_password():
+    """Ask for a password reset link; the answer is the same whether the address is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = operations.find_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            link = url_for(
+                "accounts.reset_password", token=operations.make_reset_token(user), _external=True
+            )
+            send_after_commit(
+                user.email,
+                "Choose a new password for Caring Cities",
+                render_template("mail/reset_password.txt", user=user, link=link),
+            )
+            db.session.commit()
+        return render_template("accounts/reset_sent.html", message=RESET_SENT)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from the link in a reset e-mail (once, within the hour)."""
+    found = operations.user_for_reset_token(token)
+    if isinstance(found, ResetTokenProblem):
+        return render_template("accounts/reset_invalid.html", problem=found.message), 400
+    form = ResetPasswordForm(user=found)
+    if form.validate_on_submit():
+        operations.change_password(
+            found, form.password.data, actor=found, action="account.password_reset"
+        )
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password is changed, and every session is ended. Log in again.", "success")
+        return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """See and edit one's own profile."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        changed = operations.update_profile(
+            current_user, **{field: getattr(form, field).data for field in PROFILE_FIELDS}
+        )
+        db.session.commit()
+        flash("Your profile is saved." if changed else "Nothing was changed.", "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password; every other session ends."""
+    form = ChangePasswordForm(user=current_user)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        operations.change_password(
+            user, form.password.data, actor=user, action="account.password_changed"
+        )
+        db.session.commit()
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        _start_session(user, remember=remembered in request.cookies)
+        flash("Your password is changed. Every other session is ended.", "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.get("/account/data.json")
+@login_required
+def download_data():
+    """Download everything stored about oneself as a JSON file."""
+    body = json.dumps(personal_data(current_user), indent=2, ensure_ascii=False, default=str)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="caring-cities-my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete one's account after confirming with the password."""
+    form = DeleteAccountForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            operations.delete_account(current_user._get_current_object())
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash("Your account is deleted. Thank you for learning with us.", "success")
+            return redirect(url_for("catalog.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/delete.html", form=form), status

@@ -1,0 +1,7 @@
+"""Administration: users and roles, the application queue, the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from app.admin import views  # noqa: E402, F401

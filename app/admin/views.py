@@ -1,0 +1,261 @@
+"""Administration pages: the application queue, users and roles, the audit log."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts import operations as account_operations
+from app.accounts.models import User
+from app.accounts.operations import AccountError
+from app.admin import bp, queries
+from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
+from app.catalog.models import Course
+from app.core.csv_export import csv_response
+from app.core.permissions import Role, admin_required, staff_required
+from app.core.places import country_name
+from app.core.urls import safe_next_path
+from app.extensions import db
+from app.learning.models import ApplicationStatus
+from app.learning.operations import ApplicationError, decide_application
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """The staff's starting point: what waits for a decision, and the admin's tools."""
+    return render_template("admin/index.html", pending=queries.pending_count(current_user))
+
+
+def _render_queue(form: DecisionForm, status: int = 200, selected: set[int] | None = None):
+    filters = queries.ApplicationFilters.from_args(request.args)
+    page = db.paginate(
+        queries.application_queue(current_user, filters),
+        page=_page(),
+        per_page=current_app.config["APPLICATIONS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "admin/applications.html",
+        page=page,
+        filters=filters,
+        cohorts=queries.manageable_cohorts(current_user),
+        countries=[
+            (code, country_name(code)) for code in queries.applicant_countries(current_user)
+        ],
+        statuses=list(ApplicationStatus),
+        form=form,
+        selected=selected or set(),
+    ), status
+
+
+@bp.get("/applications")
+@staff_required
+def applications():
+    """The application queue of the courses one runs, filtered and paginated."""
+    return _render_queue(DecisionForm(return_to=request.full_path))
+
+
+@bp.get("/applications.csv")
+@staff_required
+def applications_csv():
+    """The filtered queue as a CSV file."""
+    filters = queries.ApplicationFilters.from_args(request.args)
+    rows = (
+        (
+            application.submitted_at.isoformat(timespec="minutes"),
+            application.user.name,
+            application.user.email,
+            application.user.organisation,
+            application.user.position,
+            application.user.city,
+            country_name(application.user.country),
+            application.cohort.course.title,
+            application.cohort.title,
+            application.status.value,
+            application.decided_at.isoformat(timespec="minutes") if application.decided_at else "",
+            application.decided_by.email if application.decided_by else "",
+            application.decision_message or "",
+            application.motivation,
+        )
+        for application in db.session.scalars(
+            queries.application_queue(current_user, filters).execution_options(yield_per=500)
+        )
+    )
+    header = [
+        "submitted_at", "name", "email", "organisation", "position", "city", "country",
+        "course", "cohort", "status", "decided_at", "decided_by", "decision_message", "motivation",
+    ]  # fmt: skip
+    return csv_response("applications.csv", header, rows)
+
+
+@bp.get("/applications/<int:application_id>")
+@staff_required
+def application(application_id: int):
+    """One application in full, with the form to decide on it."""
+    found = queries.manageable_application(current_user, application_id)
+    if found is None:
+        abort(404)
+    form = DecisionForm(return_to=url_for("admin.application", application_id=found.id))
+    return render_template("admin/application.html", application=found, form=form)
+
+
+@bp.post("/applications/decide")
+@staff_required
+def decide():
+    """Approve or reject the chosen applications; each applicant is told by e-mail."""
+    form = DecisionForm()
+    raw_ids = set(request.form.getlist("application_id"))
+    ids = sorted(int(value) for value in raw_ids if value.isdigit() and len(value) < 12)
+    back = safe_next_path(form.return_to.data) or url_for("admin.applications")
+    valid = form.validate_on_submit()
+    if not raw_ids:
+        form.form_errors.append("Tick at least one application.")
+    elif len(ids) != len(raw_ids):
+        form.form_errors.append("Some of the chosen applications do not exist.")
+    if not valid or form.form_errors:
+        return _render_queue(form, status=400, selected=set(ids))
+    found = queries.manageable_applications(current_user, ids)
+    approve = form.decision.data == "approve"
+    decided, skipped = [], []
+    for item in found:
+        if not item.is_pending:
+            skipped.append(f"{item.user.name} (already {item.status.label.lower()})")
+            continue
+        try:
+            decide_application(item, approve, actor=current_user, message=form.message.data)
+        except ApplicationError as error:
+            skipped.append(str(error))
+        else:
+            decided.append(item)
+    missing = len(ids) - len(found)
+    db.session.commit()
+    verb = "approved and enrolled" if approve else "rejected"
+    if decided:
+        flash(f"{len(decided)} application{'s' if len(decided) != 1 else ''} {verb}.", "success")
+    if skipped:
+        flash("Not changed: " + "; ".join(skipped) + ".", "info")
+    if missing:
+        flash(f"{missing} of the chosen applications could not be found.", "error")
+    return redirect(back)
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    """Every account, searchable and filtered by role."""
+    search = request.args.get("q", "").strip()[:200]
+    role_value = request.args.get("role", "")
+    role = Role(role_value) if role_value in Role else None
+    page = db.paginate(
+        queries.user_list(search, role),
+        page=_page(),
+        per_page=current_app.config["USERS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("admin/users.html", page=page, search=search, role=role, roles=Role)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.is_deleted:
+        abort(404)
+    return user
+
+
+def _render_user(user: User, role_form: RoleForm | None = None, status: int = 200):
+    courses = list(db.session.scalars(select(Course).order_by(Course.title)))
+    if role_form is None:
+        role_form = RoleForm(
+            role=user.role.value,
+            courses=[membership.course_id for membership in user.staff_memberships],
+        )
+    role_form.courses.choices = [(course.id, course.title) for course in courses]
+    return render_template(
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        status_form=AccountStatusForm(active="no" if user.is_active else "yes"),
+        country=country_name(user.country),
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user(user_id: int):
+    """One account: profile, role and courses taught, and whether it is active."""
+    return _render_user(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def set_role(user_id: int):
+    """Change an account's role and, for instructors, the courses they teach."""
+    found = _user_or_404(user_id)
+    form = RoleForm()
+    courses = list(db.session.scalars(select(Course).order_by(Course.title)))
+    form.courses.choices = [(course.id, course.title) for course in courses]
+    if not form.validate_on_submit():
+        return _render_user(found, form, status=400)
+    role = Role(form.role.data)
+    chosen = [course for course in courses if course.id in set(form.courses.data or [])]
+    if chosen and role != Role.INSTRUCTOR:
+        form.courses.errors = ["Only instructors teach courses: choose the instructor role."]
+        return _render_user(found, form, status=400)
+    try:
+        account_operations.set_role(found, role, actor=current_user)
+        account_operations.set_staffed_courses(found, chosen, actor=current_user)
+    except AccountError as error:
+        db.session.rollback()
+        form.role.errors = [str(error)]
+        return _render_user(found, form, status=409)
+    db.session.commit()
+    flash(
+        f"{found.name} is now {role.label.lower()}"
+        + (f" of {', '.join(course.title for course in chosen)}." if chosen else "."),
+        "success",
+    )
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@bp.post("/users/<int:user_id>/status")
+@admin_required
+def set_status(user_id: int):
+    """Deactivate an account (ending its sessions) or reactivate it."""
+    found = _user_or_404(user_id)
+    form = AccountStatusForm()
+    if not form.validate_on_submit() or form.active.data not in {"yes", "no"}:
+        abort(400)
+    try:
+        account_operations.set_active(found, form.active.data == "yes", actor=current_user)
+    except AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_user(found, status=409)
+    db.session.commit()
+    flash(
+        f"{found.name}'s account is {'active again' if found.is_active else 'deactivated'}.",
+        "success",
+    )
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    """The audit log, newest first, filtered by action, person, object and dates."""
+    filters = queries.AuditFilters.from_args(request.args)
+    page = db.paginate(
+        queries.audit_events(filters),
+        page=_page(),
+        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"],
+        error_out=False,
+    )
+    actions, object_types = queries.audit_vocabulary()
+    return render_template(
+        "admin/audit.html", page=page, filters=filters, actions=actions, object_types=object_types
+    )

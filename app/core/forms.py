@@ -1,0 +1,42 @@
+"""Pieces every form shares: text clean-up and the choices of profile fields."""
+
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from app.core.places import countries, selectable_time_zones, time_zones_by_area
+
+
+def strip_text(value):
+    """Trim surrounding spaces from text fields (passwords are never stripped)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_email(value):
+    """E-mail addresses are compared without case: Ana@X.org and ana@x.org are one account."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field) -> None:
+    if field.data and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
+        raise ValidationError("Remove the invisible control characters from this field.")
+
+
+class CountryField(SelectField):
+    def __init__(self, label="Country", **kwargs):
+        super().__init__(label, **kwargs)
+        self.choices = [("", "Choose a country"), *countries()]
+
+
+class TimeZoneField(SelectField):
+    """A time zone picker grouped by area; a small script preselects the browser's zone."""
+
+    def __init__(self, label="Time zone", **kwargs):
+        super().__init__(label, **kwargs)
+        self.choices = {
+            area: [(zone, zone.replace("_", " ")) for zone in zones]
+            for area, zones in time_zones_by_area()
+        }
+
+    def pre_validate(self, form) -> None:
+        if self.data not in selectable_time_zones():
+            raise ValidationError("Choose a time zone from the list.")

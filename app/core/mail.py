@@ -1,0 +1,89 @@
+"""Outgoing mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/.
+
+Messages are queued on the database session and leave only when it commits, so a decision
+that is rolled back never sends an e-mail about itself.
+"""
+
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.core.types import utcnow
+from app.extensions import db
+
+OUTBOX_KEY = "outgoing_mail"
+
+
+def compose(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from the site's sender."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="caring-cities.local")
+    message.set_content(body)
+    return message
+
+
+def send_after_commit(to: str, subject: str, body: str) -> None:
+    """Queue a message that is delivered when the current transaction commits."""
+    queued = db.session.info.setdefault(OUTBOX_KEY, [])
+    queued.append((current_app._get_current_object(), compose(to, subject, body)))
+
+
+def deliver(message: EmailMessage) -> None:
+    """Send one message now, by SMTP or into the outbox folder."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        _write_to_outbox(message)
+        return
+    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+    current_app.logger.info("mail sent to %s: %s", message["To"], message["Subject"])
+
+
+def _write_to_outbox(message: EmailMessage) -> None:
+    outbox = Path(current_app.instance_path) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(bytes(message))
+    current_app.logger.info(
+        "mail to %s (%s) written to %s (no MAIL_SERVER set)",
+        message["To"],
+        message["Subject"],
+        path,
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    for app, message in session.info.pop(OUTBOX_KEY, []):
+        with app.app_context():
+            try:
+                deliver(message)
+            except (OSError, smtplib.SMTPException):
+                # The change is committed; a mail server being down must not undo it.
+                app.logger.exception("could not send mail to %s", message["To"])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(OUTBOX_KEY, None)

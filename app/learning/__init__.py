@@ -1,0 +1,7 @@
+"""Learning: applications and enrolment in cohorts, reading lessons."""
+
+from flask import Blueprint
+
+bp = Blueprint("learning", __name__)
+
+from app.learning import views  # noqa: E402, F401

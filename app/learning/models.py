@@ -1,0 +1,78 @@
+"""Applications to cohorts and the enrolments they lead to."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import Cohort
+from app.core.types import UTCDateTime, string_enum, utcnow
+from app.extensions import db
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for review",
+            "approved": "Approved",
+            "rejected": "Not accepted",
+        }[self.value]
+
+
+class Application(db.Model):
+    """A person's request to join a cohort, and the course team's decision on it."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    motivation: Mapped[str] = mapped_column(Text)
+    confirms_public_official: Mapped[bool]
+    status: Mapped[ApplicationStatus] = mapped_column(
+        string_enum(ApplicationStatus), default=ApplicationStatus.PENDING, index=True
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_message: Mapped[str | None] = mapped_column(Text)
+
+    user = relationship("User", foreign_keys=[user_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    cohort: Mapped[Cohort] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApplicationStatus.PENDING
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} user {self.user_id} cohort {self.cohort_id} {self.status}>"
+
+
+class Enrollment(db.Model):
+    """A learner's place in a cohort: what lets them read the lessons."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL")
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user = relationship("User")
+    cohort: Mapped[Cohort] = relationship()
+    application: Mapped[Application | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Enrollment {self.id} user {self.user_id} cohort {self.cohort_id}>"

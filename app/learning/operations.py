@@ -1,0 +1,152 @@
+"""Every write to applications and enrolments."""
+
+from datetime import datetime
+
+from flask import render_template
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.catalog.models import Cohort
+from app.core import audit
+from app.core.mail import send_after_commit
+from app.core.templating import long_date
+from app.core.types import utcnow
+from app.extensions import db
+from app.learning.models import Application, ApplicationStatus, Enrollment
+from app.learning.queries import application_for
+
+
+class ApplicationError(ValueError):
+    """An application that cannot be made or decided, with a sentence saying why."""
+
+
+def closed_reason(cohort: Cohort, now: datetime) -> str | None:
+    """Why a cohort takes no applications now, or None when it does."""
+    if cohort.is_archived:
+        return f"{cohort.title} is no longer running, so it takes no applications."
+    if now < cohort.applications_open_at:
+        opens = long_date(cohort.applications_open_at, cohort.applications_open_zone)
+        return f"Applications for {cohort.title} open on {opens}."
+    if now >= cohort.applications_close_at:
+        closed = long_date(cohort.applications_close_at, cohort.applications_close_zone)
+        return f"Applications for {cohort.title} closed on {closed}. Look out for the next cohort."
+    return None
+
+
+def already_applied_message(application: Application) -> str:
+    submitted = long_date(application.submitted_at, application.user.time_zone)
+    return (
+        f"You applied to {application.cohort.title} on {submitted}. "
+        f"Its status: {application.status.label}."
+    )
+
+
+def submit_application(
+    user, cohort: Cohort, *, motivation: str, confirms_public_official: bool, now: datetime
+) -> Application:
+    """Apply to a cohort; in an open cohort the applicant is enrolled at once."""
+    reason = closed_reason(cohort, now)
+    if reason:
+        raise ApplicationError(reason)
+    existing = application_for(user, cohort)
+    if existing is not None:
+        raise ApplicationError(already_applied_message(existing))
+    application = Application(
+        user=user,
+        cohort=cohort,
+        motivation=motivation,
+        confirms_public_official=confirms_public_official,
+        submitted_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError as error:  # the same person applying from two tabs at once
+        raise ApplicationError("You have already applied to this cohort.") from error
+    audit.record(
+        "application.submitted", actor=user, target=application, details={"cohort": cohort.slug}
+    )
+    if cohort.enrols_on_application:
+        _decide(application, ApplicationStatus.APPROVED, actor=None, message=None, now=now)
+    else:
+        _mail_applicant(
+            application,
+            "mail/application_received.txt",
+            f"We received your application to {cohort.title}",
+        )
+    return application
+
+
+def decide_application(
+    application: Application, approve: bool, *, actor, message: str | None = None
+) -> None:
+    """Approve (enrolling the applicant) or reject a pending application, and tell them."""
+    status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
+    _decide(application, status, actor=actor, message=message or None, now=utcnow())
+
+
+def _decide(application, status, *, actor, message, now) -> None:
+    # Conditional update: of two people deciding at once, only the first one changes anything.
+    changed = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == ApplicationStatus.PENDING)
+        .values(
+            status=status,
+            decided_at=now,
+            decided_by_id=actor.id if actor else None,
+            decision_message=message,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(application)
+    if changed != 1:
+        raise ApplicationError(
+            f"The application of {application.user.name} was already decided "
+            f"({application.status.label.lower()})."
+        )
+    audit.record(
+        f"application.{status.value}",
+        actor=actor,
+        target=application,
+        details={"cohort": application.cohort.slug, "automatic": actor is None},
+    )
+    if status == ApplicationStatus.APPROVED:
+        enrol(application.user, application.cohort, application=application, actor=actor)
+        _mail_applicant(
+            application,
+            "mail/application_approved.txt",
+            f"You are enrolled in {application.cohort.title}",
+        )
+    else:
+        _mail_applicant(
+            application,
+            "mail/application_rejected.txt",
+            f"Your application to {application.cohort.title}",
+        )
+
+
+def enrol(user, cohort: Cohort, *, application: Application | None = None, actor=None):
+    """Give a person a place in a cohort (once: enrolling twice changes nothing)."""
+    existing = db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.cohort_id == cohort.id)
+    )
+    if existing is not None:
+        return existing
+    enrollment = Enrollment(user=user, cohort=cohort, application=application)
+    db.session.add(enrollment)
+    db.session.flush()
+    audit.record(
+        "enrollment.created",
+        actor=actor,
+        target=enrollment,
+        details={"cohort": cohort.slug, "user": user.id},
+    )
+    return enrollment
+
+
+def _mail_applicant(application: Application, template: str, subject: str) -> None:
+    send_after_commit(
+        application.user.email,
+        subject,
+        render_template(template, application=application, course=application.cohort.course),
+    )
