@@ -1,16 +1,26 @@
 """Fixtures: an app on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
 
+import contextvars
+import itertools
 import os
+import re
 import shutil
 import uuid
+from datetime import timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
+from app.accounts.operations import create_user, set_staffed_courses
 from app.catalog.content.reader import read_course
+from app.catalog.models import Cohort, EnrolmentMode
 from app.catalog.operations import import_course
+from app.core.permissions import Role
+from app.core.types import utcnow
 from app.extensions import db
 
 EXAMPLE_COURSE = Path(__file__).parent / "data" / "example_course"
@@ -76,12 +86,28 @@ def database(make_database):
     return found
 
 
+# Real scrypt at a lower cost, so that tests can create hundreds of accounts; the production
+# cost is checked in tests/test_accounts.py.
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+}
+
+
 @pytest.fixture
-def app(database, tmp_path):
+def app_config() -> dict:
+    """Settings a test module may extend (by overriding this fixture) before the app is made."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, app_config):
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret", **database.config()},
+        {**TEST_CONFIG, **database.config(), **app_config},
         instance_path=str(tmp_path / "instance"),
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.rollback()
@@ -90,6 +116,18 @@ def app(database, tmp_path):
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """Runs each request in an application context of its own, as a server does.
+
+    The `app` fixture keeps a context open for the test's own database work; without this,
+    requests would share its `g` (and so Flask-Login's cached user and Flask-WTF's token) and
+    its database session, which hides bugs a real server would show.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
@@ -145,3 +183,118 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app):
     return lambda: QueryCounter(db.engine)
+
+
+PASSWORD = "correct horse battery staple"
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account through the real operation (profile filled in, password PASSWORD)."""
+    numbers = itertools.count(1)
+
+    def make(role: Role = Role.LEARNER, email: str | None = None, courses=(), **fields):
+        number = next(numbers)
+        profile = {
+            "name": f"Person {number}",
+            "organisation": "City of Bogotá",
+            "position": "Care policy officer",
+            "city": "Bogotá",
+            "country": "CO",
+            "time_zone": "America/Bogota",
+            **fields,
+        }
+        password = profile.pop("password", PASSWORD)
+        user = create_user(email or f"person{number}@city.example", password, role=role, **profile)
+        if courses:
+            set_staffed_courses(user, list(courses), actor=None)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app):
+    """Add a cohort to a course with its application window relative to now."""
+
+    def make(
+        course,
+        slug="approval",
+        *,
+        mode=EnrolmentMode.APPROVAL,
+        opened_days_ago=10,
+        closes_in_days=30,
+        title=None,
+    ):
+        now = utcnow()
+        cohort = Cohort(
+            course=course,
+            slug=slug,
+            title=title or f"Cohort {slug}",
+            time_zone="Europe/Madrid",
+            enrolment_mode=mode,
+            applications_open_at=now - timedelta(days=opened_days_ago),
+            applications_open_zone="Europe/Madrid",
+            applications_close_at=now + timedelta(days=closes_in_days),
+            applications_close_zone="Europe/Madrid",
+            starts_on=(now + timedelta(days=closes_in_days + 7)).date(),
+            ends_on=(now + timedelta(days=closes_in_days + 60)).date(),
+        )
+        db.session.add(cohort)
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+def csrf_token_from(response) -> str:
+    match = CSRF_TOKEN.search(response.get_data(as_text=True))
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """The test client used the way a person uses the site: pages first, then their forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, page: str = "/login") -> str:
+        return csrf_token_from(self.client.get(page))
+
+    def post_form(self, url: str, data: dict, page: str | None = None, **kwargs):
+        """POST a form with the CSRF token taken from the page that shows it."""
+        return self.client.post(url, data={"csrf_token": self.token(page or url), **data}, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False, next=None):
+        url = "/login" + (f"?next={next}" if next else "")
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.post_form(url, data, page="/login")
+
+    def logout(self):
+        return self.post_form("/logout", {}, page="/dashboard")
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    return Browser(client)
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages written to instance/outbox/ (no MAIL_SERVER in tests), oldest first."""
+
+    def read():
+        folder = Path(app.instance_path) / "outbox"
+        if not folder.exists():
+            return []
+        return [
+            message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+
+    return read

@@ -1,7 +1,14 @@
 """Forms for registration, login, password reset and the profile."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from app.accounts.models import LANGUAGES
@@ -58,7 +65,10 @@ class ProfileFields:
     position = text_field("Position")
     city = text_field("City", max_length=120)
     country = CountryField(validators=[DataRequired("Choose a country.")])
-    preferred_language = SelectField("Preferred language", choices=list(LANGUAGES.items()))
+    preferred_language = SelectField(
+        "Preferred language",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+    )
     time_zone = TimeZoneField(
         description="Live sessions are shown in this time zone.", default="UTC"
     )

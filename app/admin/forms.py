@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -23,7 +24,7 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(
         "Decision",
-        choices=[("approve", "Approve and enrol"), ("reject", "Reject")],
+        choices=[SelectChoice("approve", "Approve and enrol"), SelectChoice("reject", "Reject")],
         validators=[DataRequired("Choose approve or reject.")],
     )
     message = TextAreaField(
@@ -44,7 +45,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(role.value, role.label) for role in Role])
+    role = SelectField("Role", choices=[SelectChoice(role.value, role.label) for role in Role])
     courses = MultiCheckboxField("Courses this instructor teaches", coerce=int)
 
 

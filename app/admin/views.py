@@ -3,6 +3,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.accounts import operations as account_operations
 from app.accounts.models import User
@@ -174,7 +175,7 @@ def _render_user(user: User, role_form: RoleForm | None = None, status: int = 20
             role=user.role.value,
             courses=[membership.course_id for membership in user.staff_memberships],
         )
-    role_form.courses.choices = [(course.id, course.title) for course in courses]
+    role_form.courses.choices = [SelectChoice(course.id, course.title) for course in courses]
     return render_template(
         "admin/user.html",
         user=user,
@@ -198,7 +199,7 @@ def set_role(user_id: int):
     found = _user_or_404(user_id)
     form = RoleForm()
     courses = list(db.session.scalars(select(Course).order_by(Course.title)))
-    form.courses.choices = [(course.id, course.title) for course in courses]
+    form.courses.choices = [SelectChoice(course.id, course.title) for course in courses]
     if not form.validate_on_submit():
         return _render_user(found, form, status=400)
     role = Role(form.role.data)

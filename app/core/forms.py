@@ -1,6 +1,6 @@
 """Pieces every form shares: text clean-up and the choices of profile fields."""
 
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
 from app.core.places import countries, selectable_time_zones, time_zones_by_area
@@ -24,7 +24,10 @@ def no_control_characters(form, field) -> None:
 class CountryField(SelectField):
     def __init__(self, label="Country", **kwargs):
         super().__init__(label, **kwargs)
-        self.choices = [("", "Choose a country"), *countries()]
+        self.choices = [
+            SelectChoice("", "Choose a country"),
+            *(SelectChoice(code, name) for code, name in countries()),
+        ]
 
 
 class TimeZoneField(SelectField):
@@ -32,10 +35,11 @@ class TimeZoneField(SelectField):
 
     def __init__(self, label="Time zone", **kwargs):
         super().__init__(label, **kwargs)
-        self.choices = {
-            area: [(zone, zone.replace("_", " ")) for zone in zones]
+        self.choices = [
+            SelectChoice(zone, zone.replace("_", " "), optgroup=area)
             for area, zones in time_zones_by_area()
-        }
+            for zone in zones
+        ]
 
     def pre_validate(self, form) -> None:
         if self.data not in selectable_time_zones():

@@ -62,7 +62,7 @@ def deliver(message: EmailMessage) -> None:
 def _write_to_outbox(message: EmailMessage) -> None:
     outbox = Path(current_app.instance_path) / "outbox"
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}.eml"
     path.write_bytes(bytes(message))
     current_app.logger.info(
         "mail to %s (%s) written to %s (no MAIL_SERVER set)",
