@@ -268,12 +268,14 @@ class Browser:
         """POST a form with the CSRF token taken from the page that shows it."""
         return self.client.post(url, data={"csrf_token": self.token(page or url), **data}, **kwargs)
 
-    def login(self, email: str, password: str = PASSWORD, remember: bool = False, next=None):
+    def login(
+        self, email: str, password: str = PASSWORD, remember: bool = False, next=None, **kwargs
+    ):
         url = "/login" + (f"?next={next}" if next else "")
         data = {"email": email, "password": password}
         if remember:
             data["remember"] = "y"
-        return self.post_form(url, data, page="/login")
+        return self.post_form(url, data, page="/login", **kwargs)
 
     def logout(self):
         return self.post_form("/logout", {}, page="/dashboard")

@@ -1,0 +1,134 @@
+"""Rate limits on login, registration and password reset."""
+
+from tests.conftest import PASSWORD, Browser, csrf_token_from
+from tests.test_accounts import REGISTRATION
+
+
+def failed_login(browser: Browser, email: str, **kwargs):
+    return browser.login(email, "not the right password", **kwargs)
+
+
+def test_ten_failed_logins_lock_the_account_for_fifteen_minutes(app, browser, make_user):
+    make_user(email="ana@city.example")
+    make_user(email="ben@city.example")
+    for attempt in range(10):
+        # Case variants of the address count against the same account.
+        email = "ana@city.example" if attempt % 2 else "ANA@City.Example"
+        assert failed_login(browser, email).status_code == 401
+    locked = browser.login("ana@city.example", PASSWORD)  # even the right password now
+    assert locked.status_code == 429
+    page = locked.get_data(as_text=True)
+    assert "Too many failed logins for this account. Wait 15 minutes" in page
+    assert "Retry-After" in locked.headers
+    assert browser.client.get("/dashboard").status_code == 302
+    # Another account on the same network is not locked out.
+    assert browser.login("ben@city.example", PASSWORD).status_code == 302
+
+
+def test_successful_logins_do_not_count_as_failures(app, make_user):
+    make_user(email="ana@city.example")
+    for _ in range(12):
+        browser = Browser(app.test_client())
+        assert browser.login("ana@city.example").status_code == 302
+        browser.logout()
+
+
+def test_many_logins_from_one_address_are_limited(app, browser):
+    app.config["LOGIN_ATTEMPTS_PER_ADDRESS"] = "5 per 15 minutes"
+    for number in range(5):
+        assert failed_login(browser, f"person{number}@city.example").status_code == 401
+    response = failed_login(browser, "another@city.example")
+    assert response.status_code == 429
+    assert "Too many login attempts from your network" in response.get_data(as_text=True)
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(app, browser):
+    app.config["LOGIN_ATTEMPTS_PER_ADDRESS"] = "3 per 15 minutes"
+    for number in range(3):
+        failed_login(
+            browser,
+            f"p{number}@city.example",
+            headers={"X-Forwarded-For": f"203.0.113.{number}"},
+        )
+    # A client cannot pretend to be someone else by sending the header itself.
+    token = browser.token("/login")
+    response = browser.client.post(
+        "/login",
+        data={"csrf_token": token, "email": "x@city.example", "password": "wrong wrong wrong"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert response.status_code == 429
+
+
+def test_forwarded_for_is_used_behind_a_trusted_proxy(make_database, tmp_path):
+    from app import create_app
+    from tests.conftest import TEST_CONFIG, FreshContextClient
+
+    database = make_database()
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            **database.config(),
+            "TRUSTED_PROXIES": 1,
+            "LOGIN_ATTEMPTS_PER_ADDRESS": "2 per 15 minutes",
+        },
+        instance_path=str(tmp_path),
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        from app.extensions import db
+
+        db.create_all()
+    client = app.test_client()
+
+    def attempt(forwarded_for: str) -> int:
+        page = client.get("/login")
+        return client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token_from(page),
+                "email": "x@city.example",
+                "password": "wrong wrong wrong",
+            },
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+
+    assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
+    # Another real client behind the same proxy has its own allowance.
+    assert attempt("203.0.113.2") == 401
+
+
+def test_registrations_from_one_address_are_limited(app, browser):
+    app.config["REGISTRATIONS_PER_ADDRESS"] = "2 per hour"
+    for number in range(2):
+        other = Browser(app.test_client())
+        response = other.post_form(
+            "/register", {**REGISTRATION, "email": f"person{number}@city.example"}
+        )
+        assert response.status_code == 302
+    response = browser.post_form("/register", {**REGISTRATION, "email": "third@city.example"})
+    assert response.status_code == 429
+    assert "Too many accounts were registered from your network" in response.get_data(as_text=True)
+
+
+def test_reset_requests_per_account_are_limited(app, browser, make_user, outbox):
+    make_user(email="ana@city.example")
+    for _ in range(5):
+        assert (
+            browser.post_form("/forgot-password", {"email": "ana@city.example"}).status_code == 200
+        )
+    response = browser.post_form("/forgot-password", {"email": "ANA@city.example"})
+    assert response.status_code == 429
+    assert "Too many reset requests for this address" in response.get_data(as_text=True)
+    assert len(outbox()) == 5
+
+
+def test_the_limit_storage_is_one_setting(tmp_path, monkeypatch):
+    from app import create_app
+    from app.extensions import limiter
+
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    app = create_app({"SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    with app.app_context():
+        assert type(limiter.storage).__name__ == "MemoryStorage"
