@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
@@ -123,11 +124,17 @@ class FreshContextClient(FlaskClient):
 
     The `app` fixture keeps a context open for the test's own database work; without this,
     requests would share its `g` (and so Flask-Login's cached user and Flask-WTF's token) and
-    its database session, which hides bugs a real server would show.
+    its database session, which hides bugs a real server would show. Responses are read
+    whole inside the request's context (streamed ones too), and afterwards the test's session
+    forgets what it had loaded, so the test sees what the request stored.
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        kwargs["buffered"] = True
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture

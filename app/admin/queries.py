@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, distinct, func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
+from app.core.types import enum_or_none
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus
 
@@ -47,7 +48,7 @@ class ApplicationFilters:
         country = args.get("country", "").upper()
         return cls(
             cohort_id=int(cohort) if cohort.isdigit() else None,
-            status=ApplicationStatus(status) if status in ApplicationStatus else None,
+            status=enum_or_none(ApplicationStatus, status),
             country=country if len(country) == 2 and country.isalpha() else None,
         )
 
@@ -91,7 +92,8 @@ def applicant_countries(user) -> list[str]:
     return sorted(
         code
         for code in db.session.scalars(
-            select(distinct(User.country))
+            select(User.country)
+            .distinct()
             .join(Application, Application.user_id == User.id)
             .join(Cohort, Application.cohort_id == Cohort.id)
             .join(Course, Cohort.course_id == Course.id)
@@ -217,9 +219,10 @@ def audit_events(filters: AuditFilters) -> Select:
 
 def audit_vocabulary() -> tuple[list[str], list[str]]:
     """The actions and object types that occur in the log, for the filters."""
-    actions = db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action))
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     types = db.session.scalars(
-        select(distinct(AuditEvent.object_type))
+        select(AuditEvent.object_type)
+        .distinct()
         .where(AuditEvent.object_type.is_not(None))
         .order_by(AuditEvent.object_type)
     )

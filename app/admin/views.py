@@ -14,6 +14,7 @@ from app.catalog.models import Course
 from app.core.csv_export import csv_response
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
+from app.core.types import enum_or_none
 from app.core.urls import safe_next_path
 from app.extensions import db
 from app.learning.models import ApplicationStatus
@@ -66,7 +67,8 @@ def applications():
 def applications_csv():
     """The filtered queue as a CSV file."""
     filters = queries.ApplicationFilters.from_args(request.args)
-    rows = (
+    # Read every row now: the session is closed before a streamed body finishes.
+    rows = [
         (
             application.submitted_at.isoformat(timespec="minutes"),
             application.user.name,
@@ -83,10 +85,8 @@ def applications_csv():
             application.decision_message or "",
             application.motivation,
         )
-        for application in db.session.scalars(
-            queries.application_queue(current_user, filters).execution_options(yield_per=500)
-        )
-    )
+        for application in db.session.scalars(queries.application_queue(current_user, filters))
+    ]
     header = [
         "submitted_at", "name", "email", "organisation", "position", "city", "country",
         "course", "cohort", "status", "decided_at", "decided_by", "decision_message", "motivation",
@@ -150,8 +150,7 @@ def decide():
 def users():
     """Every account, searchable and filtered by role."""
     search = request.args.get("q", "").strip()[:200]
-    role_value = request.args.get("role", "")
-    role = Role(role_value) if role_value in Role else None
+    role = enum_or_none(Role, request.args.get("role"))
     page = db.paginate(
         queries.user_list(search, role),
         page=_page(),

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
@@ -47,3 +48,14 @@ def render_migration_type(kind: str, value, autogen_context):
     if kind == "type" and isinstance(value, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
+def enum_or_none(kind: type[EnumT], value: str | None) -> EnumT | None:
+    """The member of `kind` with this value, or None for anything else (query strings)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
