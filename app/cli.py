@@ -1,6 +1,7 @@
 """The `flask` command groups: course and user."""
 
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -139,14 +140,15 @@ def create_user_command(
     """Create an account; without --password-stdin a password is generated and shown once."""
     if courses and role != Role.INSTRUCTOR.value:
         raise click.ClickException("--course is for instructors: add --role instructor")
+    taught = _courses_or_exit(courses)
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
         shown = None
     else:
         password = shown = secrets.token_urlsafe(15)
     try:
         user = create_user(email, password, name=name, role=Role(role))
-        set_staffed_courses(user, _courses_or_exit(courses), actor=None)
+        set_staffed_courses(user, taught, actor=None)
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -174,10 +176,11 @@ def set_role_command(email: str, role: str, courses: tuple[str, ...]) -> None:
     if courses and role != Role.INSTRUCTOR.value:
         raise click.ClickException("--course is for instructors")
     user = _user_or_exit(email)
+    taught = _courses_or_exit(courses)
     try:
         set_role(user, Role(role), actor=None)
         if courses or role != Role.INSTRUCTOR.value:
-            set_staffed_courses(user, _courses_or_exit(courses), actor=None)
+            set_staffed_courses(user, taught, actor=None)
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
+from app.core.audit import AuditEvent
 from app.extensions import db
 
 
@@ -27,6 +28,8 @@ def test_ensure_admin_creates_one_admin_and_shows_the_password_once(runner):
 
 def test_each_new_admin_gets_a_different_password(runner, app):
     first = runner.invoke(args=["user", "ensure-admin"]).output.split("password: ")[1]
+    # A fresh install: no accounts and no history.
+    db.session.execute(AuditEvent.__table__.delete())
     db.session.execute(User.__table__.delete())
     db.session.commit()
     second = runner.invoke(args=["user", "ensure-admin"]).output.split("password: ")[1]

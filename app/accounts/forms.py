@@ -41,6 +41,8 @@ def text_field(label: str, max_length: int = 200, **kwargs) -> StringField:
         label,
         filters=[strip_text],
         validators=[
+            # Both: a missing field and one left blank (or only spaces) are refused alike.
+            InputRequired(REQUIRED),
             DataRequired(REQUIRED),
             Length(max=max_length, message=f"Use at most {max_length} characters."),
             no_control_characters,
@@ -64,7 +66,9 @@ class ProfileFields:
     organisation = text_field("Organisation", description="Your city or government.")
     position = text_field("Position")
     city = text_field("City", max_length=120)
-    country = CountryField(validators=[DataRequired("Choose a country.")])
+    country = CountryField(
+        validators=[InputRequired("Choose a country."), DataRequired("Choose a country.")]
+    )
     preferred_language = SelectField(
         "Preferred language",
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],

@@ -1,0 +1,269 @@
+"""Every route, walked as every kind of visitor: what each one gets, and what each one changes.
+
+A route added to the app without a row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+import pytest
+from sqlalchemy import select
+
+from app.catalog.models import Course, EnrolmentMode
+from app.core.permissions import Role
+from app.extensions import db
+from app.learning.models import Application, ApplicationStatus
+from tests.conftest import Browser
+
+ROLES = ["anonymous", "learner", "instructor_of_other_course", "instructor_of_course", "admin"]
+LOGIN = "login"  # a redirect to the login page, with ?next= back to the route
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+def signed_in(status, anonymous=LOGIN):
+    """Anonymous visitors go to the login page; every signed-in role gets `status`."""
+    return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], status)}
+
+
+def staff_only(other_course=200):
+    return {
+        "anonymous": LOGIN,
+        "learner": 403,
+        "instructor_of_other_course": other_course,
+        "instructor_of_course": 200,
+        "admin": 200,
+    }
+
+
+ADMIN_ONLY = {
+    "anonymous": LOGIN,
+    "learner": 403,
+    "instructor_of_other_course": 403,
+    "instructor_of_course": 403,
+    "admin": 200,
+}
+POST_ONLY = dict.fromkeys(ROLES, 405)
+
+
+def _with(expected: dict, **changes) -> dict:
+    return {**expected, **changes}
+
+
+# (method, rule, expected status per role, form data for POSTs)
+MATRIX = [
+    ("GET", "/", EVERYONE, None),
+    ("GET", "/healthz", EVERYONE, None),
+    ("GET", "/static/<path:filename>", EVERYONE, None),
+    ("GET", "/courses/<slug>", EVERYONE, None),
+    ("GET", "/courses/<slug>/guidebook", EVERYONE, None),
+    ("GET", "/courses/<slug>/media/<name>", EVERYONE, None),
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>", EVERYONE, None),
+    ("GET", "/login", _with(signed_in(302), anonymous=200), None),
+    ("POST", "/login", _with(signed_in(302), anonymous=400), {}),
+    ("GET", "/register", _with(signed_in(302), anonymous=200), None),
+    ("POST", "/register", _with(signed_in(302), anonymous=400), {}),
+    ("GET", "/forgot-password", EVERYONE, None),
+    ("POST", "/forgot-password", dict.fromkeys(ROLES, 400), {}),
+    ("GET", "/reset-password/<token>", dict.fromkeys(ROLES, 400), None),
+    ("POST", "/reset-password/<token>", dict.fromkeys(ROLES, 400), {}),
+    ("GET", "/logout", POST_ONLY, None),
+    ("POST", "/logout", signed_in(302), {}),
+    ("GET", "/dashboard", signed_in(200), None),
+    ("GET", "/account", signed_in(200), None),
+    ("POST", "/account", signed_in(400), {}),
+    ("GET", "/account/password", signed_in(200), None),
+    ("POST", "/account/password", signed_in(400), {}),
+    ("GET", "/account/data.json", signed_in(200), None),
+    ("GET", "/account/delete", signed_in(200), None),
+    ("POST", "/account/delete", signed_in(400), {}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/apply", signed_in(200), None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/apply", signed_in(400), {}),
+    ("GET", "/admin/", staff_only(), None),
+    ("GET", "/admin/applications", staff_only(), None),
+    ("GET", "/admin/applications.csv", staff_only(), None),
+    ("GET", "/admin/applications/<int:application_id>", staff_only(other_course=404), None),
+    ("GET", "/admin/applications/decide", POST_ONLY, None),
+    ("POST", "/admin/applications/decide", _with(signed_in(302), learner=403),
+     {"decision": "approve", "application_id": "{application_id}"}),
+    ("GET", "/admin/users", ADMIN_ONLY, None),
+    ("GET", "/admin/users/<int:user_id>", ADMIN_ONLY, None),
+    ("GET", "/admin/users/<int:user_id>/role", POST_ONLY, None),
+    ("POST", "/admin/users/<int:user_id>/role", _with(ADMIN_ONLY, admin=302), {"role": "admin"}),
+    ("GET", "/admin/users/<int:user_id>/status", POST_ONLY, None),
+    ("POST", "/admin/users/<int:user_id>/status", _with(ADMIN_ONLY, admin=302), {"active": "no"}),
+    ("GET", "/admin/audit", ADMIN_ONLY, None),
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(app, imported_example, make_user, make_cohort):
+    """A course with a reviewed cohort, an applicant, and one account of each role."""
+    course = imported_example
+    cohort = make_cohort(course, "autumn", mode=EnrolmentMode.APPROVAL)
+    other = Course(slug="other", title="Other course", summary="Another course.")
+    db.session.add(other)
+    db.session.commit()
+    applicant = make_user(email="applicant@city.example")
+    db.session.add(
+        Application(
+            user=applicant, cohort=cohort, motivation="m" * 60, confirms_public_official=True
+        )
+    )
+    accounts = {
+        "learner": make_user(email="learner@city.example"),
+        "instructor_of_other_course": make_user(
+            Role.INSTRUCTOR, email="other@city.example", courses=[other]
+        ),
+        "instructor_of_course": make_user(
+            Role.INSTRUCTOR, email="teacher@city.example", courses=[course]
+        ),
+        "admin": make_user(Role.ADMIN, email="admin@city.example"),
+    }
+    application = db.session.scalar(select(Application))
+    lesson = course.modules[0].lessons[0]
+    values = {
+        "slug": course.slug,
+        "name": course.media_files[0].path,
+        "lesson_slug": lesson.slug,
+        "cohort_slug": cohort.slug,
+        "token": "not-a-token",
+        "application_id": application.id,
+        "user_id": applicant.id,
+        "path:filename": "css/site.css",
+        "int:application_id": application.id,
+        "int:user_id": applicant.id,
+    }
+    return {
+        "accounts": accounts,
+        "values": values,
+        "application": application,
+        "applicant": applicant,
+        "lesson": lesson,
+    }
+
+
+def build_path(rule: str, values: dict) -> str:
+    path = rule
+    for key, value in values.items():
+        path = path.replace(f"<{key}>", str(value))
+    assert "<" not in path, f"no value for a part of {rule}"
+    return path
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(method, rule) for method, rule, _expected, _data in MATRIX}
+    # GET rows for POST-only routes check the 405; they are not routes of their own.
+    assert routes - covered == set(), "routes missing from the matrix"
+    assert {row for row in covered - routes if row[0] == "POST"} == set()
+
+
+def _outcome(response) -> int | str:
+    if response.status_code == 302 and response.headers["Location"].startswith("/login?next="):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_what_each_role_gets(app, world, role):
+    mismatches = []
+    for method, rule, expected, data in MATRIX:
+        browser = Browser(app.test_client())
+        if role != "anonymous":
+            assert browser.login(world["accounts"][role].email).status_code == 302
+        path = build_path(rule, world["values"])
+        if method == "GET":
+            response = browser.client.get(path)
+        else:
+            form = {k: v.format(**world["values"]) for k, v in (data or {}).items()}
+            token_page = "/dashboard" if role != "anonymous" else "/login"
+            response = browser.post_form(path, form, page=token_page)
+        outcome = _outcome(response)
+        if outcome != expected[role]:
+            mismatches.append(f"{method} {path}: got {outcome}, expected {expected[role]}")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    ("role", "reads"),
+    [
+        ("anonymous", False),
+        ("learner", False),
+        ("instructor_of_other_course", False),
+        ("instructor_of_course", True),
+        ("admin", True),
+    ],
+)
+def test_who_reads_lesson_bodies(app, world, role, reads):
+    browser = Browser(app.test_client())
+    if role != "anonymous":
+        browser.login(world["accounts"][role].email)
+    lesson = world["lesson"]
+    page = browser.client.get(build_path("/courses/<slug>/lessons/<lesson_slug>", world["values"]))
+    text = page.get_data(as_text=True)
+    assert (lesson.body_html in text) is reads
+    assert ("Enrol to read this lesson" in text) is not reads
+    assert lesson.title in text  # everyone sees what the lesson is about
+
+
+@pytest.mark.parametrize(
+    ("role", "decided"),
+    [
+        ("learner", False),
+        ("instructor_of_other_course", False),
+        ("instructor_of_course", True),
+        ("admin", True),
+    ],
+)
+def test_who_can_decide_an_application(app, world, role, decided):
+    browser = Browser(app.test_client())
+    browser.login(world["accounts"][role].email)
+    browser.post_form(
+        "/admin/applications/decide",
+        {"decision": "approve", "application_id": str(world["application"].id)},
+        page="/dashboard",
+    )
+    status = db.session.scalar(select(Application.status))
+    assert (status == ApplicationStatus.APPROVED) is decided
+
+
+@pytest.mark.parametrize(
+    ("role", "changed"),
+    [
+        ("learner", False),
+        ("instructor_of_other_course", False),
+        ("instructor_of_course", False),
+        ("admin", True),
+    ],
+)
+def test_who_can_change_roles_and_deactivate(app, world, role, changed):
+    browser = Browser(app.test_client())
+    browser.login(world["accounts"][role].email)
+    applicant = world["applicant"]
+    browser.post_form(f"/admin/users/{applicant.id}/role", {"role": "admin"}, page="/dashboard")
+    browser.post_form(f"/admin/users/{applicant.id}/status", {"active": "no"}, page="/dashboard")
+    db.session.refresh(applicant)
+    assert (applicant.role == Role.ADMIN) is changed
+    assert applicant.is_active is not changed
+
+
+@pytest.mark.parametrize(
+    ("rule", "data"),
+    [(rule, data) for method, rule, _expected, data in MATRIX if method == "POST"],
+)
+def test_every_form_refuses_a_missing_csrf_token(app, world, rule, data):
+    browser = Browser(app.test_client())
+    anonymous_forms = {"/login", "/register", "/forgot-password", "/reset-password/<token>"}
+    if rule not in anonymous_forms:
+        browser.login(world["accounts"]["admin"].email)
+    path = build_path(rule, world["values"])
+    form = {k: v.format(**world["values"]) for k, v in (data or {}).items()}
+    response = browser.client.post(path, data=form)
+    assert response.status_code == 400
+    assert "The form had expired or was sent from another site." in response.get_data(as_text=True)
+    applicant = world["applicant"]
+    db.session.refresh(applicant)
+    assert (applicant.role, applicant.is_active) == (Role.LEARNER, True)
+    assert db.session.scalar(select(Application.status)) == ApplicationStatus.PENDING
+    assert browser.client.get("/account").status_code == (302 if rule in anonymous_forms else 200)
