@@ -1,5 +1,10 @@
 """Rate limits on login, registration and password reset."""
 
+import os
+import uuid
+
+import pytest
+
 from tests.conftest import PASSWORD, Browser, csrf_token_from
 from tests.test_accounts import REGISTRATION
 
@@ -132,3 +137,42 @@ def test_the_limit_storage_is_one_setting(tmp_path, monkeypatch):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     with app.app_context():
         assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set TEST_REDIS_URL (.ci/run does) to test Redis")
+def test_failed_logins_are_counted_in_redis_when_configured(database, tmp_path, make_user):
+    """With RATELIMIT_STORAGE_URI=redis://..., the counts live in Redis, where every process
+    of the site reads the same numbers."""
+    import redis
+
+    from app import create_app
+    from tests.conftest import TEST_CONFIG, FreshContextClient
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    site = create_app(
+        {
+            **TEST_CONFIG,
+            **database.config(),
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": prefix,
+        },
+        instance_path=str(tmp_path),
+    )
+    site.test_client_class = FreshContextClient
+    browser = Browser(site.test_client())
+    make_user(email="ana@city.example")
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        for _ in range(10):
+            assert failed_login(browser, "Ana@City.example").status_code == 401
+        keys = [key.decode() for key in server.scan_iter(f"LIMITS:LIMITER/{prefix}/*")]
+        account_keys = [key for key in keys if "/account:ana@city.example/" in key]
+        assert len(account_keys) == 1
+        assert server.get(account_keys[0]) == b"10"
+        assert browser.login("ana@city.example").status_code == 429
+    finally:
+        for key in server.scan_iter(f"LIMITS:LIMITER/{prefix}/*"):
+            server.delete(key)
