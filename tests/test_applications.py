@@ -417,3 +417,18 @@ def test_decisions_are_in_the_audit_log(app, browser, course, reviewed, staff):
     assert approved.actor_id == staff.id
     assert (approved.object_type, approved.object_id) == ("applications", str(application.id))
     assert approved.ip_address == "127.0.0.1"
+
+
+def test_pages_show_a_pending_application_instead_of_asking_again(
+    app, browser, learner, course, reviewed
+):
+    apply(browser, course, reviewed)
+    lesson = course.modules[0].lessons[0]
+    page = visible_text(
+        browser.client.get(f"/courses/{course.slug}/lessons/{lesson.slug}").get_data(as_text=True)
+    )
+    assert "You applied to Autumn cohort: Waiting for review" in page
+    assert "Apply to Autumn cohort" not in page
+    course_page = visible_text(browser.client.get(f"/courses/{course.slug}").get_data(as_text=True))
+    assert "You can read the lessons once you are enrolled in a cohort" in course_page
+    assert "Waiting for review" in course_page

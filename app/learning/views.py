@@ -93,5 +93,6 @@ def lesson(slug: str, lesson_slug: str):
         module=found.module,
         course=course,
         can_read=course.can_read_lessons(current_user),
+        applications=queries.applications_by_cohort(current_user, course),
         now=utcnow(),
     )
