@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -135,6 +136,18 @@ class FreshContextClient(FlaskClient):
         if has_app_context():
             db.session.expire_all()
         return response
+
+
+@contextmanager
+def separate_app(config: dict, instance_path: str):
+    """A second app (another process, a proxy setting) beside the test's own; closed after."""
+    other = create_app({**TEST_CONFIG, **config}, instance_path=instance_path)
+    other.test_client_class = FreshContextClient
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

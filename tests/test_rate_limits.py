@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import PASSWORD, Browser, csrf_token_from
+from app.extensions import db
+from tests.conftest import PASSWORD, Browser, csrf_token_from, separate_app
 from tests.test_accounts import REGISTRATION
 
 
@@ -66,41 +67,32 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted(app, browser):
 
 
 def test_forwarded_for_is_used_behind_a_trusted_proxy(make_database, tmp_path):
-    from app import create_app
-    from tests.conftest import TEST_CONFIG, FreshContextClient
-
     database = make_database()
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            **database.config(),
-            "TRUSTED_PROXIES": 1,
-            "LOGIN_ATTEMPTS_PER_ADDRESS": "2 per 15 minutes",
-        },
-        instance_path=str(tmp_path),
-    )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        from app.extensions import db
+    settings = {
+        **database.config(),
+        "TRUSTED_PROXIES": 1,
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "2 per 15 minutes",
+    }
+    with separate_app(settings, str(tmp_path)) as behind_proxy:
+        with behind_proxy.app_context():
+            db.create_all()
+        client = behind_proxy.test_client()
 
-        db.create_all()
-    client = app.test_client()
+        def attempt(forwarded_for: str) -> int:
+            page = client.get("/login")
+            return client.post(
+                "/login",
+                data={
+                    "csrf_token": csrf_token_from(page),
+                    "email": "x@city.example",
+                    "password": "wrong wrong wrong",
+                },
+                headers={"X-Forwarded-For": forwarded_for},
+            ).status_code
 
-    def attempt(forwarded_for: str) -> int:
-        page = client.get("/login")
-        return client.post(
-            "/login",
-            data={
-                "csrf_token": csrf_token_from(page),
-                "email": "x@city.example",
-                "password": "wrong wrong wrong",
-            },
-            headers={"X-Forwarded-For": forwarded_for},
-        ).status_code
-
-    assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
-    # Another real client behind the same proxy has its own allowance.
-    assert attempt("203.0.113.2") == 401
+        assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
+        # Another real client behind the same proxy has its own allowance.
+        assert attempt("203.0.113.2") == 401
 
 
 def test_registrations_from_one_address_are_limited(app, browser):
@@ -148,24 +140,16 @@ def test_failed_logins_are_counted_in_redis_when_configured(database, tmp_path, 
     of the site reads the same numbers."""
     import redis
 
-    from app import create_app
-    from tests.conftest import TEST_CONFIG, FreshContextClient
-
     prefix = f"test-{uuid.uuid4().hex}"
-    site = create_app(
-        {
-            **TEST_CONFIG,
-            **database.config(),
-            "RATELIMIT_STORAGE_URI": REDIS_URL,
-            "RATELIMIT_KEY_PREFIX": prefix,
-        },
-        instance_path=str(tmp_path),
-    )
-    site.test_client_class = FreshContextClient
-    browser = Browser(site.test_client())
+    settings = {
+        **database.config(),
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
     make_user(email="ana@city.example")
     server = redis.Redis.from_url(REDIS_URL)
-    try:
+    with separate_app(settings, str(tmp_path)) as site:
+        browser = Browser(site.test_client())
         for _ in range(10):
             assert failed_login(browser, "Ana@City.example").status_code == 401
         keys = [key.decode() for key in server.scan_iter(f"LIMITS:LIMITER/{prefix}/*")]
@@ -173,6 +157,6 @@ def test_failed_logins_are_counted_in_redis_when_configured(database, tmp_path, 
         assert len(account_keys) == 1
         assert server.get(account_keys[0]) == b"10"
         assert browser.login("ana@city.example").status_code == 429
-    finally:
-        for key in server.scan_iter(f"LIMITS:LIMITER/{prefix}/*"):
-            server.delete(key)
+    for key in server.scan_iter(f"LIMITS:LIMITER/{prefix}/*"):
+        server.delete(key)
+    server.close()
