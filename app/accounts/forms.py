@@ -24,16 +24,15 @@ from app.core.forms import (
 REQUIRED = "This field is required."
 
 
-def email_field(label: str = "E-mail address") -> EmailField:
-    return EmailField(
-        label,
-        filters=[normalise_email],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254, message="An e-mail address has at most 254 characters."),
-            Email("Enter an e-mail address such as name@city.gov."),
-        ],
-    )
+def email_field(label: str = "E-mail address", check_format: bool = True) -> EmailField:
+    """An e-mail field; login and reset skip the format check, so any stored address works."""
+    validators = [
+        DataRequired(REQUIRED),
+        Length(max=254, message="An e-mail address has at most 254 characters."),
+    ]
+    if check_format:
+        validators.append(Email("Enter an e-mail address such as name@city.gov."))
+    return EmailField(label, filters=[normalise_email], validators=validators)
 
 
 def text_field(label: str, max_length: int = 200, **kwargs) -> StringField:
@@ -96,7 +95,7 @@ class RegistrationForm(ProfileFields, NewPasswordMixin, FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = email_field()
+    email = email_field(check_format=False)
     password = PasswordField(
         "Password",
         validators=[
@@ -108,7 +107,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = email_field()
+    email = email_field(check_format=False)
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):

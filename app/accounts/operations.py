@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -18,7 +19,8 @@ from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 
-DEFAULT_ADMIN_EMAIL = "admin@localhost"
+# A reserved domain: a valid address that never receives mail. Create your own admin after.
+DEFAULT_ADMIN_EMAIL = "admin@caring-cities.example"
 PROFILE_FIELDS = (
     "name",
     "organisation",
@@ -59,6 +61,10 @@ def create_user(
 ) -> User:
     """Add an account; refuses a taken address or a password the rules refuse."""
     email = email.strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(f"{email} is not a valid e-mail address: {error}") from error
     if find_user_by_email(email) is not None:
         raise AccountError("An account already uses this e-mail address.")
     problem = password_problem(password, email=email, name=name)
