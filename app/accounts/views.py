@@ -27,7 +27,7 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.operations import PROFILE_FIELDS, AccountError, ResetTokenProblem
 from app.accounts.queries import personal_data
-from app.core.forms import normalise_email
+from app.core.forms import form_page, normalise_email
 from app.core.mail import send_after_commit
 from app.core.urls import safe_next_path
 from app.extensions import db, limiter, login_manager
@@ -65,6 +65,12 @@ def _start_session(user: User, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def _end_session() -> None:
+    """Forget the person in this browser (their other sessions were ended in the database)."""
+    logout_user()
+    session.clear()
+
+
 def _landing(default_endpoint: str = "learning.dashboard") -> str:
     return safe_next_path(request.args.get("next")) or url_for(default_endpoint)
 
@@ -80,7 +86,6 @@ def register():
     if current_user.is_authenticated:
         return redirect(_landing())
     form = RegistrationForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = operations.create_user(
@@ -91,15 +96,12 @@ def register():
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
             _start_session(user, remember=False)
             operations.record_login(user)
             db.session.commit()
             flash(f"Welcome, {user.name}. Your account is ready.", "success")
             return redirect(_landing())
-    if request.method == "POST":
-        status = 400
-    return render_template("accounts/register.html", form=form), status
+    return form_page("accounts/register.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -144,8 +146,7 @@ def logout():
     """Log out here and on every other device."""
     operations.log_out_everywhere(current_user)
     db.session.commit()
-    logout_user()
-    session.clear()
+    _end_session()
     flash("You are logged out, on this device and on every other.", "success")
     return redirect(url_for("catalog.index"))
 
@@ -178,8 +179,7 @@ def forgot_password():
             )
             db.session.commit()
         return render_template("accounts/reset_sent.html", message=RESET_SENT)
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/forgot_password.html", form=form), status
+    return form_page("accounts/forgot_password.html", form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -194,12 +194,10 @@ def reset_password(token: str):
             found, form.password.data, actor=found, action="account.password_reset"
         )
         db.session.commit()
-        logout_user()
-        session.clear()
+        _end_session()
         flash("Your password is changed, and every session is ended. Log in again.", "success")
         return redirect(url_for("accounts.login"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return form_page("accounts/reset_password.html", form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -214,8 +212,7 @@ def profile():
         db.session.commit()
         flash("Your profile is saved." if changed else "Nothing was changed.", "success")
         return redirect(url_for("accounts.profile"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/profile.html", form=form), status
+    return form_page("accounts/profile.html", form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -233,8 +230,7 @@ def change_password():
         _start_session(user, remember=remembered in request.cookies)
         flash("Your password is changed. Every other session is ended.", "success")
         return redirect(url_for("accounts.profile"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/change_password.html", form=form), status
+    return form_page("accounts/change_password.html", form)
 
 
 @bp.get("/account/data.json")
@@ -261,9 +257,7 @@ def delete_account():
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            _end_session()
             flash("Your account is deleted. Thank you for learning with us.", "success")
             return redirect(url_for("catalog.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/delete.html", form=form), status
+    return form_page("accounts/delete.html", form)

@@ -1,9 +1,16 @@
 """Pieces every form shares: text clean-up and the choices of profile fields."""
 
+from flask import render_template, request
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
 from app.core.places import countries, selectable_time_zones, time_zones_by_area
+
+
+def form_page(template: str, form, **context):
+    """A page with a form: 200 when first shown, 400 when a sent form came back with errors."""
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
 
 
 def strip_text(value):
