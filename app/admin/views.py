@@ -128,7 +128,9 @@ def decide():
             skipped.append(f"{item.user.name} (already {item.status.label.lower()})")
             continue
         try:
-            decide_application(item, approve, actor=current_user, message=form.message.data)
+            decide_application(
+                item, approve, actor=current_user._get_current_object(), message=form.message.data
+            )
         except ApplicationError as error:
             skipped.append(str(error))
         else:
@@ -207,8 +209,10 @@ def set_role(user_id: int):
         form.courses.errors = ["Only instructors teach courses: choose the instructor role."]
         return _render_user(found, form, status=400)
     try:
-        account_operations.set_role(found, role, actor=current_user)
-        account_operations.set_staffed_courses(found, chosen, actor=current_user)
+        account_operations.set_role(found, role, actor=current_user._get_current_object())
+        account_operations.set_staffed_courses(
+            found, chosen, actor=current_user._get_current_object()
+        )
     except AccountError as error:
         db.session.rollback()
         form.role.errors = [str(error)]
@@ -231,7 +235,9 @@ def set_status(user_id: int):
     if not form.validate_on_submit() or form.active.data not in {"yes", "no"}:
         abort(400)
     try:
-        account_operations.set_active(found, form.active.data == "yes", actor=current_user)
+        account_operations.set_active(
+            found, form.active.data == "yes", actor=current_user._get_current_object()
+        )
     except AccountError as error:
         db.session.rollback()
         flash(str(error), "error")

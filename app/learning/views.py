@@ -45,7 +45,7 @@ def apply(slug: str, cohort_slug: str):
         elif form.validate_on_submit():
             try:
                 submit_application(
-                    current_user,
+                    current_user._get_current_object(),
                     cohort,
                     motivation=form.motivation.data,
                     confirms_public_official=form.confirms_public_official.data,
