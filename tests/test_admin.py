@@ -254,3 +254,21 @@ def test_course_can_manage(app, make_user, imported_example):
     assert imported_example.can_manage(admin) and other.can_manage(admin)
     assert not imported_example.can_manage(learner)
     assert not teacher.is_admin and teacher.is_staff and not learner.is_staff
+
+
+def test_admin_lists_take_a_fixed_number_of_queries(app, admin_browser, make_user, count_queries):
+    app.config.update(USERS_PER_PAGE=50, AUDIT_EVENTS_PER_PAGE=50)
+    make_user(email="first@city.example")
+    with count_queries() as users_few:
+        admin_browser.client.get("/admin/users")
+    with count_queries() as audit_few:
+        admin_browser.client.get("/admin/audit")
+    for number in range(20):
+        make_user(email=f"more{number}@city.example")
+    with count_queries() as users_many:
+        page = admin_browser.client.get("/admin/users").get_data(as_text=True)
+    with count_queries() as audit_many:
+        admin_browser.client.get("/admin/audit")
+    assert "more19@city.example" in page
+    assert users_many.count == users_few.count
+    assert audit_many.count == audit_few.count
