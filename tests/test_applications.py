@@ -284,7 +284,7 @@ def test_rejection_with_a_message_and_deciding_twice(app, browser, course, revie
     again = browser.post_form("/admin/applications/decide", {**data, "decision": "approve"})
     assert again.status_code == 302
     page = visible_text(browser.client.get("/admin/applications").get_data(as_text=True))
-    assert "Not changed: Amaru (already not accepted)." in page
+    assert "Not changed: The application of Amaru was already decided (not accepted)." in page
     db.session.refresh(application)
     assert application.status == ApplicationStatus.REJECTED
     assert count(Enrollment) == 0

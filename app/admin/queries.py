@@ -19,7 +19,11 @@ def manageable_course_filter(user):
     """A WHERE clause on Course limiting rows to the courses the user runs (none for nobody)."""
     if user.is_admin:
         return true()
-    return Course.id.in_(user.staffed_course_ids or {-1})
+    return Course.id.in_(user.staffed_course_ids)
+
+
+def all_courses() -> list[Course]:
+    return list(db.session.scalars(select(Course).order_by(Course.title)))
 
 
 def manageable_cohorts(user) -> list[Cohort]:

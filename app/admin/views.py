@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.accounts import operations as account_operations
@@ -10,7 +9,6 @@ from app.accounts.models import User
 from app.accounts.operations import AccountError
 from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
-from app.catalog.models import Course
 from app.core.csv_export import csv_response
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
@@ -124,9 +122,6 @@ def decide():
     approve = form.decision.data == "approve"
     decided, skipped = [], []
     for item in found:
-        if not item.is_pending:
-            skipped.append(f"{item.user.name} (already {item.status.label.lower()})")
-            continue
         try:
             decide_application(
                 item, approve, actor=current_user._get_current_object(), message=form.message.data
@@ -170,7 +165,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _render_user(user: User, role_form: RoleForm | None = None, status: int = 200):
-    courses = list(db.session.scalars(select(Course).order_by(Course.title)))
+    courses = queries.all_courses()
     if role_form is None:
         role_form = RoleForm(
             role=user.role.value,
@@ -199,7 +194,7 @@ def set_role(user_id: int):
     """Change an account's role and, for instructors, the courses they teach."""
     found = _user_or_404(user_id)
     form = RoleForm()
-    courses = list(db.session.scalars(select(Course).order_by(Course.title)))
+    courses = queries.all_courses()
     form.courses.choices = [SelectChoice(course.id, course.title) for course in courses]
     if not form.validate_on_submit():
         return _render_user(found, form, status=400)

@@ -78,6 +78,10 @@ class Course(TimestampMixin, db.Model):
     def live_cohorts(self) -> list["Cohort"]:
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
 
+    def cohorts_taking_applications(self, now: datetime) -> list["Cohort"]:
+        """Running cohorts whose deadline has not passed (including those not open yet)."""
+        return [cohort for cohort in self.live_cohorts() if now < cohort.applications_close_at]
+
     def published_quizzes(self) -> list["Quiz"]:
         return [module.published_quiz for module in self.visible_modules() if module.published_quiz]
 
