@@ -15,10 +15,12 @@ from app.catalog.models import (
 )
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
-from app.learning.models import Application, Enrollment
+from app.learning.models import Application, Enrollment, LessonProgress
+from app.quizzes.models import AttemptAnswer, QuizAttempt
 
 __all__ = [
     "Application",
+    "AttemptAnswer",
     "AuditEvent",
     "Choice",
     "Cohort",
@@ -26,11 +28,13 @@ __all__ = [
     "CourseStaff",
     "Enrollment",
     "Lesson",
+    "LessonProgress",
     "LiveSession",
     "MediaFile",
     "Module",
     "Question",
     "Quiz",
+    "QuizAttempt",
     "Role",
     "User",
 ]

@@ -9,10 +9,21 @@ from sqlalchemy import select
 from app.catalog.models import Course, EnrolmentMode
 from app.core.permissions import Role
 from app.extensions import db
+from app.core.types import utcnow
 from app.learning.models import Application, ApplicationStatus
+from app.learning.operations import enrol
+from app.quizzes.models import AttemptState, QuizRecord
+from app.quizzes.operations import start_attempt
 from tests.conftest import Browser
 
-ROLES = ["anonymous", "learner", "instructor_of_other_course", "instructor_of_course", "admin"]
+ROLES = [
+    "anonymous",
+    "learner",
+    "enrolled_learner",
+    "instructor_of_other_course",
+    "instructor_of_course",
+    "admin",
+]
 LOGIN = "login"  # a redirect to the login page, with ?next= back to the route
 EVERYONE = dict.fromkeys(ROLES, 200)
 
@@ -26,15 +37,30 @@ def staff_only(other_course=200):
     return {
         "anonymous": LOGIN,
         "learner": 403,
+        "enrolled_learner": 403,
         "instructor_of_other_course": other_course,
         "instructor_of_course": 200,
         "admin": 200,
     }
 
 
+def studying(status, staff=None):
+    """Those who study the course (its enrolled learners, its staff, admins) get `status`."""
+    staff = status if staff is None else staff
+    return {
+        "anonymous": LOGIN,
+        "learner": 403,
+        "enrolled_learner": status,
+        "instructor_of_other_course": 403,
+        "instructor_of_course": staff,
+        "admin": staff,
+    }
+
+
 ADMIN_ONLY = {
     "anonymous": LOGIN,
     "learner": 403,
+    "enrolled_learner": 403,
     "instructor_of_other_course": 403,
     "instructor_of_course": 403,
     "admin": 200,
@@ -55,6 +81,17 @@ MATRIX = [
     ("GET", "/courses/<slug>/guidebook", EVERYONE, None),
     ("GET", "/courses/<slug>/media/<name>", EVERYONE, None),
     ("GET", "/courses/<slug>/lessons/<lesson_slug>", EVERYONE, None),
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>/done", POST_ONLY, None),
+    ("POST", "/courses/<slug>/lessons/<lesson_slug>/done", studying(302), {}),
+    ("GET", "/courses/<slug>/lectures/<module_slug>", studying(200), None),
+    ("GET", "/courses/<slug>/quizzes/<module_slug>", studying(200), None),
+    ("GET", "/courses/<slug>/quizzes/<module_slug>/attempts", POST_ONLY, None),
+    ("POST", "/courses/<slug>/quizzes/<module_slug>/attempts", studying(302), {}),
+    # Attempt 2 is the enrolled learner's (open): to anyone else it does not exist.
+    ("GET", "/courses/<slug>/quizzes/<module_slug>/attempts/<int:number>", studying(200, 404),
+     None),
+    ("POST", "/courses/<slug>/quizzes/<module_slug>/attempts/<int:number>", studying(400, 404),
+     {}),
     ("GET", "/login", _with(signed_in(302), anonymous=200), None),
     ("POST", "/login", _with(signed_in(302), anonymous=400), {}),
     ("GET", "/register", _with(signed_in(302), anonymous=200), None),
@@ -80,7 +117,8 @@ MATRIX = [
     ("GET", "/admin/applications.csv", staff_only(), None),
     ("GET", "/admin/applications/<int:application_id>", staff_only(other_course=404), None),
     ("GET", "/admin/applications/decide", POST_ONLY, None),
-    ("POST", "/admin/applications/decide", _with(signed_in(302), learner=403),
+    ("POST", "/admin/applications/decide",
+     _with(signed_in(302), learner=403, enrolled_learner=403),
      {"decision": "approve", "application_id": "{application_id}"}),
     ("GET", "/admin/users", ADMIN_ONLY, None),
     ("GET", "/admin/users/<int:user_id>", ADMIN_ONLY, None),
@@ -106,8 +144,16 @@ def world(app, imported_example, make_user, make_cohort):
             user=applicant, cohort=cohort, motivation="m" * 60, confirms_public_official=True
         )
     )
+    enrolled = make_user(email="enrolled@city.example")
+    enrol(enrolled, cohort)
+    module = course.modules[0]
+    first = start_attempt(enrolled, QuizRecord(module.quiz, []), now=utcnow(), zone="UTC")
+    first.state, first.submitted_at, first.score = AttemptState.SUBMITTED, utcnow(), 0
+    start_attempt(enrolled, QuizRecord(module.quiz, [first]), now=utcnow(), zone="UTC")
+    db.session.commit()
     accounts = {
         "learner": make_user(email="learner@city.example"),
+        "enrolled_learner": enrolled,
         "instructor_of_other_course": make_user(
             Role.INSTRUCTOR, email="other@city.example", courses=[other]
         ),
@@ -122,6 +168,8 @@ def world(app, imported_example, make_user, make_cohort):
         "slug": course.slug,
         "name": course.media_files[0].path,
         "lesson_slug": lesson.slug,
+        "module_slug": module.slug,
+        "int:number": 2,
         "cohort_slug": cohort.slug,
         "token": "not-a-token",
         "application_id": application.id,

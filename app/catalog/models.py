@@ -29,6 +29,13 @@ class QuestionKind(StrEnum):
     TRUE_FALSE = "true_false"
 
 
+class Feedback(StrEnum):
+    """When a learner sees each question's right answer and explanation."""
+
+    EVERY_ATTEMPT = "every_attempt"
+    ONCE_PASSED = "once_passed"
+
+
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -74,6 +81,17 @@ class Course(TimestampMixin, db.Model):
 
     def visible_modules(self) -> list["Module"]:
         return [module for module in self.modules if module.status == Status.PUBLISHED]
+
+    def visible_module(self, slug: str) -> "Module | None":
+        return next((module for module in self.visible_modules() if module.slug == slug), None)
+
+    def published_lesson(self, slug: str) -> "Lesson | None":
+        """A published lesson of a published module, found in the loaded outline."""
+        for module in self.visible_modules():
+            for lesson in module.published_lessons():
+                if lesson.slug == slug:
+                    return lesson
+        return None
 
     def live_cohorts(self) -> list["Cohort"]:
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
@@ -246,6 +264,12 @@ class Module(TimestampMixin, db.Model):
         return self.lecture_title is not None
 
     @property
+    def lecture_is_video_file(self) -> bool:
+        """A direct link to a video file, which the page can play itself."""
+        path = (self.lecture_video_url or "").split("?")[0].lower()
+        return path.endswith((".mp4", ".webm", ".ogv"))
+
+    @property
     def published_quiz(self) -> "Quiz | None":
         return self.quiz if self.quiz and self.quiz.status == Status.PUBLISHED else None
 
@@ -272,6 +296,8 @@ class Lesson(TimestampMixin, db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     # sha256 of the lesson's source file: a re-import with the same hash changes nothing.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The lesson's sections ({"id", "title"} of each h2), for its table of contents.
+    headings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
@@ -289,6 +315,12 @@ class Quiz(TimestampMixin, db.Model):
     )
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[int]
+    max_attempts: Mapped[int | None]  # None: as many attempts as the learner wants
+    wait_minutes: Mapped[int] = mapped_column(default=0)  # between one attempt and the next
+    shuffle: Mapped[bool] = mapped_column(default=False)  # questions and choices, per attempt
+    feedback: Mapped[Feedback] = mapped_column(
+        string_enum(Feedback), default=Feedback.EVERY_ATTEMPT
+    )
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
 
     module: Mapped[Module] = relationship(back_populates="quiz")

@@ -19,6 +19,7 @@ from app.catalog.models import (
     Cohort,
     Course,
     EnrolmentMode,
+    Feedback,
     Lesson,
     LiveSession,
     MediaFile,
@@ -295,6 +296,7 @@ class _CourseImport:
                     "body_md": source.body_md,
                     "body_html": source.body_html,
                     "content_hash": source.content_hash,
+                    "headings": source.headings,
                 },
                 f"lesson {source.slug}",
             )
@@ -311,7 +313,16 @@ class _CourseImport:
             quiz = Quiz()
             module.quiz = quiz
         changed = _apply(
-            quiz, {"title": source.title, "pass_mark": source.pass_mark, "status": Status.PUBLISHED}
+            quiz,
+            {
+                "title": source.title,
+                "pass_mark": source.pass_mark,
+                "max_attempts": source.attempts,
+                "wait_minutes": source.wait_minutes,
+                "shuffle": source.shuffle,
+                "feedback": Feedback(source.feedback),
+                "status": Status.PUBLISHED,
+            },
         )
         self._track(f"quiz of module {module.slug}", is_new, changed)
         existing = {question.slug: question for question in quiz.questions}

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.catalog.models import Cohort, Course, Lesson, MediaFile, Module, Status
+from app.catalog.models import Cohort, Course, MediaFile, Module, Status
 from app.extensions import db
 
 
@@ -15,17 +15,27 @@ def published_courses() -> list[Course]:
     )
 
 
+OUTLINE = (
+    selectinload(Course.modules).selectinload(Module.lessons),
+    selectinload(Course.modules).selectinload(Module.quiz),
+    selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+)
+
+
 def published_course_outline(slug: str) -> Course | None:
-    """A published course with its modules, lessons, cohorts and live sessions loaded."""
+    """A published course with its modules, lessons, quizzes, cohorts and sessions loaded."""
     return db.session.scalar(
         select(Course)
         .where(Course.slug == slug, Course.status == Status.PUBLISHED)
-        .options(
-            selectinload(Course.modules).selectinload(Module.lessons),
-            selectinload(Course.modules).selectinload(Module.quiz),
-            selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
-        )
+        .options(*OUTLINE)
     )
+
+
+def course_outlines(course_ids: list[int]) -> dict[int, Course]:
+    """Courses (even unpublished ones) with their outline loaded, by id, in a fixed number of
+    queries."""
+    found = db.session.scalars(select(Course).where(Course.id.in_(course_ids)).options(*OUTLINE))
+    return {course.id: course for course in found}
 
 
 def media_file(course_slug: str, name: str) -> MediaFile | None:
@@ -35,23 +45,6 @@ def media_file(course_slug: str, name: str) -> MediaFile | None:
         .where(
             Course.slug == course_slug, Course.status == Status.PUBLISHED, MediaFile.path == name
         )
-    )
-
-
-def published_lesson(course_slug: str, lesson_slug: str) -> Lesson | None:
-    """A published lesson of a published module and course, with both loaded."""
-    return db.session.scalar(
-        select(Lesson)
-        .join(Lesson.module)
-        .join(Course, Lesson.course_id == Course.id)
-        .where(
-            Course.slug == course_slug,
-            Course.status == Status.PUBLISHED,
-            Module.status == Status.PUBLISHED,
-            Lesson.slug == lesson_slug,
-            Lesson.status == Status.PUBLISHED,
-        )
-        .options(contains_eager(Lesson.module))
     )
 
 

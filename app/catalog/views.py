@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.catalog import bp, queries
 from app.core.types import utcnow
-from app.learning.queries import applications_by_cohort
+from app.learning.queries import applications_by_cohort, course_progress
 
 
 @bp.get("/")
@@ -16,15 +16,19 @@ def index():
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    """Show a course's summary, modules and lessons, cohorts and live-session schedule."""
+    """A course's summary, modules, cohorts and schedule; for its learners, their progress."""
     found = queries.published_course_outline(slug)
     if found is None:
         abort(404)
+    can_read = found.can_read_lessons(current_user)
+    progress, enrollment = course_progress(current_user, found) if can_read else (None, None)
     return render_template(
         "catalog/course.html",
         course=found,
         now=utcnow(),
-        can_read=found.can_read_lessons(current_user),
+        can_read=can_read,
+        progress=progress,
+        enrollment=enrollment,
         applications=applications_by_cohort(current_user, found),
     )
 

@@ -1,6 +1,7 @@
 """Markdown to safe HTML, done once when content is imported or saved, never per request."""
 
 from collections.abc import Callable
+from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -96,3 +97,33 @@ def sanitise_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+class _SectionHeadings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.headings: list[dict[str, str]] = []
+        self._open: dict[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        anchor = dict(attrs).get("id")
+        if tag == "h2" and anchor:
+            self._open = {"id": anchor, "title": ""}
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open["title"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "h2" and self._open is not None:
+            self._open["title"] = " ".join(self._open["title"].split())
+            self.headings.append(self._open)
+            self._open = None
+
+
+def section_headings(html: str) -> list[dict[str, str]]:
+    """The id and plain text of each h2 with an id in rendered HTML: a lesson's sections."""
+    parser = _SectionHeadings()
+    parser.feed(html)
+    parser.close()
+    return parser.headings

@@ -8,6 +8,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
+        "media-src 'self' https:",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -1,4 +1,4 @@
-"""Applications to cohorts and the enrolments they lead to."""
+"""Applications to cohorts, the enrolments they lead to, and what each learner has read."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.catalog.models import Cohort
+from app.catalog.models import Cohort, Lesson
 from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
@@ -69,10 +69,33 @@ class Enrollment(db.Model):
         ForeignKey("applications.id", ondelete="SET NULL")
     )
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set once, the first time every completion rule holds; never cleared by new content.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
     cohort: Mapped[Cohort] = relationship()
     application: Mapped[Application | None] = relationship()
 
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
     def __repr__(self) -> str:
         return f"<Enrollment {self.id} user {self.user_id} cohort {self.cohort_id}>"
+
+
+class LessonProgress(db.Model):
+    """A lesson a learner marked as done: one row per learner and lesson, whatever the cohort."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<LessonProgress user {self.user_id} lesson {self.lesson_id}>"

@@ -1,4 +1,4 @@
-"""Every write to applications and enrolments."""
+"""Every write to applications, enrolments, lesson progress and completion."""
 
 from datetime import datetime
 
@@ -6,14 +6,15 @@ from flask import render_template
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Cohort
+from app.catalog.models import Cohort, Course, Lesson
 from app.core import audit
 from app.core.mail import send_after_commit
 from app.core.templating import long_date
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.models import Application, ApplicationStatus, Enrollment
-from app.learning.queries import application_for
+from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
+from app.learning.progress import CourseProgress
+from app.learning.queries import application_for, course_enrollments, learner_facts
 
 
 class ApplicationError(ValueError):
@@ -150,3 +151,51 @@ def _mail_applicant(application: Application, template: str, subject: str) -> No
         subject,
         render_template(template, application=application, course=application.cohort.course),
     )
+
+
+def mark_lesson_done(user, lesson: Lesson, *, now: datetime) -> bool:
+    """Record that a learner finished a lesson; True the first time, False after that."""
+    exists_already = db.session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if exists_already is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, completed_at=now))
+    except IntegrityError:  # the same lesson marked from two tabs at once
+        return False
+    return True
+
+
+def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment]:
+    """Mark complete, once, each of the learner's enrolments in the course whose rules all hold.
+
+    `course` must have its outline loaded (modules, lessons, quizzes, cohorts and sessions).
+    A completed enrolment stays complete when content is added later.
+    """
+    facts = learner_facts(user, [course])[course.id]
+    completed = []
+    for enrollment in course_enrollments(user, course):
+        if enrollment.is_complete:
+            continue
+        if not CourseProgress(course, enrollment.cohort, facts).rules_met:
+            continue
+        changed = db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.id == enrollment.id, Enrollment.completed_at.is_(None))
+            .values(completed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(enrollment)
+        if changed == 1:
+            audit.record(
+                "enrollment.completed",
+                actor=user,
+                target=enrollment,
+                details={"cohort": enrollment.cohort.slug},
+            )
+            completed.append(enrollment)
+    return completed

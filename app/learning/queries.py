@@ -1,11 +1,13 @@
-"""Reads about a learner's applications and enrolments."""
+"""Reads about a learner's applications, enrolments and progress."""
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
-from app.catalog.models import Cohort
+from app.catalog.models import Cohort, Course, Lesson
 from app.extensions import db
-from app.learning.models import Application, Enrollment
+from app.learning.models import Application, Enrollment, LessonProgress
+from app.learning.progress import CourseProgress, LearnerFacts
+from app.quizzes.models import QuizAttempt, QuizRecord
 
 
 def is_enrolled_in_course(user, course) -> bool:
@@ -64,3 +66,63 @@ def enrollments_of(user) -> list[Enrollment]:
             .order_by(Enrollment.enrolled_at.desc())
         )
     )
+
+
+def course_enrollments(user, course) -> list[Enrollment]:
+    """A person's enrolments in the cohorts of one course, newest first."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .join(Enrollment.cohort)
+            .where(Enrollment.user_id == user.id, Cohort.course_id == course.id)
+            .options(contains_eager(Enrollment.cohort))
+            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+        )
+    )
+
+
+def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
+    """What a learner has done in each of these courses, by course id: two queries in all."""
+    course_ids = [course.id for course in courses]
+    done = db.session.execute(
+        select(Lesson.course_id, LessonProgress.lesson_id)
+        .join(LessonProgress.lesson)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(course_ids))
+    ).all()
+    quizzes = {
+        quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
+    }
+    attempts = db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(quizzes)))
+        .options(defer(QuizAttempt.layout))
+    ).all()
+    by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
+    for attempt in attempts:
+        by_quiz[attempt.quiz_id].append(attempt)
+    return {
+        course.id: LearnerFacts(
+            done_lesson_ids=frozenset(
+                lesson for course_id, lesson in done if course_id == course.id
+            ),
+            quiz_records={
+                quiz_id: QuizRecord(quiz, by_quiz[quiz_id])
+                for quiz_id, (course_id, quiz) in quizzes.items()
+                if course_id == course.id
+            },
+        )
+        for course in courses
+    }
+
+
+def course_progress(user, course: Course) -> tuple[CourseProgress, Enrollment | None]:
+    """A reader's progress in a course (outline loaded), with their latest enrolment in it.
+
+    Staff who are not enrolled get their own progress, counted against no cohort.
+    """
+    enrollments = course_enrollments(user, course)
+    latest = enrollments[0] if enrollments else None
+    facts = learner_facts(user, [course])[course.id]
+    return CourseProgress(course, latest.cohort if latest else None, facts), latest

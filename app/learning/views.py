@@ -1,4 +1,4 @@
-"""The learner's pages: dashboard, applying to a cohort, reading a lesson."""
+"""The learner's pages: dashboard, applying to a cohort, lessons, lectures, marking progress."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -7,22 +7,31 @@ from app.catalog import queries as catalog_queries
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning import bp, queries
+from app.learning.access import readable_course
 from app.learning.forms import ApplicationForm
 from app.learning.operations import (
     ApplicationError,
     already_applied_message,
     closed_reason,
+    mark_lesson_done,
+    record_completion,
     submit_application,
 )
+from app.learning.progress import progress_in
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """A learner's enrolments and applications, with each decision."""
+    """A learner's courses with progress, next step and quiz results; their applications."""
+    enrollments = queries.enrollments_of(current_user)
+    courses = catalog_queries.course_outlines(list({e.cohort.course_id for e in enrollments}))
+    facts = queries.learner_facts(current_user, list(courses.values()))
     return render_template(
         "learning/dashboard.html",
-        enrollments=queries.enrollments_of(current_user),
+        studies=[
+            (enrollment, progress_in(courses, facts, enrollment)) for enrollment in enrollments
+        ],
         applications=queries.applications_of(current_user),
     )
 
@@ -82,17 +91,64 @@ def apply(slug: str, cohort_slug: str):
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 def lesson(slug: str, lesson_slug: str):
-    """A lesson: its text for enrolled learners and staff; for others, how to apply."""
-    found = catalog_queries.published_lesson(slug, lesson_slug)
+    """A lesson with progress and the way on for readers; for others, how to apply."""
+    course = catalog_queries.published_course_outline(slug)
+    found = course.published_lesson(lesson_slug) if course else None
     if found is None:
         abort(404)
-    course = found.module.course
+    can_read = course.can_read_lessons(current_user)
+    progress = queries.course_progress(current_user, course)[0] if can_read else None
     return render_template(
         "learning/lesson.html",
         lesson=found,
         module=found.module,
         course=course,
-        can_read=course.can_read_lessons(current_user),
-        applications=queries.applications_by_cohort(current_user, course),
+        can_read=can_read,
+        progress=progress,
+        neighbours=progress.neighbours("lesson", found.id) if progress else (None, None),
+        is_done=progress is not None and found.id in progress.facts.done_lesson_ids,
+        applications={} if can_read else queries.applications_by_cohort(current_user, course),
         now=utcnow(),
+    )
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/done")
+@login_required
+def mark_done(slug: str, lesson_slug: str):
+    """Mark a lesson as done (again changes nothing), then go on to the next step."""
+    course = readable_course(slug)
+    found = course.published_lesson(lesson_slug)
+    if found is None:
+        abort(404)
+    user = current_user._get_current_object()
+    now = utcnow()
+    mark_lesson_done(user, found, now=now)
+    completed = record_completion(user, course, now=now)
+    db.session.commit()
+    progress, _enrollment = queries.course_progress(user, course)
+    if completed:
+        flash(
+            f"You have completed {course.title}. Congratulations! Your dashboard shows it.",
+            "success",
+        )
+        return redirect(url_for("catalog.course", slug=slug))
+    flash(f"“{found.title}” is marked as done.", "success")
+    following = progress.neighbours("lesson", found.id)[1]
+    return redirect(following.url if following else url_for("catalog.course", slug=slug))
+
+
+@bp.get("/courses/<slug>/lectures/<module_slug>")
+@login_required
+def lecture(slug: str, module_slug: str):
+    """A module's video lecture and its transcript."""
+    course = readable_course(slug)
+    module = course.visible_module(module_slug)
+    if module is None or not module.has_lecture:
+        abort(404)
+    progress, _enrollment = queries.course_progress(current_user, course)
+    return render_template(
+        "learning/lecture.html",
+        course=course,
+        module=module,
+        neighbours=progress.neighbours("lecture", module.id),
     )

@@ -12,7 +12,16 @@ from app.catalog.content.reader import (
     SIGNATORY_KEYS,
 )
 from app.catalog.content.yamlio import FlowList, dump_canonical_yaml
-from app.catalog.models import Course, Lesson, LiveSession, Module, QuestionKind, Quiz, Status
+from app.catalog.models import (
+    Course,
+    Feedback,
+    Lesson,
+    LiveSession,
+    Module,
+    QuestionKind,
+    Quiz,
+    Status,
+)
 from app.core.timezones import format_zoned_time
 
 
@@ -104,7 +113,17 @@ def quiz_yaml(quiz: Quiz) -> dict[str, Any]:
             )
         item["explanation"] = question.explanation
         questions.append(item)
-    return {"title": quiz.title, "pass_mark": quiz.pass_mark, "questions": questions}
+    data: dict[str, Any] = {"title": quiz.title, "pass_mark": quiz.pass_mark}
+    if quiz.max_attempts is not None:
+        data["attempts"] = quiz.max_attempts
+    if quiz.wait_minutes:
+        data["wait_minutes"] = quiz.wait_minutes
+    if quiz.shuffle:
+        data["shuffle"] = True
+    if quiz.feedback != Feedback.EVERY_ATTEMPT:
+        data["feedback"] = quiz.feedback.value
+    data["questions"] = questions
+    return data
 
 
 def lesson_file(lesson: Lesson) -> str:

@@ -25,7 +25,7 @@ from app.catalog.content.source import (
 )
 from app.catalog.content.yamlio import LinedList, LinedMap, load_lined_yaml, yaml_error_line
 from app.catalog.paths import lesson_path, media_path
-from app.core.markdown import render_markdown
+from app.core.markdown import render_markdown, section_headings
 from app.core.timezones import ZonedTimeError, is_time_zone, parse_zoned_time
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -65,7 +65,11 @@ SESSION_KEYS = {
 MODULE_KEYS = {"title": True}
 LECTURE_KEYS = {"title": True, "minutes": True, "video_url": False}
 LESSON_KEYS = {"title": True, "minutes": True, "objectives": True, "status": False}
-QUIZ_KEYS = {"title": True, "pass_mark": True, "questions": True}
+QUIZ_KEYS = {
+    "title": True, "pass_mark": True, "attempts": False, "wait_minutes": False,
+    "shuffle": False, "feedback": False, "questions": True,
+}  # fmt: skip
+FEEDBACK_CHOICES = ("every_attempt", "once_passed")
 QUESTION_KEYS = {
     "id": True, "type": True, "prompt": True, "choices": False, "correct": True,
     "explanation": True,
@@ -619,6 +623,7 @@ class CourseReader:
         if data is None:
             return None
         match = NUMBERED.match(path.name)
+        body_html = self._render(relative, body, _lines_before(text, body))
         return LessonSource(
             slug=self.lesson_files[path.resolve()],
             position=int(match.group(1)),
@@ -628,8 +633,9 @@ class CourseReader:
             status=self.check.choice(relative, data, "status", "", ("published", "draft"))
             or "published",
             body_md=body,
-            body_html=self._render(relative, body, _lines_before(text, body)),
+            body_html=body_html,
             content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            headings=section_headings(body_html),
         )
 
     def _read_quiz(self, relative: str) -> QuizSource | None:
@@ -639,6 +645,10 @@ class CourseReader:
         c = self.check
         title = c.text(relative, data, "title", "")
         pass_mark = c.integer(relative, data, "pass_mark", "", 0, 100)
+        attempts = c.integer(relative, data, "attempts", "", 1, 100)
+        wait_minutes = c.integer(relative, data, "wait_minutes", "", 0, 10080)
+        shuffle = c.boolean(relative, data, "shuffle", "")
+        feedback = c.choice(relative, data, "feedback", "", FEEDBACK_CHOICES)
         questions = data.get("questions")
         if not isinstance(questions, LinedList) or not questions:
             c.add(relative, data.line_of("questions"), "questions: must be a non-empty list")
@@ -652,7 +662,15 @@ class CourseReader:
                 c.add(relative, item.line_of("id"), f"question '{question.slug}': id is used twice")
             slugs.add(question.slug)
             read.append(question)
-        return QuizSource(title=title, pass_mark=pass_mark, questions=read)
+        return QuizSource(
+            title=title,
+            pass_mark=pass_mark,
+            questions=read,
+            attempts=attempts,
+            wait_minutes=wait_minutes or 0,
+            shuffle=bool(shuffle),
+            feedback=feedback or "every_attempt",
+        )
 
     def _read_question(self, relative: str, item, where: str) -> QuestionSource | None:
         c = self.check

@@ -55,6 +55,7 @@ class LessonSource:
     body_md: str
     body_html: str
     content_hash: str
+    headings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +82,10 @@ class QuizSource:
     title: str
     pass_mark: int
     questions: list[QuestionSource]
+    attempts: int | None = None
+    wait_minutes: int = 0
+    shuffle: bool = False
+    feedback: str = "every_attempt"
 
 
 @dataclass

@@ -1,0 +1,199 @@
+"""Where a learner stands in a course: the path through it, and the completion rules.
+
+Everything here is computed from a loaded course and a learner's facts, with no queries of
+its own, so a page can show progress for many modules and lessons in a fixed number of
+queries (see `learning.queries.learner_facts`).
+
+The completion rules of course.yaml are a table: each key of `completion:` names a rule
+function that turns the rule's value and the learner's facts into a Requirement. A new kind
+of rule is one function added to RULES.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import url_for
+
+from app.catalog.models import Cohort, Course, Lesson, Module, Quiz
+from app.quizzes.models import QuizRecord
+
+
+@dataclass(frozen=True)
+class LearnerFacts:
+    """What one learner has done in one course."""
+
+    done_lesson_ids: frozenset[int] = frozenset()
+    quiz_records: dict[int, QuizRecord] = field(default_factory=dict)
+    # Live sessions attended, or whose recording was watched where that counts, by session id.
+    # The live-sessions feature records these; until it does, nobody has attended any.
+    attended_session_ids: frozenset[int] = frozenset()
+
+    def quiz_record(self, quiz: Quiz) -> QuizRecord:
+        return self.quiz_records.get(quiz.id) or QuizRecord(quiz, [])
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stop on the path through a course: a lesson, a module's lecture, or its quiz."""
+
+    kind: str
+    module: Module
+    title: str
+    minutes: int | None
+    lesson: Lesson | None = None
+    quiz: Quiz | None = None
+    is_done: bool | None = None  # None: there is nothing to finish (a lecture)
+
+    @property
+    def url(self) -> str:
+        slug = self.module.course.slug
+        if self.kind == "lesson":
+            return url_for("learning.lesson", slug=slug, lesson_slug=self.lesson.slug)
+        if self.kind == "lecture":
+            return url_for("learning.lecture", slug=slug, module_slug=self.module.slug)
+        return url_for("quizzes.quiz", slug=slug, module_slug=self.module.slug)
+
+    @property
+    def label(self) -> str:
+        return {"lesson": "Lesson", "lecture": "Lecture", "quiz": "Quiz"}[self.kind]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One completion rule as the learner sees it: what to do, and how much of it is done."""
+
+    key: str
+    text: str
+    done: int
+    needed: int
+
+    @property
+    def is_met(self) -> bool:
+        return self.done >= self.needed
+
+    @property
+    def counted(self) -> int:
+        return min(self.done, self.needed)
+
+
+def _lessons_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
+    if value != "all":
+        return None
+    lessons = [lesson for m in course.visible_modules() for lesson in m.published_lessons()]
+    done = sum(1 for lesson in lessons if lesson.id in facts.done_lesson_ids)
+    return Requirement("lessons", "Read every lesson and mark it as done", done, len(lessons))
+
+
+def _quizzes_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
+    quizzes = course.published_quizzes()
+    if value != "all" or not quizzes:
+        return None
+    passed = sum(1 for quiz in quizzes if facts.quiz_record(quiz).is_passed)
+    return Requirement("quizzes", "Pass every module quiz", passed, len(quizzes))
+
+
+def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
+    minimum = (value or {}).get("minimum") or 0
+    if not minimum:
+        return None
+    sessions = cohort.live_sessions if cohort else []
+    counting = {s.id for s in sessions if s.counts_for_completion and not s.is_cancelled}
+    text = "Take part in live sessions" + (
+        ", or watch their recordings" if value.get("recordings_count") else ""
+    )
+    return Requirement("live_sessions", text, len(counting & facts.attended_session_ids), minimum)
+
+
+Rule = Callable[[Any, Course, Cohort | None, LearnerFacts], Requirement | None]
+RULES: dict[str, Rule] = {
+    "lessons": _lessons_rule,
+    "quizzes": _quizzes_rule,
+    "live_sessions": _live_sessions_rule,
+}
+
+
+def requirements(course: Course, cohort: Cohort | None, facts: LearnerFacts) -> list[Requirement]:
+    """The course's completion rules, evaluated for one learner in one cohort."""
+    found = []
+    for key, value in (course.completion_rules or {}).items():
+        requirement = RULES[key](value, course, cohort, facts)
+        if requirement is not None:
+            found.append(requirement)
+    return found
+
+
+class CourseProgress:
+    """A learner's path through a course, and their progress against its rules."""
+
+    def __init__(self, course: Course, cohort: Cohort | None, facts: LearnerFacts):
+        self.course = course
+        self.cohort = cohort
+        self.facts = facts
+        self.requirements = requirements(course, cohort, facts)
+        self.steps = self._path()
+
+    def _path(self) -> list[Step]:
+        steps = []
+        for module in self.course.visible_modules():
+            for lesson in module.published_lessons():
+                done = lesson.id in self.facts.done_lesson_ids
+                steps.append(
+                    Step("lesson", module, lesson.title, lesson.minutes, lesson, None, done)
+                )
+            if module.has_lecture:
+                steps.append(Step("lecture", module, module.lecture_title, module.lecture_minutes))
+            quiz = module.published_quiz
+            if quiz:
+                passed = self.facts.quiz_record(quiz).is_passed
+                steps.append(Step("quiz", module, quiz.title, None, quiz=quiz, is_done=passed))
+        return steps
+
+    @property
+    def done(self) -> int:
+        return sum(requirement.counted for requirement in self.requirements)
+
+    @property
+    def needed(self) -> int:
+        return sum(requirement.needed for requirement in self.requirements)
+
+    @property
+    def percent(self) -> int:
+        """Share of what the rules ask that is done, rounded down: 100 only when all is."""
+        return self.done * 100 // self.needed if self.needed else 100
+
+    @property
+    def rules_met(self) -> bool:
+        return all(requirement.is_met for requirement in self.requirements)
+
+    def next_step(self) -> Step | None:
+        """Where to continue: the first lesson not done or quiz not passed, in course order."""
+        return next((step for step in self.steps if step.is_done is False), None)
+
+    def neighbours(self, kind: str, item_id: int) -> tuple[Step | None, Step | None]:
+        """The steps before and after a lesson, lecture (module id) or quiz."""
+        for index, step in enumerate(self.steps):
+            if step.kind == kind and _step_item_id(step) == item_id:
+                before = self.steps[index - 1] if index else None
+                after = self.steps[index + 1] if index + 1 < len(self.steps) else None
+                return before, after
+        return None, None
+
+    def module_summary(self, module: Module) -> tuple[int, int]:
+        """Lessons marked as done in a module, and its published lessons."""
+        lessons = module.published_lessons()
+        return sum(1 for lesson in lessons if lesson.id in self.facts.done_lesson_ids), len(lessons)
+
+
+def _step_item_id(step: Step) -> int:
+    if step.kind == "lesson":
+        return step.lesson.id
+    if step.kind == "quiz":
+        return step.quiz.id
+    return step.module.id
+
+
+def progress_in(courses: dict[int, Course], facts: dict[int, LearnerFacts], enrollment):
+    """The progress of one enrolment, from outlines and facts loaded for several courses."""
+    course = courses[enrollment.cohort.course_id]
+    return CourseProgress(course, enrollment.cohort, facts[course.id])

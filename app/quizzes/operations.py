@@ -1,0 +1,163 @@
+"""Every write to quiz attempts: starting one, and submitting it to be graded once."""
+
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Course, Question, QuestionKind
+from app.core.templating import clock, long_date, zone_abbreviation
+from app.extensions import db
+from app.learning.operations import record_completion
+from app.quizzes.grading import AnswerKey, Grade, grade, read_answers
+from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt, QuizRecord
+
+
+class QuizError(ValueError):
+    """An attempt that cannot be started or submitted, with a sentence saying why."""
+
+
+class AlreadySubmitted(QuizError):
+    """The attempt was graded before: a refresh, a second tab, or an old form."""
+
+
+def start_refusal(record: QuizRecord, now: datetime, zone: str) -> str | None:
+    """Why the learner cannot start a new attempt now, or None when they can."""
+    if not record.quiz.active_questions():
+        return "This quiz has no questions yet."
+    if record.attempts_left == 0:
+        used = record.quiz.max_attempts
+        return f"You have used all {used} attempt{'' if used == 1 else 's'} at this quiz."
+    next_at = record.next_start_at()
+    if next_at is not None and now < next_at:
+        minutes = -(-int((next_at - now).total_seconds()) // 60)
+        return (
+            f"You can start your next attempt on {long_date(next_at, zone)} at "
+            f"{clock(next_at, zone)} {zone_abbreviation(next_at, zone)}, "
+            f"in {minutes} minute{'' if minutes == 1 else 's'}."
+        )
+    return None
+
+
+def start_attempt(
+    user, record: QuizRecord, *, now: datetime, zone: str, rng: random.Random | None = None
+) -> QuizAttempt:
+    """Start the learner's next attempt, or return the one they have open."""
+    if record.open_attempt is not None:
+        return record.open_attempt
+    refusal = start_refusal(record, now, zone)
+    if refusal:
+        raise QuizError(refusal)
+    quiz = record.quiz
+    questions = list(quiz.active_questions())
+    rng = rng or random.SystemRandom()
+    if quiz.shuffle:
+        rng.shuffle(questions)
+    layout = []
+    for question in questions:
+        choice_ids = [choice.id for choice in question.choices]
+        if quiz.shuffle and question.kind != QuestionKind.TRUE_FALSE:
+            rng.shuffle(choice_ids)
+        layout.append({"question": question.id, "choices": choice_ids})
+    attempt = QuizAttempt(
+        quiz=quiz,
+        user_id=user.id,
+        number=max((a.number for a in record.attempts), default=0) + 1,
+        started_at=now,
+        layout=layout,
+        question_count=len(layout),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError as error:  # another tab started the same attempt a moment ago
+        raise QuizError(
+            "You started this quiz in another window a moment ago. Open your attempt below."
+        ) from error
+    return attempt
+
+
+def attempt_questions(attempt: QuizAttempt) -> list[tuple[Question, list]]:
+    """The attempt's questions in the order it shows them, each with its choices in order."""
+    found = {
+        question.id: question
+        for question in db.session.scalars(
+            select(Question)
+            .where(Question.id.in_(attempt.question_ids()))
+            .options(selectinload(Question.choices))
+        )
+    }
+    shown = []
+    for item in attempt.layout:
+        question = found.get(item["question"])
+        if question is None:
+            continue
+        by_id = {choice.id: choice for choice in question.choices}
+        shown.append((question, [by_id[i] for i in item["choices"] if i in by_id]))
+    return shown
+
+
+def answer_keys(shown: Sequence[tuple[Question, list]]) -> list[AnswerKey]:
+    return [
+        AnswerKey(
+            question_id=question.id,
+            choice_ids=tuple(choice.id for choice in choices),
+            right_ids=frozenset(choice.id for choice in choices if choice.is_correct),
+            allows_several=question.kind == QuestionKind.MULTIPLE,
+        )
+        for question, choices in shown
+    ]
+
+
+def submit_attempt(
+    user,
+    attempt: QuizAttempt,
+    shown: Sequence[tuple[Question, list]],
+    form: Mapping[str, Sequence[str]],
+    *,
+    course: Course,
+    now: datetime,
+) -> Grade:
+    """Grade an open attempt and store its answers and score, once.
+
+    Raises AnswerProblems (nothing stored) for a form that cannot be graded, and
+    AlreadySubmitted when the attempt was graded before, even a moment ago in another request.
+    """
+    keys = answer_keys(shown)
+    answers = read_answers(keys, form)
+    result = grade(keys, answers, attempt.quiz.pass_mark)
+    # Conditional update: of two submissions of one attempt, only the first changes anything.
+    changed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.STARTED)
+        .values(
+            state=AttemptState.SUBMITTED,
+            submitted_at=now,
+            correct_count=result.right_count,
+            question_count=result.question_count,
+            score=result.score,
+            is_passed=result.is_passed,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise AlreadySubmitted(
+            f"Attempt {attempt.number} was already submitted, so these answers were not "
+            "graded again. Its results are below."
+        )
+    for key in keys:
+        db.session.add(
+            AttemptAnswer(
+                attempt_id=attempt.id,
+                question_id=key.question_id,
+                choice_ids=sorted(answers[key.question_id]),
+                is_correct=key.question_id in result.right_question_ids,
+            )
+        )
+    db.session.flush()
+    db.session.refresh(attempt)
+    record_completion(user, course, now=now)
+    return result

@@ -1,0 +1,144 @@
+"""Quiz pages: a module's quiz with the learner's attempts, an attempt's form, its results."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.core.types import utcnow
+from app.extensions import db
+from app.learning import queries as learning_queries
+from app.learning.access import readable_course
+from app.quizzes import queries
+from app.quizzes.grading import AnswerProblems, field_name
+from app.quizzes.operations import (
+    AlreadySubmitted,
+    QuizError,
+    attempt_questions,
+    start_attempt,
+    start_refusal,
+    submit_attempt,
+)
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _course_and_quiz(slug: str, module_slug: str):
+    course = readable_course(slug)
+    module = course.visible_module(module_slug)
+    if module is None or module.published_quiz is None:
+        abort(404)
+    return course, module.published_quiz
+
+
+def _quiz_page(course, quiz, record, *, error: str | None = None, status: int = 200):
+    progress, _enrollment = learning_queries.course_progress(current_user, course)
+    now = utcnow()
+    return render_template(
+        "quizzes/quiz.html",
+        course=course,
+        module=quiz.module,
+        quiz=quiz,
+        record=record,
+        refusal=error or start_refusal(record, now, current_user.time_zone),
+        can_start=record.can_start(now),
+        neighbours=progress.neighbours("quiz", quiz.id),
+    ), status
+
+
+@bp.get("/courses/<slug>/quizzes/<module_slug>")
+@login_required
+def quiz(slug: str, module_slug: str):
+    """A module quiz: its rules, the learner's attempts and best score, and how to start."""
+    course, found = _course_and_quiz(slug, module_slug)
+    return _quiz_page(course, found, queries.quiz_record(current_user, found))
+
+
+@bp.post("/courses/<slug>/quizzes/<module_slug>/attempts")
+@login_required
+def start(slug: str, module_slug: str):
+    """Start the next attempt (or go back to the open one)."""
+    course, found = _course_and_quiz(slug, module_slug)
+    record = queries.quiz_record(current_user, found)
+    try:
+        attempt = start_attempt(
+            current_user._get_current_object(),
+            record,
+            now=utcnow(),
+            zone=current_user.time_zone,
+        )
+    except QuizError as error:
+        db.session.rollback()
+        return _quiz_page(
+            course, found, queries.quiz_record(current_user, found), error=str(error), status=409
+        )
+    db.session.commit()
+    return redirect(
+        url_for("quizzes.attempt", slug=slug, module_slug=module_slug, number=attempt.number)
+    )
+
+
+@bp.route("/courses/<slug>/quizzes/<module_slug>/attempts/<int:number>", methods=["GET", "POST"])
+@login_required
+def attempt(slug: str, module_slug: str, number: int):
+    """An attempt: its questions while open; once submitted, its score and feedback."""
+    course, found = _course_and_quiz(slug, module_slug)
+    record = queries.quiz_record(current_user, found)
+    current = next((a for a in record.attempts if a.number == number), None)
+    if current is None:
+        abort(404)
+    shown = attempt_questions(current)
+    problems, chosen, status, notice = None, {}, 200, None
+    if request.method == "POST":
+        if current.is_submitted:
+            status = 409
+            notice = (
+                f"Attempt {number} was already submitted, so these answers were not graded "
+                "again. Its results are below."
+            )
+        else:
+            try:
+                result = submit_attempt(
+                    current_user._get_current_object(),
+                    current,
+                    shown,
+                    request.form.to_dict(flat=False),
+                    course=course,
+                    now=utcnow(),
+                )
+            except AnswerProblems as error:
+                db.session.rollback()
+                problems, status = error, 400
+                chosen = {
+                    question.id: set(request.form.getlist(field_name(question.id)))
+                    for question, _choices in shown
+                }
+            except AlreadySubmitted as error:
+                db.session.rollback()
+                status, notice = 409, str(error)
+                record = queries.quiz_record(current_user, found)
+                current = next(a for a in record.attempts if a.number == number)
+            else:
+                db.session.commit()
+                flash(_result_sentence(result, found.pass_mark), "success")
+                return redirect(request.path)
+    return render_template(
+        "quizzes/attempt.html",
+        course=course,
+        module=found.module,
+        quiz=found,
+        record=record,
+        attempt=current,
+        shown=shown,
+        problems=problems,
+        chosen=chosen,
+        notice=notice,
+        can_start=record.can_start(utcnow()),
+        field_name=field_name,
+    ), status
+
+
+def _result_sentence(result, pass_mark: int) -> str:
+    outcome = "You passed" if result.is_passed else f"The pass mark is {pass_mark} %"
+    return (
+        f"Your answers are graded: {result.right_count} of {result.question_count} right, "
+        f"{result.score} %. {outcome}."
+    )
