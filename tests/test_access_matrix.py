@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.catalog.models import Course, EnrolmentMode
 from app.core.permissions import Role
-from app.extensions import db
 from app.core.types import utcnow
+from app.extensions import db
 from app.learning.models import Application, ApplicationStatus
 from app.learning.operations import enrol
 from app.quizzes.models import AttemptState, QuizRecord
