@@ -84,13 +84,13 @@ BROKEN = {
         "01-first-steps/quiz.yaml",
         "  correct: [1, 3]",
         "  correct: []",
-        "01-first-steps/quiz.yaml:20: question 'kinds-of-care': has no correct choice",
+        "01-first-steps/quiz.yaml:24: question 'kinds-of-care': has no correct choice",
     ),
     "correct index out of range": (
         "01-first-steps/quiz.yaml",
         "  correct: 2",
         "  correct: 4",
-        "01-first-steps/quiz.yaml:11: question 'unpaid-hours': correct choice 4 is out of range "
+        "01-first-steps/quiz.yaml:15: question 'unpaid-hours': correct choice 4 is out of range "
         "(there are 3 choices)",
     ),
     "pass mark outside 0-100": (
@@ -99,17 +99,42 @@ BROKEN = {
         "pass_mark: 170",
         "01-first-steps/quiz.yaml:2: pass_mark: must be a whole number from 0 to 100, not 170",
     ),
+    "attempt limit of zero": (
+        "01-first-steps/quiz.yaml",
+        "attempts: 3",
+        "attempts: 0",
+        "01-first-steps/quiz.yaml:3: attempts: must be a whole number from 1 to 100, not 0",
+    ),
+    "negative waiting time": (
+        "01-first-steps/quiz.yaml",
+        "wait_minutes: 60",
+        "wait_minutes: -5",
+        "01-first-steps/quiz.yaml:4: wait_minutes: must be a whole number from 0 to 10080, not -5",
+    ),
+    "shuffle that is not true or false": (
+        "01-first-steps/quiz.yaml",
+        "shuffle: true",
+        "shuffle: sometimes",
+        "01-first-steps/quiz.yaml:5: shuffle: must be true or false",
+    ),
+    "unknown feedback setting": (
+        "01-first-steps/quiz.yaml",
+        "feedback: once_passed",
+        "feedback: never",
+        "01-first-steps/quiz.yaml:6: feedback: must be one of every_attempt, once_passed, "
+        "not 'never'",
+    ),
     "duplicate question id": (
         "01-first-steps/quiz.yaml",
         "- id: kinds-of-care",
         "- id: unpaid-hours",
-        "01-first-steps/quiz.yaml:13: question 'unpaid-hours': id is used twice",
+        "01-first-steps/quiz.yaml:17: question 'unpaid-hours': id is used twice",
     ),
     "true/false with choices": (
         "01-first-steps/quiz.yaml",
         "  prompt: Unpaid care work has no economic value.\n",
         "  prompt: Unpaid care work has no economic value.\n  choices:\n  - 'Yes'\n  - 'No'\n",
-        "01-first-steps/quiz.yaml:27: question 'care-is-free': a true_false question has no "
+        "01-first-steps/quiz.yaml:31: question 'care-is-free': a true_false question has no "
         "choices",
     ),
     "link to a lesson that does not exist": (
