@@ -57,14 +57,16 @@ def read_answers(
     answers: dict[int, frozenset[int]] = {}
     for key in keys:
         values = list(form.get(field_name(key.question_id), ()))
+        # Compared as text, so that no value (however long or odd) is ever converted.
+        offered = {str(choice_id): choice_id for choice_id in key.choice_ids}
         chosen = set()
         for value in values:
-            if not value.isascii() or not value.isdigit() or int(value) not in key.choice_ids:
+            if value not in offered:
                 by_question[key.question_id] = (
                     "That answer is not one of this question's choices. Choose again."
                 )
                 break
-            chosen.add(int(value))
+            chosen.add(offered[value])
         else:
             if not chosen:
                 by_question[key.question_id] = (
