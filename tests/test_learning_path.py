@@ -14,7 +14,8 @@ from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
-from tests.conftest import REPO, Browser
+from app.quizzes.models import AttemptAnswer, QuizAttempt
+from tests.conftest import PASSWORD, REPO, Browser
 from tests.learning_helpers import enrolled_learner, quiz_url, take_quiz
 from tests.test_applications import MOTIVATION
 from tests.test_pages import visible_text
@@ -458,3 +459,26 @@ def test_completion_time_is_recorded_in_utc(course, learner, browser):
     take_quiz(browser, course, course.published_quizzes()[0].module)
     completed_at = db.session.scalar(select(Enrollment.completed_at))
     assert before <= completed_at <= utcnow()
+
+
+def test_progress_and_attempts_are_in_the_data_download_and_go_with_the_account(
+    course, learner, browser
+):
+    lesson = published_lessons(course)[0]
+    mark_done(browser, course, lesson)
+    quiz = course.published_quizzes()[0]
+    take_quiz(browser, course, quiz.module, right=True)
+    data = browser.client.get("/account/data.json").json
+    assert [item["lesson"] for item in data["lessons_done"]] == [lesson.title]
+    [attempt] = data["quiz_attempts"]
+    assert (attempt["quiz"], attempt["number"], attempt["score"]) == (quiz.title, 1, 100)
+    assert len(attempt["answers"]) == len(quiz.active_questions())
+    assert all(answer["is_right"] and answer["chosen"] for answer in attempt["answers"])
+
+    deleted = browser.post_form(
+        "/account/delete", {"password": PASSWORD, "confirm": "y"}, page="/account/delete"
+    )
+    assert deleted.status_code == 302
+    assert count(LessonProgress) == 0
+    assert count(QuizAttempt) == 0
+    assert count(AttemptAnswer) == 0

@@ -8,7 +8,12 @@ from app.accounts.models import User
 from app.core.audit import AuditEvent
 from app.core.places import country_name
 from app.extensions import db
-from app.learning.queries import applications_of, enrollments_of
+from app.learning.queries import applications_of, enrollments_of, lesson_progress_of
+from app.quizzes.queries import attempts_of
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def personal_data(user: User) -> dict[str, Any]:
@@ -63,8 +68,40 @@ def personal_data(user: User) -> dict[str, Any]:
                 "course": enrollment.cohort.course.title,
                 "cohort": enrollment.cohort.title,
                 "enrolled_at": enrollment.enrolled_at.isoformat(),
+                "completed_at": _iso(enrollment.completed_at),
             }
             for enrollment in enrollments_of(user)
+        ],
+        "lessons_done": [
+            {
+                "course": progress.lesson.module.course.title,
+                "lesson": progress.lesson.title,
+                "completed_at": progress.completed_at.isoformat(),
+            }
+            for progress in lesson_progress_of(user)
+        ],
+        "quiz_attempts": [
+            {
+                "course": attempt.quiz.module.course.title,
+                "quiz": attempt.quiz.title,
+                "number": attempt.number,
+                "started_at": attempt.started_at.isoformat(),
+                "submitted_at": _iso(attempt.submitted_at),
+                "score": attempt.score,
+                "answers": [
+                    {
+                        "question": answer.question.prompt,
+                        "chosen": [
+                            choice.text
+                            for choice in answer.question.choices
+                            if choice.id in answer.choice_ids
+                        ],
+                        "is_right": answer.is_correct,
+                    }
+                    for answer in attempt.answers
+                ],
+            }
+            for attempt in attempts_of(user)
         ],
         "activity": [
             {

@@ -3,7 +3,7 @@
 from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
-from app.catalog.models import Cohort, Course, Lesson
+from app.catalog.models import Cohort, Course, Lesson, Module
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.learning.progress import CourseProgress, LearnerFacts
@@ -126,3 +126,19 @@ def course_progress(user, course: Course) -> tuple[CourseProgress, Enrollment | 
     latest = enrollments[0] if enrollments else None
     facts = learner_facts(user, [course])[course.id]
     return CourseProgress(course, latest.cohort if latest else None, facts), latest
+
+
+def lesson_progress_of(user) -> list[LessonProgress]:
+    """Every lesson a person marked as done, oldest first, with its module and course."""
+    return list(
+        db.session.scalars(
+            select(LessonProgress)
+            .where(LessonProgress.user_id == user.id)
+            .options(
+                joinedload(LessonProgress.lesson)
+                .joinedload(Lesson.module)
+                .joinedload(Module.course)
+            )
+            .order_by(LessonProgress.completed_at, LessonProgress.id)
+        )
+    )

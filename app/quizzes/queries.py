@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Question, Quiz
 from app.extensions import db
-from app.quizzes.models import QuizAttempt, QuizRecord
+from app.quizzes.models import AttemptAnswer, QuizAttempt, QuizRecord
 
 
 def quiz_record(user, quiz: Quiz) -> QuizRecord:
@@ -21,3 +21,20 @@ def quiz_record(user, quiz: Quiz) -> QuizRecord:
         .options(selectinload(QuizAttempt.answers))
     ).all()
     return QuizRecord(quiz, list(attempts))
+
+
+def attempts_of(user) -> list[QuizAttempt]:
+    """Every quiz attempt of a person, oldest first, with its answers and their questions."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id)
+            .options(
+                selectinload(QuizAttempt.quiz).selectinload(Quiz.module),
+                selectinload(QuizAttempt.answers)
+                .selectinload(AttemptAnswer.question)
+                .selectinload(Question.choices),
+            )
+            .order_by(QuizAttempt.started_at, QuizAttempt.id)
+        )
+    )
