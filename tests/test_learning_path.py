@@ -16,7 +16,7 @@ from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.conftest import PASSWORD, REPO, Browser
-from tests.learning_helpers import enrolled_learner, quiz_url, take_quiz
+from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
 from tests.test_applications import MOTIVATION
 from tests.test_pages import visible_text
 
@@ -412,6 +412,11 @@ def test_learner_pages_take_the_same_number_of_queries_whatever_the_size(
             with count_queries() as counter:
                 assert browser.client.get(path).status_code == 200
             pages.setdefault(course.slug, []).append(counter.count)
+        done_url = f"{lesson_url(course, lesson)}/done"
+        token = browser.token(lesson_url(course, lesson))
+        with count_queries() as counter:
+            assert browser.client.post(done_url, data={"csrf_token": token}).status_code == 302
+        pages[course.slug].append(counter.count)
     assert pages[small.slug] == pages[large.slug]
 
 
@@ -482,3 +487,22 @@ def test_progress_and_attempts_are_in_the_data_download_and_go_with_the_account(
     assert count(LessonProgress) == 0
     assert count(QuizAttempt) == 0
     assert count(AttemptAnswer) == 0
+
+
+def test_submitting_a_quiz_does_not_grow_with_attempts_or_course_size(
+    two_courses, browser, count_queries
+):
+    counts = []
+    for course, earlier in ((two_courses[0], 0), (two_courses[1], 0), (two_courses[1], 4)):
+        module = course.published_quizzes()[0].module
+        for _ in range(earlier):
+            take_quiz(browser, course, module, right=False)
+        started = browser.post_form(
+            f"{quiz_url(course, module)}/attempts", {}, page=quiz_url(course, module)
+        )
+        path = started.headers["Location"]
+        form = {"csrf_token": browser.token(path), **answers(browser.client.get(path).text)}
+        with count_queries() as counter:
+            assert browser.client.post(path, data=form).status_code == 302
+        counts.append(counter.count)
+    assert counts[0] == counts[1] == counts[2]

@@ -124,17 +124,19 @@ def mark_done(slug: str, lesson_slug: str):
     now = utcnow()
     mark_lesson_done(user, found, now=now)
     completed = record_completion(user, course, now=now)
-    db.session.commit()
-    progress, _enrollment = queries.course_progress(user, course)
-    if completed:
-        flash(
-            f"You have completed {course.title}. Congratulations! Your dashboard shows it.",
-            "success",
-        )
-        return redirect(url_for("catalog.course", slug=slug))
-    flash(f"“{found.title}” is marked as done.", "success")
-    following = progress.neighbours("lesson", found.id)[1]
-    return redirect(following.url if following else url_for("catalog.course", slug=slug))
+    following = queries.course_progress(user, course)[0].neighbours("lesson", found.id)[1]
+    if completed or following is None:
+        going_to = url_for("catalog.course", slug=slug)
+    else:
+        going_to = following.url
+    message = (
+        f"You have completed {course.title}. Congratulations! Your dashboard shows it."
+        if completed
+        else f"“{found.title}” is marked as done."
+    )
+    db.session.commit()  # after it every loaded object is expired: read nothing more
+    flash(message, "success")
+    return redirect(going_to)
 
 
 @bp.get("/courses/<slug>/lectures/<module_slug>")

@@ -4,7 +4,7 @@ import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -148,16 +148,18 @@ def submit_attempt(
             f"Attempt {attempt.number} was already submitted, so these answers were not "
             "graded again. Its results are below."
         )
-    for key in keys:
-        db.session.add(
-            AttemptAnswer(
-                attempt_id=attempt.id,
-                question_id=key.question_id,
-                choice_ids=sorted(answers[key.question_id]),
-                is_correct=key.question_id in result.right_question_ids,
-            )
-        )
-    db.session.flush()
+    db.session.execute(
+        insert(AttemptAnswer),
+        [
+            {
+                "attempt_id": attempt.id,
+                "question_id": key.question_id,
+                "choice_ids": sorted(answers[key.question_id]),
+                "is_correct": key.question_id in result.right_question_ids,
+            }
+            for key in keys
+        ],
+    )
     db.session.refresh(attempt)
     record_completion(user, course, now=now)
     return result
