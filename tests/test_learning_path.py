@@ -17,14 +17,10 @@ from app.learning.models import Application, Enrollment, LessonProgress
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.conftest import PASSWORD, REPO, Browser
 from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
-from tests.test_applications import MOTIVATION
+from tests.test_applications import MOTIVATION, count
 from tests.test_pages import visible_text
 
 LESSONS_AND_QUIZZES = {"lessons": "all", "quizzes": "all"}
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def lesson_url(course, lesson) -> str:

@@ -13,13 +13,10 @@ from app.extensions import db
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt
 from tests.conftest import Browser
 from tests.learning_helpers import answers, enrolled_learner, form_choices, quiz_url, take_quiz
+from tests.test_applications import count
 from tests.test_pages import visible_text
 
 CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="[^"]+">')
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture
