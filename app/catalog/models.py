@@ -328,6 +328,10 @@ class Quiz(TimestampMixin, db.Model):
         back_populates="quiz", order_by="Question.position"
     )
 
+    @property
+    def shows_answers_every_attempt(self) -> bool:
+        return self.feedback == Feedback.EVERY_ATTEMPT
+
     def active_questions(self) -> list["Question"]:
         return [question for question in self.questions if not question.is_archived]
 
@@ -352,6 +356,11 @@ class Question(TimestampMixin, db.Model):
     choices: Mapped[list["Choice"]] = relationship(
         back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def allows_several(self) -> bool:
+        """A multiple-choice question: the learner may choose more than one answer."""
+        return self.kind == QuestionKind.MULTIPLE
 
     def __repr__(self) -> str:
         return f"<Question {self.slug} ({self.kind.value})>"

@@ -193,6 +193,11 @@ def _step_item_id(step: Step) -> int:
     return step.module.id
 
 
+def course_path(course: Course) -> CourseProgress:
+    """The steps of a course without anyone's progress: enough for previous and next links."""
+    return CourseProgress(course, None, LearnerFacts())
+
+
 def progress_in(courses: dict[int, Course], facts: dict[int, LearnerFacts], enrollment):
     """The progress of one enrolment, from outlines and facts loaded for several courses."""
     course = courses[enrollment.cohort.course_id]

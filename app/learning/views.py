@@ -17,7 +17,7 @@ from app.learning.operations import (
     record_completion,
     submit_application,
 )
-from app.learning.progress import progress_in
+from app.learning.progress import course_path, progress_in
 
 
 @bp.get("/dashboard")
@@ -124,7 +124,7 @@ def mark_done(slug: str, lesson_slug: str):
     now = utcnow()
     mark_lesson_done(user, found, now=now)
     completed = record_completion(user, course, now=now)
-    following = queries.course_progress(user, course)[0].neighbours("lesson", found.id)[1]
+    following = course_path(course).neighbours("lesson", found.id)[1]
     if completed or following is None:
         going_to = url_for("catalog.course", slug=slug)
     else:
@@ -147,10 +147,9 @@ def lecture(slug: str, module_slug: str):
     module = course.visible_module(module_slug)
     if module is None or not module.has_lecture:
         abort(404)
-    progress, _enrollment = queries.course_progress(current_user, course)
     return render_template(
         "learning/lecture.html",
         course=course,
         module=module,
-        neighbours=progress.neighbours("lecture", module.id),
+        neighbours=course_path(course).neighbours("lecture", module.id),
     )

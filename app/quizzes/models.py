@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.catalog.models import Feedback, Question, Quiz
+from app.catalog.models import Question, Quiz
 from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
@@ -42,7 +42,6 @@ class QuizAttempt(db.Model):
     correct_count: Mapped[int | None]
     question_count: Mapped[int]
     score: Mapped[int | None]  # per cent, rounded down
-    is_passed: Mapped[bool | None]
 
     quiz: Mapped[Quiz] = relationship()
     answers: Mapped[list["AttemptAnswer"]] = relationship(
@@ -52,6 +51,11 @@ class QuizAttempt(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.state == AttemptState.SUBMITTED
+
+    @property
+    def is_passing(self) -> bool:
+        """Whether the score reaches the quiz's pass mark as it is now."""
+        return self.score is not None and self.score >= self.quiz.pass_mark
 
     def question_ids(self) -> list[int]:
         return [item["question"] for item in self.layout]
@@ -107,8 +111,8 @@ class QuizRecord:
 
     @property
     def is_passed(self) -> bool:
-        """The best score counts, against the quiz's pass mark as it is now."""
-        return self.best_score is not None and self.best_score >= self.quiz.pass_mark
+        """The best score counts: passed when any attempt reaches the pass mark."""
+        return any(attempt.is_passing for attempt in self.submitted)
 
     @property
     def attempts_left(self) -> int | None:
@@ -131,7 +135,7 @@ class QuizRecord:
 
     def shows_answers(self) -> bool:
         """Whether submitted attempts may show each question's right answer and explanation."""
-        return self.quiz.feedback == Feedback.EVERY_ATTEMPT or self.is_passed
+        return self.quiz.shows_answers_every_attempt or self.is_passed
 
     def __repr__(self) -> str:
         return f"<QuizRecord quiz {self.quiz.id}: {len(self.attempts)} attempts>"

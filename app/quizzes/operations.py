@@ -106,7 +106,7 @@ def answer_keys(shown: Sequence[tuple[Question, list]]) -> list[AnswerKey]:
             question_id=question.id,
             choice_ids=tuple(choice.id for choice in choices),
             right_ids=frozenset(choice.id for choice in choices if choice.is_correct),
-            allows_several=question.kind == QuestionKind.MULTIPLE,
+            allows_several=question.allows_several,
         )
         for question, choices in shown
     ]
@@ -126,6 +126,12 @@ def submit_attempt(
     Raises AnswerProblems (nothing stored) for a form that cannot be graded, and
     AlreadySubmitted when the attempt was graded before, even a moment ago in another request.
     """
+    already = AlreadySubmitted(
+        f"Attempt {attempt.number} was already submitted, so these answers were not graded "
+        "again. Its results are below."
+    )
+    if attempt.is_submitted:  # a stale form: refused before its answers are even read
+        raise already
     keys = answer_keys(shown)
     answers = read_answers(keys, form)
     result = grade(keys, answers, attempt.quiz.pass_mark)
@@ -139,15 +145,11 @@ def submit_attempt(
             correct_count=result.right_count,
             question_count=result.question_count,
             score=result.score,
-            is_passed=result.is_passed,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    if changed != 1:
-        raise AlreadySubmitted(
-            f"Attempt {attempt.number} was already submitted, so these answers were not "
-            "graded again. Its results are below."
-        )
+    if changed != 1:  # submitted a moment ago by another request
+        raise already
     db.session.execute(
         insert(AttemptAnswer),
         [

@@ -10,6 +10,7 @@ from app.quizzes.models import AttemptAnswer, QuizAttempt, QuizRecord
 
 def quiz_record(user, quiz: Quiz) -> QuizRecord:
     """The learner's attempts at a quiz, with their answers, and the quiz's questions loaded."""
+    # Loads quiz.questions and their choices onto the quiz already in the session.
     db.session.scalars(
         select(Quiz)
         .where(Quiz.id == quiz.id)

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning import queries as learning_queries
 from app.learning.access import readable_course
+from app.learning.progress import course_path
 from app.quizzes import queries
 from app.quizzes.grading import AnswerProblems, field_name
 from app.quizzes.operations import (
@@ -30,7 +30,6 @@ def _course_and_quiz(slug: str, module_slug: str):
 
 
 def _quiz_page(course, quiz, record, *, error: str | None = None, status: int = 200):
-    progress, _enrollment = learning_queries.course_progress(current_user, course)
     now = utcnow()
     return render_template(
         "quizzes/quiz.html",
@@ -40,7 +39,7 @@ def _quiz_page(course, quiz, record, *, error: str | None = None, status: int = 
         record=record,
         refusal=error or start_refusal(record, now, current_user.time_zone),
         can_start=record.can_start(now),
-        neighbours=progress.neighbours("quiz", quiz.id),
+        neighbours=course_path(course).neighbours("quiz", quiz.id),
     ), status
 
 
@@ -88,38 +87,31 @@ def attempt(slug: str, module_slug: str, number: int):
     shown = attempt_questions(current)
     problems, chosen, status, notice = None, {}, 200, None
     if request.method == "POST":
-        if current.is_submitted:
-            status = 409
-            notice = (
-                f"Attempt {number} was already submitted, so these answers were not graded "
-                "again. Its results are below."
+        try:
+            result = submit_attempt(
+                current_user._get_current_object(),
+                current,
+                shown,
+                request.form.to_dict(flat=False),
+                course=course,
+                now=utcnow(),
             )
+        except AnswerProblems as error:
+            db.session.rollback()
+            problems, status = error, 400
+            chosen = {
+                question.id: set(request.form.getlist(field_name(question.id)))
+                for question, _choices in shown
+            }
+        except AlreadySubmitted as error:
+            db.session.rollback()
+            status, notice = 409, str(error)
+            record = queries.quiz_record(current_user, found)
+            current = next(a for a in record.attempts if a.number == number)
         else:
-            try:
-                result = submit_attempt(
-                    current_user._get_current_object(),
-                    current,
-                    shown,
-                    request.form.to_dict(flat=False),
-                    course=course,
-                    now=utcnow(),
-                )
-            except AnswerProblems as error:
-                db.session.rollback()
-                problems, status = error, 400
-                chosen = {
-                    question.id: set(request.form.getlist(field_name(question.id)))
-                    for question, _choices in shown
-                }
-            except AlreadySubmitted as error:
-                db.session.rollback()
-                status, notice = 409, str(error)
-                record = queries.quiz_record(current_user, found)
-                current = next(a for a in record.attempts if a.number == number)
-            else:
-                db.session.commit()
-                flash(_result_sentence(result, found.pass_mark), "success")
-                return redirect(request.path)
+            db.session.commit()
+            flash(_result_sentence(result, found.pass_mark), "success")
+            return redirect(request.path)
     return render_template(
         "quizzes/attempt.html",
         course=course,

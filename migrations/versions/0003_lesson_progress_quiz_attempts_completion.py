@@ -47,7 +47,6 @@ def upgrade():
     sa.Column('correct_count', sa.Integer(), nullable=True),
     sa.Column('question_count', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=True),
-    sa.Column('is_passed', sa.Boolean(), nullable=True),
     sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_quiz_attempts_quiz_id_quizzes'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quiz_attempts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts')),
