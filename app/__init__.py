@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
     from app.learning import bp as learning_bp
+    from app.live.views import bp as live_bp
     from app.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(accounts_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(live_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     register_error_handlers(app)
     register_security_headers(app)

@@ -72,6 +72,7 @@ def default_config(instance_path: str) -> dict:
         "APPLICATIONS_PER_PAGE": 50,
         "AUDIT_EVENTS_PER_PAGE": 50,
         "USERS_PER_PAGE": 50,
+        "ATTENDANCE_PER_PAGE": 100,
     }
 
 

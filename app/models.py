@@ -16,12 +16,15 @@ from app.catalog.models import (
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.learning.models import Application, Enrollment, LessonProgress
+from app.live.models import Attendance, CalendarFeed, RecordingView
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 
 __all__ = [
     "Application",
     "AttemptAnswer",
+    "Attendance",
     "AuditEvent",
+    "CalendarFeed",
     "Choice",
     "Cohort",
     "Course",
@@ -35,6 +38,7 @@ __all__ = [
     "Question",
     "Quiz",
     "QuizAttempt",
+    "RecordingView",
     "Role",
     "User",
 ]

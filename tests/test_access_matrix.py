@@ -3,10 +3,12 @@
 A route added to the app without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from app.catalog.models import Course, EnrolmentMode
+from app.catalog.models import Course, EnrolmentMode, LiveSession
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -66,6 +68,7 @@ ADMIN_ONLY = {
     "admin": 200,
 }
 POST_ONLY = dict.fromkeys(ROLES, 405)
+MEETING_URL = "https://meeting.example/j/matrix-secret"
 
 
 def _with(expected: dict, **changes) -> dict:
@@ -127,7 +130,33 @@ MATRIX = [
     ("GET", "/admin/users/<int:user_id>/status", POST_ONLY, None),
     ("POST", "/admin/users/<int:user_id>/status", _with(ADMIN_ONLY, admin=302), {"active": "no"}),
     ("GET", "/admin/audit", ADMIN_ONLY, None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/schedule", EVERYONE, None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/schedule.ics", EVERYONE, None),
+    ("GET", "/live/<int:session_id>.ics", EVERYONE, None),
+    ("GET", "/calendar/<token>.ics", dict.fromkeys(ROLES, 404), None),
+    # The session is on now: its learners are sent to the meeting (303); nobody else may join.
+    ("GET", "/live/<int:session_id>/join", _with(signed_in(403), enrolled_learner=303), None),
+    ("GET", "/live/<int:session_id>/watched", POST_ONLY, None),
+    # Not over yet, so there is no recording to mark as watched (409).
+    ("POST", "/live/<int:session_id>/watched", _with(signed_in(403), enrolled_learner=409), {}),
+    ("GET", "/live/<int:session_id>/attendance", studying(200, 200) | {"enrolled_learner": 403},
+     None),
+    ("POST", "/live/<int:session_id>/attendance", studying(400) | {"enrolled_learner": 403}, {}),
+    ("GET", "/live/<int:session_id>/attendance/import",
+     studying(200) | {"enrolled_learner": 403}, None),
+    ("POST", "/live/<int:session_id>/attendance/import",
+     studying(400) | {"enrolled_learner": 403}, {}),
+    ("GET", "/live/<int:session_id>/recording", POST_ONLY, None),
+    ("POST", "/live/<int:session_id>/recording", studying(400) | {"enrolled_learner": 403}, {}),
+    ("GET", "/account/calendar", signed_in(200), None),
+    ("POST", "/account/calendar", signed_in(400), {}),
 ]  # fmt: skip
+
+
+@pytest.fixture
+def app_config():
+    # Every row logs in afresh: more logins from one address than the limit lets through.
+    return {"LOGIN_ATTEMPTS_PER_ADDRESS": "1000 per 15 minutes"}
 
 
 @pytest.fixture
@@ -151,6 +180,11 @@ def world(app, imported_example, make_user, make_cohort):
     first = start_attempt(enrolled, QuizRecord(module.quiz, []), now=utcnow(), zone="UTC")
     first.state, first.submitted_at, first.score = AttemptState.SUBMITTED, utcnow(), 0
     start_attempt(enrolled, QuizRecord(module.quiz, [first]), now=utcnow(), zone="UTC")
+    live = LiveSession(
+        cohort=cohort, slug="on-now", title="On now", starts_at=utcnow() - timedelta(minutes=5),
+        time_zone="Europe/Madrid", duration_minutes=60, join_url=MEETING_URL,
+    )
+    db.session.add(live)
     db.session.commit()
     accounts = {
         "learner": make_user(email="learner@city.example"),
@@ -178,6 +212,7 @@ def world(app, imported_example, make_user, make_cohort):
         "path:filename": "css/site.css",
         "int:application_id": application.id,
         "int:user_id": applicant.id,
+        "int:session_id": live.id,
     }
     return {
         "accounts": accounts,

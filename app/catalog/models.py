@@ -36,6 +36,10 @@ class Feedback(StrEnum):
     ONCE_PASSED = "once_passed"
 
 
+# Learners can join a live session from this long before it starts.
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
+
+
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -196,6 +200,12 @@ class Cohort(TimestampMixin, db.Model):
             not self.is_archived and self.applications_open_at <= now < self.applications_close_at
         )
 
+    def next_session(self, now: datetime) -> "LiveSession | None":
+        """The first live session that is neither cancelled nor over."""
+        return next(
+            (s for s in self.live_sessions if not s.is_cancelled and not s.is_over(now)), None
+        )
+
     def __repr__(self) -> str:
         return f"<Cohort {self.slug} of course {self.course_id}>"
 
@@ -230,6 +240,22 @@ class LiveSession(TimestampMixin, db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def join_opens_at(self) -> datetime:
+        return self.starts_at - JOIN_OPENS_BEFORE
+
+    def is_open_for_joining(self, now: datetime) -> bool:
+        """From 15 minutes before the start until the end, unless cancelled."""
+        return not self.is_cancelled and self.join_opens_at <= now < self.ends_at
+
+    def is_over(self, now: datetime) -> bool:
+        return now >= self.ends_at
+
+    @property
+    def counts(self) -> bool:
+        """Whether taking part counts toward the certificate."""
+        return self.counts_for_completion and not self.is_cancelled
 
     def __repr__(self) -> str:
         return f"<LiveSession {self.slug} at {self.starts_at:%Y-%m-%d %H:%M}Z>"

@@ -204,6 +204,9 @@ class _CourseImport:
                 cohort.live_sessions.append(session)
                 return session
 
+            kept_recording = (
+                existing[source.slug].recording_url if source.slug in existing else None
+            )
             session, _, changed = self._upsert(
                 existing,
                 source.slug,
@@ -215,7 +218,8 @@ class _CourseImport:
                     "time_zone": source.time_zone,
                     "duration_minutes": source.minutes,
                     "join_url": source.join_url,
-                    "recording_url": source.recording_url,
+                    # A recording added in the browser stays until the file names one.
+                    "recording_url": source.recording_url or kept_recording,
                     "counts_for_completion": source.counts_for_completion,
                     "status": SessionStatus.SCHEDULED,
                 },

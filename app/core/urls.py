@@ -19,3 +19,17 @@ def safe_next_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def is_https_url(value: object, max_length: int = 500) -> bool:
+    """An absolute https:// address with a host, of at most max_length characters.
+
+    Meeting and recording links must pass this: a `javascript:` or plain `http:` link would
+    put learners at risk, and the join redirect refuses anything else.
+    """
+    if not isinstance(value, str) or len(value) > max_length:
+        return False
+    if any(ord(character) < 33 or ord(character) == 127 for character in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname)

@@ -25,9 +25,9 @@ class LearnerFacts:
 
     done_lesson_ids: frozenset[int] = frozenset()
     quiz_records: dict[int, QuizRecord] = field(default_factory=dict)
-    # Live sessions attended, or whose recording was watched where that counts, by session id.
-    # The live-sessions feature records these; until it does, nobody has attended any.
     attended_session_ids: frozenset[int] = frozenset()
+    # Sessions the learner missed and whose recording they marked as watched.
+    watched_session_ids: frozenset[int] = frozenset()
 
     def quiz_record(self, quiz: Quiz) -> QuizRecord:
         return self.quiz_records.get(quiz.id) or QuizRecord(quiz, [])
@@ -98,11 +98,14 @@ def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts
     if not minimum:
         return None
     sessions = cohort.live_sessions if cohort else []
-    counting = {s.id for s in sessions if s.counts_for_completion and not s.is_cancelled}
+    counting = {session.id for session in sessions if session.counts}
+    taken_part = facts.attended_session_ids
+    if value.get("recordings_count"):
+        taken_part = taken_part | facts.watched_session_ids
     text = "Take part in live sessions" + (
         ", or watch their recordings" if value.get("recordings_count") else ""
     )
-    return Requirement("live_sessions", text, len(counting & facts.attended_session_ids), minimum)
+    return Requirement("live_sessions", text, len(counting & taken_part), minimum)
 
 
 Rule = Callable[[Any, Course, Cohort | None, LearnerFacts], Requirement | None]

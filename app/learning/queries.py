@@ -7,6 +7,7 @@ from app.catalog.models import Cohort, Course, Lesson, Module
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.learning.progress import CourseProgress, LearnerFacts
+from app.live.queries import session_ids_taken_part
 from app.quizzes.models import QuizAttempt, QuizRecord
 
 
@@ -84,7 +85,7 @@ def course_enrollments(user, course) -> list[Enrollment]:
 
 
 def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
-    """What a learner has done in each of these courses, by course id: two queries in all."""
+    """What a learner has done in each of these courses, by course id: three queries in all."""
     course_ids = [course.id for course in courses]
     done = db.session.execute(
         select(Lesson.course_id, LessonProgress.lesson_id)
@@ -99,6 +100,7 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
         .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(quizzes)))
         .options(defer(QuizAttempt.layout))
     ).all()
+    taken_part = session_ids_taken_part(user.id, course_ids)
     by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
     for attempt in attempts:
         by_quiz[attempt.quiz_id].append(attempt)
@@ -112,6 +114,14 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
                 for quiz_id, (course_id, quiz) in quizzes.items()
                 if course_id == course.id
             },
+            attended_session_ids=frozenset(
+                session for course_id, session, how in taken_part
+                if course_id == course.id and how == "attended"
+            ),
+            watched_session_ids=frozenset(
+                session for course_id, session, how in taken_part
+                if course_id == course.id and how == "watched"
+            ),
         )
         for course in courses
     }

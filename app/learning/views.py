@@ -33,6 +33,7 @@ def dashboard():
             (enrollment, progress_in(courses, facts, enrollment)) for enrollment in enrollments
         ],
         applications=queries.applications_of(current_user),
+        now=utcnow(),
     )
 
 

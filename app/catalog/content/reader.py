@@ -27,6 +27,7 @@ from app.catalog.content.yamlio import LinedList, LinedMap, load_lined_yaml, yam
 from app.catalog.paths import lesson_path, media_path
 from app.core.markdown import render_markdown, section_headings
 from app.core.timezones import ZonedTimeError, is_time_zone, parse_zoned_time
+from app.core.urls import is_https_url
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED = re.compile(r"^(\d{2})-(.+)$")
@@ -178,8 +179,7 @@ class _Checker:
         value = mapping.get(key)
         if value is None:
             return None
-        parts = urlsplit(value) if isinstance(value, str) else None
-        if not parts or parts.scheme != "https" or not parts.netloc or len(value) > 500:
+        if not is_https_url(value):
             self.add(
                 relative,
                 mapping.line_of(key),

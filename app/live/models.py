@@ -1,0 +1,95 @@
+"""Who took part in a live session, who watched its recording, and personal calendar feeds."""
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import LiveSession
+from app.core.types import UTCDateTime, string_enum, utcnow
+from app.extensions import db
+
+
+class AttendanceSource(StrEnum):
+    """How an attendance was first recorded."""
+
+    PLATFORM = "platform"
+    REPORT = "report"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {
+            "platform": "joined through the platform",
+            "report": "in the meeting's participant report",
+            "manual": "marked by the course team",
+        }[self.value]
+
+
+class Attendance(db.Model):
+    """A learner took part in a live session: one row per learner and session."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[AttendanceSource] = mapped_column(string_enum(AttendanceSource))
+    # When the learner first went to the meeting through /live/<id>/join.
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Minutes present, rejoins added up, from the meeting provider's participant report.
+    report_minutes: Mapped[int | None]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    session: Mapped[LiveSession] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Attendance session {self.session_id} user {self.user_id} {self.source}>"
+
+
+class RecordingView(db.Model):
+    """A learner who missed a live session watched its recording."""
+
+    __tablename__ = "recording_views"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    watched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    session: Mapped[LiveSession] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RecordingView session {self.session_id} user {self.user_id}>"
+
+
+class CalendarFeed(db.Model):
+    """A learner's personal calendar feed; only the SHA-256 of its secret token is stored."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"<CalendarFeed user {self.user_id}>"

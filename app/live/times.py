@@ -1,0 +1,83 @@
+"""A live session's times as read in a time zone, and how long until it starts."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.core.templating import zone_abbreviation
+from app.core.timezones import local_time
+
+
+@dataclass(frozen=True)
+class ZonedSpan:
+    """A start and an end as the clocks of one time zone show them."""
+
+    start: datetime
+    end: datetime
+    zone_name: str
+
+    @classmethod
+    def of(cls, starts_at: datetime, ends_at: datetime, zone_name: str) -> "ZonedSpan":
+        return cls(local_time(starts_at, zone_name), local_time(ends_at, zone_name), zone_name)
+
+    @property
+    def abbreviation(self) -> str:
+        return zone_abbreviation(self.start, self.zone_name)
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end.date() != self.start.date()
+
+    def day(self, *, year: bool = True) -> str:
+        """'Thursday 8 July 2027'."""
+        return f"{self.start:%A} {self.start.day} {self.start:%B}" + (
+            f" {self.start:%Y}" if year else ""
+        )
+
+    def clock(self) -> str:
+        """'09:00–11:00 CEST', or '23:00 – Friday 9 July 01:00 KST' across midnight."""
+        if self.crosses_midnight:
+            end_day = f"{self.end:%A} {self.end.day} {self.end:%B}"
+            return f"{self.start:%H:%M} – {end_day} {self.end:%H:%M} {self.abbreviation}"
+        return f"{self.start:%H:%M}–{self.end:%H:%M} {self.abbreviation}"
+
+    def text(self, *, year: bool = True) -> str:
+        """'Thursday 8 July 2027, 09:00–11:00 CEST'."""
+        return f"{self.day(year=year)}, {self.clock()}"
+
+    def same_clock_as(self, other: "ZonedSpan") -> bool:
+        """True when both zones show the same wall-clock times (the same offset)."""
+        return self.start.utcoffset() == other.start.utcoffset()
+
+
+def session_spans(session, viewer_zone: str | None) -> tuple[ZonedSpan, ZonedSpan | None]:
+    """The session in the viewer's zone, and in its own zone when the clocks differ."""
+    own = ZonedSpan.of(session.starts_at, session.ends_at, session.time_zone)
+    if not viewer_zone:
+        return own, None
+    seen = ZonedSpan.of(session.starts_at, session.ends_at, viewer_zone)
+    return seen, (None if seen.same_clock_as(own) else own)
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" + ("" if number == 1 else "s")
+
+
+def time_until(start: datetime, end: datetime, now: datetime) -> str:
+    """'in 3 days and 4 hours', 'in 25 minutes', 'on now' or 'over'."""
+    if now >= end:
+        return "over"
+    if now >= start:
+        return "on now"
+    left = start - now
+    minutes = -(-left // timedelta(minutes=1))  # rounded up: never "in 0 minutes"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days >= 7:
+        return f"in {_count(days, 'day')}"
+    if days:
+        return f"in {_count(days, 'day')}" + (f" and {_count(hours, 'hour')}" if hours else "")
+    if hours:
+        return f"in {_count(hours, 'hour')}" + (
+            f" and {_count(minutes, 'minute')}" if minutes else ""
+        )
+    return f"in {_count(minutes, 'minute')}"
