@@ -181,8 +181,13 @@ def world(app, imported_example, make_user, make_cohort):
     first.state, first.submitted_at, first.score = AttemptState.SUBMITTED, utcnow(), 0
     start_attempt(enrolled, QuizRecord(module.quiz, [first]), now=utcnow(), zone="UTC")
     live = LiveSession(
-        cohort=cohort, slug="on-now", title="On now", starts_at=utcnow() - timedelta(minutes=5),
-        time_zone="Europe/Madrid", duration_minutes=60, join_url=MEETING_URL,
+        cohort=cohort,
+        slug="on-now",
+        title="On now",
+        starts_at=utcnow() - timedelta(minutes=5),
+        time_zone="Europe/Madrid",
+        duration_minutes=60,
+        join_url=MEETING_URL,
     )
     db.session.add(live)
     db.session.commit()

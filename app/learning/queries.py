@@ -115,11 +115,13 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
                 if course_id == course.id
             },
             attended_session_ids=frozenset(
-                session for course_id, session, how in taken_part
+                session
+                for course_id, session, how in taken_part
                 if course_id == course.id and how == "attended"
             ),
             watched_session_ids=frozenset(
-                session for course_id, session, how in taken_part
+                session
+                for course_id, session, how in taken_part
                 if course_id == course.id and how == "watched"
             ),
         )
