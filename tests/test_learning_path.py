@@ -55,7 +55,7 @@ def learner(make_user, cohort, browser):
 
 
 def without_live_rule(course):
-    """The live-session rule needs attendance, which the next feature records."""
+    """Lessons and quizzes alone; live sessions toward completion: test_live_sessions.py."""
     course.completion_rules = LESSONS_AND_QUIZZES
     db.session.commit()
 

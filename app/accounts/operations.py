@@ -254,9 +254,11 @@ def delete_account(user: User) -> None:
     """Erase a person's data and close the account.
 
     The row stays, emptied, so the audit trail keeps pointing at "a deleted account";
-    applications, enrolments, progress, quiz attempts and staff roles go. See docs/accounts.md.
+    applications, enrolments, progress, quiz attempts, attendance, recording views, the
+    calendar feed and staff roles go. See docs/accounts.md.
     """
     from app.learning.models import Application, Enrollment, LessonProgress
+    from app.live.models import Attendance, CalendarFeed, RecordingView
     from app.quizzes.models import AttemptAnswer, QuizAttempt
 
     _refuse_removing_last_admin(user)
@@ -264,6 +266,9 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempts)))
     db.session.execute(delete(QuizAttempt).where(QuizAttempt.user_id == user.id))
     db.session.execute(delete(LessonProgress).where(LessonProgress.user_id == user.id))
+    db.session.execute(delete(Attendance).where(Attendance.user_id == user.id))
+    db.session.execute(delete(RecordingView).where(RecordingView.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     db.session.execute(delete(Enrollment).where(Enrollment.user_id == user.id))
     db.session.execute(delete(Application).where(Application.user_id == user.id))
     user.staff_memberships.clear()

@@ -9,6 +9,8 @@ from app.core.audit import AuditEvent
 from app.core.places import country_name
 from app.extensions import db
 from app.learning.queries import applications_of, enrollments_of, lesson_progress_of
+from app.live.models import Attendance
+from app.live.queries import calendar_feed_of, live_records_of
 from app.quizzes.queries import attempts_of
 
 
@@ -103,6 +105,26 @@ def personal_data(user: User) -> dict[str, Any]:
             }
             for attempt in attempts_of(user)
         ],
+        "live_sessions": [
+            {
+                "course": record.session.cohort.course.title,
+                "cohort": record.session.cohort.title,
+                "session": record.session.title,
+                "took_part": isinstance(record, Attendance),
+                "how": record.source.label
+                if isinstance(record, Attendance)
+                else "watched the recording",
+                "joined_at": _iso(getattr(record, "joined_at", None)),
+                "minutes_in_report": getattr(record, "report_minutes", None),
+                "watched_at": _iso(getattr(record, "watched_at", None)),
+            }
+            for record in live_records_of(user)
+        ],
+        "calendar_feed": (
+            {"created_at": feed.created_at.isoformat(), "last_used_at": _iso(feed.last_used_at)}
+            if (feed := calendar_feed_of(user))
+            else None
+        ),
         "activity": [
             {
                 "at": event.occurred_at.isoformat(),

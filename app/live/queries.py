@@ -1,7 +1,7 @@
 """Reads of live sessions, attendance and calendar feeds, each in a fixed number of queries."""
 
 from sqlalchemy import Select, func, literal, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course, LiveSession, Status
@@ -213,3 +213,23 @@ def feed_by_token(token: str) -> CalendarFeed | None:
     return db.session.scalar(
         select(CalendarFeed).where(CalendarFeed.token_digest == CalendarFeed.digest(token))
     )
+
+
+def live_records_of(user) -> list[Attendance | RecordingView]:
+    """Every attendance and recording view of a person, by session start, with their cohort."""
+    options = (
+        joinedload(Attendance.session).joinedload(LiveSession.cohort).joinedload(Cohort.course),
+    )
+    attendances = db.session.scalars(
+        select(Attendance).where(Attendance.user_id == user.id).options(*options)
+    ).all()
+    views = db.session.scalars(
+        select(RecordingView)
+        .where(RecordingView.user_id == user.id)
+        .options(
+            joinedload(RecordingView.session)
+            .joinedload(LiveSession.cohort)
+            .joinedload(Cohort.course)
+        )
+    ).all()
+    return sorted([*attendances, *views], key=lambda record: record.session.starts_at)

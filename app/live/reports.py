@@ -41,10 +41,15 @@ class ParticipantReport:
 
 
 def _header_index(rows: list[list[str]]) -> int:
-    for index, row in enumerate(rows):
-        cells = {cell.strip().lower() for cell in row}
-        if EMAIL_COLUMN in cells and MINUTES_COLUMN in cells:
-            return index
+    """The participants' header: the last row naming both columns, since Zoom's meeting
+    summary before it has a "User Email" (the host's) and a "Duration (Minutes)" too."""
+    found = [
+        index
+        for index, row in enumerate(rows)
+        if {EMAIL_COLUMN, MINUTES_COLUMN} <= {cell.strip().lower() for cell in row}
+    ]
+    if found:
+        return found[-1]
     raise ReportError(
         "The file has no participants' header: it needs the columns “User Email” and "
         "“Duration (Minutes)”, as in Zoom's participant report."
@@ -66,9 +71,12 @@ def read_report(text: str) -> ParticipantReport:
     if not text.strip():
         raise ReportError("The file is empty.")
     try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        # Each row with the file line it ends on (a quoted cell may span lines).
+        numbered = [(reader.line_num, row) for row in reader]
     except csv.Error as error:
         raise ReportError(f"The file is not valid CSV: {error}") from error
+    rows = [row for _line, row in numbered]
     if len(rows) > MAX_ROWS:
         raise ReportError(f"The file has more than {MAX_ROWS:,} rows.")
     start = _header_index(rows)
@@ -85,7 +93,7 @@ def read_report(text: str) -> ParticipantReport:
     seen_rows: set[tuple[str, ...]] = set()
     problems: list[str] = []
     duplicates = 0
-    for line, row in enumerate(rows[start + 1 :], start=start + 2):
+    for line, row in numbered[start + 1 :]:
         if not any(value.strip() for value in row):
             continue
         email = cell(row, email_at).lower()

@@ -367,7 +367,7 @@ def set_recording(session_id: int):
         )
     except LiveSessionError as error:
         db.session.rollback()
-        form.recording_url.errors = [str(error)]
+        flash(str(error), "error")
         return _attendance_page(live, status=409, recording_form=form)
     db.session.commit()
     flash(
