@@ -727,3 +727,41 @@ def test_a_recording_added_in_the_browser_survives_a_reimport(course, spring):
     import_course(source)
     db.session.commit()
     assert db.session.get(LiveSession, live.id).recording_url == "https://video.example/orientation"
+
+
+# Query counts -----------------------------------------------------------------------------------
+
+
+def test_schedule_and_attendance_pages_take_a_fixed_number_of_queries(
+    app, count_queries, make_user, spring, lea_browser, teacher_browser
+):
+    def measure(browser, url) -> int:
+        with count_queries() as counter:
+            assert browser.client.get(url).status_code == 200
+        return counter.count
+
+    live = session_of(spring, "session-1")
+    pages = [
+        (lea_browser, schedule_url(spring)),
+        (lea_browser, "/dashboard"),
+        (teacher_browser, attendance_url(live)),
+    ]
+    before = [measure(browser, url) for browser, url in pages]
+    starts, zone = parse_zoned_time("2027-04-07 18:30 Europe/Madrid")
+    for number in range(8):
+        spring.live_sessions.append(
+            LiveSession(
+                slug=f"extra-{number}",
+                title=f"Extra {number}",
+                time_zone=zone,
+                starts_at=starts + timedelta(days=number),
+                duration_minutes=60,
+            )
+        )
+    for number in range(12):
+        learner = enrolled_learner(make_user, spring, email=f"more{number}@city.example")
+        db.session.add(
+            Attendance(session_id=live.id, user_id=learner.id, source=AttendanceSource.MANUAL)
+        )
+    db.session.commit()
+    assert [measure(browser, url) for browser, url in pages] == before
