@@ -21,7 +21,7 @@ from app.extensions import db
 from app.learning.models import Enrollment
 from app.learning.operations import mark_lesson_done
 from app.live.models import Attendance, AttendanceSource, CalendarFeed, RecordingView
-from tests.conftest import EXAMPLE_COURSE, Browser
+from tests.conftest import EXAMPLE_COURSE, PASSWORD, Browser
 from tests.learning_helpers import enrolled_learner, take_quiz
 from tests.test_applications import count
 from tests.test_pages import visible_text
@@ -416,7 +416,7 @@ def test_staff_see_attendance_and_mark_it_by_hand(teacher_browser, make_user, sp
     text = page_text(teacher_browser.client.get(response.headers["Location"]))
     assert "Omar Haddad is marked present." in text
     assert "1 of 2 learners took part" in text
-    assert "Yes : marked by the course team" in text
+    assert "Yes : marked by the course team" in text and "minutes in the" not in text
     stored = db.session.scalar(select(Attendance))
     assert (stored.user_id, stored.source) == (omar.id, AttendanceSource.MANUAL)
     assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == (
@@ -765,3 +765,28 @@ def test_schedule_and_attendance_pages_take_a_fixed_number_of_queries(
         )
     db.session.commit()
     assert [measure(browser, url) for browser, url in pages] == before
+
+
+def test_the_data_export_lists_live_sessions_and_deleting_the_account_erases_them(
+    lea_browser, lea, spring
+):
+    live = session_of(spring, "session-1")
+    starts_in(live, timedelta(minutes=1))
+    join(lea_browser, live)
+    orientation = session_of(spring, "orientation")
+    orientation.recording_url = RECORDING
+    starts_in(orientation, -timedelta(days=60))
+    lea_browser.post_form(f"/live/{orientation.id}/watched", {}, page=schedule_url(spring))
+    new_feed_url(lea_browser)
+    data = lea_browser.client.get("/account/data.json").get_json()
+    assert [(row["session"], row["took_part"], row["how"]) for row in data["live_sessions"]] == [
+        ("Orientation", False, "watched the recording"),
+        ("Session 1: Care in the neighbourhood", True, "joined through the platform"),
+    ]
+    assert data["calendar_feed"]["last_used_at"] is None
+
+    response = lea_browser.post_form(
+        "/account/delete", {"password": PASSWORD, "confirm": "y"}, page="/account/delete"
+    )
+    assert response.status_code == 302
+    assert (count(Attendance), count(RecordingView), count(CalendarFeed)) == (0, 0, 0)
