@@ -48,8 +48,8 @@ def media_file(course_slug: str, name: str) -> MediaFile | None:
     )
 
 
-def course_cohort(course_slug: str, cohort_slug: str) -> Cohort | None:
-    """A cohort of a published course, with its course loaded."""
+def course_cohort(course_slug: str, cohort_slug: str, *options) -> Cohort | None:
+    """A cohort of a published course, with its course (and what `options` add) loaded."""
     return db.session.scalar(
         select(Cohort)
         .join(Cohort.course)
@@ -58,5 +58,5 @@ def course_cohort(course_slug: str, cohort_slug: str) -> Cohort | None:
             Course.status == Status.PUBLISHED,
             Cohort.slug == cohort_slug,
         )
-        .options(contains_eager(Cohort.course))
+        .options(contains_eager(Cohort.course), *options)
     )

@@ -1,12 +1,28 @@
-"""Mixins shared by the models."""
+"""Mixins and helpers shared by the models."""
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
 
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def add_unless_duplicate(row) -> bool:
+    """Insert a row in a savepoint; False when a unique constraint says it exists already.
+
+    For records a person can make twice at once (two tabs, a double click): the first insert
+    wins and the second changes nothing, on SQLite and PostgreSQL alike.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.catalog.models import Cohort, Course, Lesson
 from app.core import audit
 from app.core.mail import send_after_commit
+from app.core.models import add_unless_duplicate
 from app.core.templating import long_date
 from app.core.types import utcnow
 from app.extensions import db
@@ -162,12 +163,10 @@ def mark_lesson_done(user, lesson: Lesson, *, now: datetime) -> bool:
     )
     if exists_already is not None:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, completed_at=now))
-    except IntegrityError:  # the same lesson marked from two tabs at once
-        return False
-    return True
+    # The same lesson marked from two tabs at once stores one row.
+    return add_unless_duplicate(
+        LessonProgress(user_id=user.id, lesson_id=lesson.id, completed_at=now)
+    )
 
 
 def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment]:

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.catalog.models import LiveSession
 from app.catalog.queries import course_outlines
 from app.core import audit
+from app.core.models import add_unless_duplicate
 from app.core.urls import is_https_url
 from app.extensions import db
 from app.learning.operations import record_completion
@@ -36,12 +36,7 @@ def _check_completion(users: list[User], session: LiveSession, now: datetime) ->
 def _add_attendance(session: LiveSession, user: User, **values) -> Attendance | None:
     """Insert an attendance in a savepoint; None when one was stored meanwhile (another tab)."""
     attendance = Attendance(session_id=session.id, user_id=user.id, **values)
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-    except IntegrityError:
-        return None
-    return attendance
+    return attendance if add_unless_duplicate(attendance) else None
 
 
 def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
@@ -269,10 +264,9 @@ def mark_recording_watched(user: User, session: LiveSession, *, now: datetime) -
     )
     if exists_already is not None:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(RecordingView(session_id=session.id, user_id=user.id, watched_at=now))
-    except IntegrityError:
+    if not add_unless_duplicate(
+        RecordingView(session_id=session.id, user_id=user.id, watched_at=now)
+    ):
         return False
     _check_completion([user], session, now)
     return True

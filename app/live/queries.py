@@ -5,6 +5,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course, LiveSession, Status
+from app.catalog.queries import course_cohort
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.live.models import Attendance, CalendarFeed, RecordingView
@@ -25,16 +26,7 @@ def live_session(session_id: int) -> LiveSession | None:
 
 def cohort_schedule(course_slug: str, cohort_slug: str) -> Cohort | None:
     """A cohort of a published course with its course and live sessions."""
-    return db.session.scalar(
-        select(Cohort)
-        .join(Cohort.course)
-        .where(
-            Course.slug == course_slug,
-            Course.status == Status.PUBLISHED,
-            Cohort.slug == cohort_slug,
-        )
-        .options(contains_eager(Cohort.course), selectinload(Cohort.live_sessions))
-    )
+    return course_cohort(course_slug, cohort_slug, selectinload(Cohort.live_sessions))
 
 
 def is_enrolled_in_cohort(user, cohort_id: int) -> bool:

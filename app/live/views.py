@@ -62,16 +62,6 @@ def _calendar_response(body: bytes, filename: str | None, *, private: bool):
 
 
 def _calendar(sessions, *, name: str, join_cohort_ids: set[int], is_feed: bool = False):
-    def page_url(live: LiveSession) -> str:
-        cohort = live.cohort
-        return url_for(
-            "live.schedule",
-            slug=cohort.course.slug,
-            cohort_slug=cohort.slug,
-            _external=True,
-            _anchor=f"session-{live.slug}",
-        )
-
     def join_url(live: LiveSession) -> str | None:
         if live.cohort_id not in join_cohort_ids:
             return None
@@ -82,7 +72,7 @@ def _calendar(sessions, *, name: str, join_cohort_ids: set[int], is_feed: bool =
         name=name,
         domain=request.host.split(":")[0],
         now=utcnow(),
-        page_url=page_url,
+        page_url=lambda live: _schedule_url(live, external=True),
         join_url=join_url,
         is_feed=is_feed,
     )
@@ -168,25 +158,47 @@ def feed(token: str):
     return _calendar_response(body, None, private=True)
 
 
+def _learner_session(session_id: int) -> LiveSession:
+    """A live session of a cohort the current user is enrolled in (404, then 403)."""
+    found = queries.live_session(session_id)
+    if found is None:
+        abort(404)
+    if not queries.is_enrolled_in_cohort(current_user, found.cohort_id):
+        abort(403)
+    return found
+
+
+def _schedule_url(live: LiveSession, *, external: bool = False) -> str:
+    """The session on its cohort's schedule."""
+    cohort = live.cohort
+    return url_for(
+        "live.schedule",
+        slug=cohort.course.slug,
+        cohort_slug=cohort.slug,
+        _anchor=f"session-{live.slug}",
+        _external=external,
+    )
+
+
+def _refused(live: LiveSession, error: LiveSessionError, schedule_url: str):
+    """What cannot be done with a session now (409), with the way back to the schedule."""
+    db.session.rollback()
+    page = render_template(
+        "live/not_open.html", live=live, message=str(error), schedule_url=schedule_url
+    )
+    return page, 409
+
+
 @bp.get("/live/<int:session_id>/join")
 @login_required
 def join(session_id: int):
     """Record that an enrolled learner joined, then send them to the meeting."""
-    live = queries.live_session(session_id)
-    if live is None:
-        abort(404)
-    if not queries.is_enrolled_in_cohort(current_user, live.cohort_id):
-        abort(403)
-    cohort = live.cohort
-    schedule_url = url_for("live.schedule", slug=cohort.course.slug, cohort_slug=cohort.slug)
+    live = _learner_session(session_id)
+    schedule_url = _schedule_url(live)
     try:
         meeting_url = operations.record_join(current_user._get_current_object(), live, now=utcnow())
     except LiveSessionError as error:
-        db.session.rollback()
-        page = render_template(
-            "live/not_open.html", live=live, message=str(error), schedule_url=schedule_url
-        )
-        return page, 409
+        return _refused(live, error, schedule_url)
     db.session.commit()
     response = redirect(meeting_url, code=303)
     response.headers["Cache-Control"] = "no-store"
@@ -198,31 +210,16 @@ def join(session_id: int):
 @login_required
 def watched(session_id: int):
     """A learner who missed a session marks its recording as watched."""
-    live = queries.live_session(session_id)
-    if live is None:
-        abort(404)
-    if not queries.is_enrolled_in_cohort(current_user, live.cohort_id):
-        abort(403)
-    cohort = live.cohort
-    schedule_url = url_for(
-        "live.schedule",
-        slug=cohort.course.slug,
-        cohort_slug=cohort.slug,
-        _anchor=f"session-{live.slug}",
-    )
+    live = _learner_session(session_id)
     if not WatchedForm().validate_on_submit():
         abort(400)
-    title = live.title
+    schedule_url, title = _schedule_url(live), live.title
     try:
         first = operations.mark_recording_watched(
             current_user._get_current_object(), live, now=utcnow()
         )
     except LiveSessionError as error:
-        db.session.rollback()
-        page = render_template(
-            "live/not_open.html", live=live, message=str(error), schedule_url=schedule_url
-        )
-        return page, 409
+        return _refused(live, error, schedule_url)
     db.session.commit()
     if first:
         flash(f"The recording of “{title}” is marked as watched.", "success")
