@@ -115,10 +115,6 @@ class ReportRow:
     learner: User | None = None
     outcome: str = ""  # new, updated, unchanged, kept, short, unknown, not_enrolled, no_email
 
-    @property
-    def counts(self) -> bool:
-        return self.outcome in {"new", "updated", "unchanged", "kept"}
-
 
 OUTCOME_TEXT = {
     "new": "Attendance will be recorded",
