@@ -430,14 +430,16 @@ def test_staff_see_attendance_and_mark_it_by_hand(teacher_browser, make_user, sp
 def test_marking_someone_outside_the_cohort_is_refused(teacher_browser, make_user, spring):
     live = session_of(spring, "session-1")
     stranger = make_user(email="stranger@city.example")
-    for data in (
-        {"learner_id": str(stranger.id), "present": "yes"},
-        {"learner_id": "x", "present": "yes"},
-        {"learner_id": str(stranger.id), "present": "maybe"},
+    not_learner = "That person is not a learner of this cohort."
+    unreadable = "Choose a learner of this cohort and whether they were present."
+    for data, message in (
+        ({"learner_id": str(stranger.id), "present": "yes"}, not_learner),
+        ({"learner_id": "x", "present": "yes"}, unreadable),
+        ({"learner_id": str(stranger.id), "present": "maybe"}, unreadable),
     ):
         response = teacher_browser.post_form(attendance_url(live), data)
         assert response.status_code == 400
-        assert "error" in response.get_data(as_text=True)
+        assert message in page_text(response)
     assert count(Attendance) == 0
 
 

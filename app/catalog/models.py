@@ -97,6 +97,13 @@ class Course(TimestampMixin, db.Model):
                     return lesson
         return None
 
+    @property
+    def counts_recordings(self) -> bool:
+        """Whether a missed live session's recording, watched, counts toward completion."""
+        return bool(
+            ((self.completion_rules or {}).get("live_sessions") or {}).get("recordings_count")
+        )
+
     def live_cohorts(self) -> list["Cohort"]:
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
 

@@ -100,10 +100,10 @@ def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts
     sessions = cohort.live_sessions if cohort else []
     counting = {session.id for session in sessions if session.counts}
     taken_part = facts.attended_session_ids
-    if value.get("recordings_count"):
+    if course.counts_recordings:
         taken_part = taken_part | facts.watched_session_ids
     text = "Take part in live sessions" + (
-        ", or watch their recordings" if value.get("recordings_count") else ""
+        ", or watch their recordings" if course.counts_recordings else ""
     )
     return Requirement("live_sessions", text, len(counting & taken_part), minimum)
 

@@ -9,7 +9,7 @@ every change, so calendar applications replace the event instead of adding anoth
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from app.catalog.models import LiveSession
 
@@ -77,7 +77,7 @@ def calendar_file(
     calendar.add("x-wr-calname", name)
     if is_feed:
         calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", "PT6H")
+        calendar.add("x-published-ttl", vDuration(FEED_REFRESH).to_ical().decode())
     for session in sessions:
         calendar.add_component(
             session_event(

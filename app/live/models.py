@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import LiveSession
+from app.core.timezones import local_time
 from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
@@ -50,6 +51,19 @@ class Attendance(db.Model):
     session: Mapped[LiveSession] = relationship()
     user = relationship("User", foreign_keys=[user_id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+
+    def how(self, zone_name: str) -> str:
+        """'joined through the platform at 09:02; 95 minutes in the participant report'."""
+        parts = []
+        if self.joined_at:
+            parts.append(
+                f"joined through the platform at {local_time(self.joined_at, zone_name):%H:%M}"
+            )
+        if self.report_minutes is not None:
+            parts.append(f"{self.report_minutes} minutes in the participant report")
+        if self.source == AttendanceSource.MANUAL:
+            parts.append("marked by the course team")
+        return "; ".join(parts)
 
     def __repr__(self) -> str:
         return f"<Attendance session {self.session_id} user {self.user_id} {self.source}>"

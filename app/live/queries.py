@@ -117,20 +117,12 @@ def session_records(session_id: int, user_ids: list[int]):
     """Attendances and recording views of one session for these learners, by user id."""
     if not user_ids:
         return {}, {}
-    attendances = db.session.scalars(
-        select(Attendance).where(
-            Attendance.session_id == session_id, Attendance.user_id.in_(user_ids)
-        )
-    )
     views = db.session.scalars(
         select(RecordingView).where(
             RecordingView.session_id == session_id, RecordingView.user_id.in_(user_ids)
         )
     )
-    return (
-        {attendance.user_id: attendance for attendance in attendances},
-        {view.user_id: view for view in views},
-    )
+    return attendances_in(session_id, user_ids), {view.user_id: view for view in views}
 
 
 def roster_counts(session: LiveSession) -> dict[str, int]:

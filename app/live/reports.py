@@ -8,7 +8,7 @@ An identical row that appears twice (the same person, join and leave time) is co
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 EMAIL_COLUMN = "user email"
 MINUTES_COLUMN = "duration (minutes)"
@@ -30,7 +30,6 @@ class Participant:
     name: str
     minutes: int = 0
     rows: int = 0
-    lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -118,6 +117,5 @@ def read_report(text: str) -> ParticipantReport:
         participant = found.setdefault(who, Participant(email=email, name=name))
         participant.minutes += minutes
         participant.rows += 1
-        participant.lines.append(line)
         participant.name = participant.name or name
     return ParticipantReport(list(found.values()), problems, duplicates)

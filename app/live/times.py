@@ -36,15 +36,15 @@ class ZonedSpan:
     def clock(self) -> str:
         """'09:00–11:00 CEST'; '23:00 – Friday 9 July 01:00 KST' across midnight; both
         abbreviations when the clocks change during the session."""
+        end_day = f"{self.end:%A} {self.end.day} {self.end:%B} " if self.crosses_midnight else ""
         end_abbreviation = zone_abbreviation(self.end, self.zone_name)
         if end_abbreviation != self.abbreviation:
-            end = f"{self.end:%H:%M} {end_abbreviation}"
-            if self.crosses_midnight:
-                end = f"{self.end:%A} {self.end.day} {self.end:%B} {end}"
-            return f"{self.start:%H:%M} {self.abbreviation} – {end}"
-        if self.crosses_midnight:
-            end_day = f"{self.end:%A} {self.end.day} {self.end:%B}"
-            return f"{self.start:%H:%M} – {end_day} {self.end:%H:%M} {self.abbreviation}"
+            return (
+                f"{self.start:%H:%M} {self.abbreviation} – "
+                f"{end_day}{self.end:%H:%M} {end_abbreviation}"
+            )
+        if end_day:
+            return f"{self.start:%H:%M} – {end_day}{self.end:%H:%M} {self.abbreviation}"
         return f"{self.start:%H:%M}–{self.end:%H:%M} {self.abbreviation}"
 
     def text(self, *, year: bool = True) -> str:
