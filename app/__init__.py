@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app import models  # noqa: F401  (registers every model with the metadata)
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
+    from app.authoring.views import bp as authoring_bp
     from app.catalog import bp as catalog_bp
     from app.core import bp as core_bp
     from app.core.errors import register_error_handlers
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     register_error_handlers(app)
     register_security_headers(app)

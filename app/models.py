@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from app.accounts.models import User
+from app.authoring.models import LessonRevision, UploadedImage
 from app.catalog.models import (
     Choice,
     Cohort,
@@ -11,6 +12,7 @@ from app.catalog.models import (
     MediaFile,
     Module,
     Question,
+    QuestionVersion,
     Quiz,
 )
 from app.core.audit import AuditEvent
@@ -32,13 +34,16 @@ __all__ = [
     "Enrollment",
     "Lesson",
     "LessonProgress",
+    "LessonRevision",
     "LiveSession",
     "MediaFile",
     "Module",
     "Question",
+    "QuestionVersion",
     "Quiz",
     "QuizAttempt",
     "RecordingView",
     "Role",
+    "UploadedImage",
     "User",
 ]

@@ -149,6 +149,8 @@ MATRIX = [
     ("GET", "/live/<int:session_id>/recording", POST_ONLY, None),
     ("POST", "/live/<int:session_id>/recording", studying(400) | {"enrolled_learner": 403}, {}),
     ("GET", "/account/calendar", signed_in(200), None),
+    ("GET", "/author/", staff_only(), None),
+    ("GET", "/author/<slug>", staff_only(other_course=403), None),
     ("POST", "/account/calendar", signed_in(400), {}),
 ]  # fmt: skip
 

@@ -18,6 +18,17 @@ class Status(StrEnum):
     ARCHIVED = "archived"
 
 
+def is_live(status: Status, publish_at: datetime | None, now: datetime) -> bool:
+    """Whether learners see a module or lesson: published, and its publication time passed."""
+    return status == Status.PUBLISHED and (publish_at is None or publish_at <= now)
+
+
+def publication(status: Status, publish_at: datetime | None, now: datetime) -> str:
+    if status == Status.PUBLISHED and publish_at is not None and publish_at > now:
+        return "scheduled"
+    return status.value
+
+
 class EnrolmentMode(StrEnum):
     APPROVAL = "approval"
     OPEN = "open"
@@ -84,7 +95,9 @@ class Course(TimestampMixin, db.Model):
         return is_enrolled_in_course(user, self)
 
     def visible_modules(self) -> list["Module"]:
-        return [module for module in self.modules if module.status == Status.PUBLISHED]
+        """Modules learners see: published, and past their publication time."""
+        now = utcnow()
+        return [module for module in self.modules if module.is_visible(now)]
 
     def visible_module(self, slug: str) -> "Module | None":
         return next((module for module in self.visible_modules() if module.slug == slug), None)
@@ -280,6 +293,8 @@ class Module(TimestampMixin, db.Model):
     intro_md: Mapped[str] = mapped_column(Text, default="")
     intro_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
+    # A published module stays hidden from learners until then (None: at once).
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lecture_title: Mapped[str | None] = mapped_column(String(200))
     lecture_minutes: Mapped[int | None]
     lecture_video_url: Mapped[str | None] = mapped_column(String(500))
@@ -306,8 +321,16 @@ class Module(TimestampMixin, db.Model):
     def published_quiz(self) -> "Quiz | None":
         return self.quiz if self.quiz and self.quiz.status == Status.PUBLISHED else None
 
+    def is_visible(self, now: datetime) -> bool:
+        return is_live(self.status, self.publish_at, now)
+
+    def publication(self, now: datetime) -> str:
+        return publication(self.status, self.publish_at, now)
+
     def published_lessons(self) -> list["Lesson"]:
-        return [lesson for lesson in self.lessons if lesson.status == Status.PUBLISHED]
+        """Lessons learners see: published, and past their publication time."""
+        now = utcnow()
+        return [lesson for lesson in self.lessons if lesson.is_visible(now)]
 
     def __repr__(self) -> str:
         return f"<Module {self.position:02d}-{self.slug}>"
@@ -332,8 +355,30 @@ class Lesson(TimestampMixin, db.Model):
     # The lesson's sections ({"id", "title"} of each h2), for its table of contents.
     headings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
+    # A published lesson stays hidden from learners until then (None: at once).
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The number of the lesson's latest revision: an edit made from an older one is refused.
+    revision: Mapped[int] = mapped_column(default=0)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+
+    def revision_content(self) -> dict[str, Any]:
+        """What a revision keeps of the lesson (see LessonRevision)."""
+        return {
+            "title": self.title,
+            "minutes": self.minutes,
+            "objectives": list(self.objectives or []),
+            "body_md": self.body_md,
+            "status": self.status,
+            "publish_at": self.publish_at,
+        }
+
+    def is_visible(self, now: datetime) -> bool:
+        return is_live(self.status, self.publish_at, now)
+
+    def publication(self, now: datetime) -> str:
+        """Where the lesson stands for learners: draft, scheduled, published or archived."""
+        return publication(self.status, self.publish_at, now)
 
     def __repr__(self) -> str:
         return f"<Lesson {self.slug} ({self.status.value})>"
@@ -389,6 +434,25 @@ class Question(TimestampMixin, db.Model):
     choices: Mapped[list["Choice"]] = relationship(
         back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
     )
+    versions: Mapped[list["QuestionVersion"]] = relationship(
+        back_populates="question", order_by="QuestionVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_version(self) -> "QuestionVersion | None":
+        return self.versions[-1] if self.versions else None
+
+    def content(self) -> dict[str, Any]:
+        """What a learner is shown and graded on, in the form a QuestionVersion keeps it."""
+        return {
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "explanation": self.explanation,
+            "choices": [
+                {"id": choice.id, "text": choice.text, "is_correct": choice.is_correct}
+                for choice in self.choices
+            ],
+        }
 
     @property
     def allows_several(self) -> bool:
@@ -415,6 +479,40 @@ class Choice(db.Model):
 
     def __repr__(self) -> str:
         return f"<Choice {self.position} of question {self.question_id}>"
+
+
+class QuestionVersion(db.Model):
+    """A question as it stood when learners answered it; later edits make a new version.
+
+    An attempt points at the versions it showed, so its questions, choices, right answers
+    and explanations read the same however the question is edited afterwards.
+    """
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(string_enum(QuestionKind))
+    prompt: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    # [{"id": choice id, "text": ..., "is_correct": ...}, ...] in the order of the question
+    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "explanation": self.explanation,
+            "choices": self.choices,
+        }
+
+    def __repr__(self) -> str:
+        return f"<QuestionVersion {self.number} of question {self.question_id}>"
 
 
 class MediaFile(db.Model):

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.authoring.models import LessonRevision
 from app.catalog.content.source import (
     CohortSource,
     CourseSource,
@@ -26,6 +27,7 @@ from app.catalog.models import (
     Module,
     Question,
     QuestionKind,
+    QuestionVersion,
     Quiz,
     SessionStatus,
     Status,
@@ -110,6 +112,10 @@ class _CourseImport:
                 .selectinload(Module.quiz)
                 .selectinload(Quiz.questions)
                 .selectinload(Question.choices),
+                selectinload(Course.modules)
+                .selectinload(Module.quiz)
+                .selectinload(Quiz.questions)
+                .selectinload(Question.versions),
             )
         )
         is_new = course is None
@@ -268,7 +274,8 @@ class _CourseImport:
             "title": item.title,
             "intro_md": item.intro_md,
             "intro_html": item.intro_html,
-            "status": Status.PUBLISHED,
+            "status": Status(item.status),
+            "publish_at": item.publish_at,
             "lecture_title": lecture.title if lecture else None,
             "lecture_minutes": lecture.minutes if lecture else None,
             "lecture_video_url": lecture.video_url if lecture else None,
@@ -282,11 +289,12 @@ class _CourseImport:
         for source in item.lessons:
 
             def create(slug=source.slug) -> Lesson:
-                lesson = Lesson(slug=slug, course_id=course.id)
+                lesson = Lesson(slug=slug, course_id=course.id, revision=0)
                 db.session.add(lesson)
                 return lesson
 
-            self._upsert(
+            before = lessons[source.slug].revision_content() if source.slug in lessons else None
+            lesson, _, _ = self._upsert(
                 lessons,
                 source.slug,
                 create,
@@ -297,6 +305,7 @@ class _CourseImport:
                     "minutes": source.minutes,
                     "objectives": source.objectives,
                     "status": Status(source.status),
+                    "publish_at": source.publish_at,
                     "body_md": source.body_md,
                     "body_html": source.body_html,
                     "content_hash": source.content_hash,
@@ -304,6 +313,8 @@ class _CourseImport:
                 },
                 f"lesson {source.slug}",
             )
+            if lesson.revision_content() != before:
+                record_lesson_revision(lesson, author=None, note="imported")
 
     def _import_quiz(self, module: Module, source: QuizSource | None) -> None:
         quiz = module.quiz
@@ -357,6 +368,9 @@ class _CourseImport:
             if not question.is_archived:
                 question.is_archived = True
                 self.report.archived.append(f"question {module.slug}/{question.slug}")
+        db.session.flush()  # choices get their ids, which versions keep
+        for question in quiz.active_questions():
+            record_question_version(question)
 
     @staticmethod
     def _import_choices(question: Question, item: QuestionSource) -> bool:
@@ -375,6 +389,30 @@ class _CourseImport:
             question.choices.remove(choice)
             changed = True
         return changed
+
+
+def record_question_version(question: Question) -> QuestionVersion | None:
+    """Keep the question as it now stands as its next version, unless its latest is the same.
+
+    Call it after the question's choices are flushed (their ids are part of the version).
+    """
+    content = question.content()
+    latest = question.current_version
+    if latest is not None and latest.content() == content:
+        return None
+    version = QuestionVersion(number=latest.number + 1 if latest else 1, **content)
+    question.versions.append(version)
+    return version
+
+
+def record_lesson_revision(lesson: Lesson, *, author, note: str) -> LessonRevision:
+    """Keep the lesson as it now stands as its next revision, and count it on the lesson."""
+    lesson.revision += 1
+    revision = LessonRevision(
+        lesson=lesson, number=lesson.revision, author=author, note=note, **lesson.revision_content()
+    )
+    db.session.add(revision)
+    return revision
 
 
 def import_course(source: CourseSource) -> tuple[Course, ImportReport]:

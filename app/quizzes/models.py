@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.catalog.models import Question, Quiz
+from app.catalog.models import Question, QuestionVersion, Quiz
 from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
@@ -37,7 +37,8 @@ class QuizAttempt(db.Model):
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The questions as this attempt shows them: [{"question": id, "choices": [id, ...]}, ...]
+    # The questions as this attempt shows them, each at the version it was when the attempt
+    # started: [{"question": id, "version": question version id, "choices": [id, ...]}, ...]
     layout: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     correct_count: Mapped[int | None]
     question_count: Mapped[int]
@@ -78,12 +79,17 @@ class AttemptAnswer(db.Model):
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), index=True
     )
+    # The version of the question the learner answered.
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="CASCADE"), index=True
+    )
     # Choice ids, not foreign keys: the answer stays readable if a choice is later removed.
     choice_ids: Mapped[list[int]] = mapped_column(JSON)
     is_correct: Mapped[bool]
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
+    question_version: Mapped[QuestionVersion] = relationship()
 
     def __repr__(self) -> str:
         return f"<AttemptAnswer attempt {self.attempt_id} question {self.question_id}>"

@@ -2,13 +2,14 @@
 
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Course, Question, QuestionKind
+from app.catalog.models import Course, Question, QuestionKind, QuestionVersion
+from app.catalog.operations import record_question_version
 from app.core.templating import clock, long_date, zone_abbreviation
 from app.extensions import db
 from app.learning.operations import record_completion
@@ -22,6 +23,45 @@ class QuizError(ValueError):
 
 class AlreadySubmitted(QuizError):
     """The attempt was graded before: a refresh, a second tab, or an old form."""
+
+
+@dataclass(frozen=True)
+class ShownChoice:
+    id: int
+    text: str
+    is_correct: bool
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """A question as an attempt shows it: the version the attempt started with."""
+
+    id: int  # the question's id, which names its form field
+    version_id: int
+    kind: QuestionKind
+    prompt: str
+    explanation: str
+
+    @property
+    def allows_several(self) -> bool:
+        return self.kind == QuestionKind.MULTIPLE
+
+
+def latest_version_ids(questions: Sequence[Question]) -> dict[int, int]:
+    """Each question's latest version id, in one query (versions are numbered as they grow)."""
+    found = dict(
+        db.session.execute(
+            select(QuestionVersion.question_id, func.max(QuestionVersion.id))
+            .where(QuestionVersion.question_id.in_([q.id for q in questions]))
+            .group_by(QuestionVersion.question_id)
+        ).all()
+    )
+    for question in questions:
+        if question.id not in found:  # made outside the importer and the editor
+            version = record_question_version(question)
+            db.session.flush()
+            found[question.id] = version.id
+    return found
 
 
 def start_refusal(record: QuizRecord, now: datetime, zone: str) -> str | None:
@@ -56,12 +96,15 @@ def start_attempt(
     rng = rng or random.SystemRandom()
     if quiz.shuffle:
         rng.shuffle(questions)
+    versions = latest_version_ids(questions)
     layout = []
     for question in questions:
         choice_ids = [choice.id for choice in question.choices]
         if quiz.shuffle and question.kind != QuestionKind.TRUE_FALSE:
             rng.shuffle(choice_ids)
-        layout.append({"question": question.id, "choices": choice_ids})
+        layout.append(
+            {"question": question.id, "version": versions[question.id], "choices": choice_ids}
+        )
     attempt = QuizAttempt(
         quiz=quiz,
         user_id=user.id,
@@ -80,27 +123,35 @@ def start_attempt(
     return attempt
 
 
-def attempt_questions(attempt: QuizAttempt) -> list[tuple[Question, list]]:
-    """The attempt's questions in the order it shows them, each with its choices in order."""
+def attempt_questions(attempt: QuizAttempt) -> list[tuple[ShownQuestion, list[ShownChoice]]]:
+    """The attempt's questions in the order it shows them, each with its choices in order,
+    as they read when the attempt started (later edits of a question don't reach it)."""
     found = {
-        question.id: question
-        for question in db.session.scalars(
-            select(Question)
-            .where(Question.id.in_(attempt.question_ids()))
-            .options(selectinload(Question.choices))
+        version.id: version
+        for version in db.session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.id.in_([item["version"] for item in attempt.layout])
+            )
         )
     }
     shown = []
     for item in attempt.layout:
-        question = found.get(item["question"])
-        if question is None:
+        version = found.get(item["version"])
+        if version is None:
             continue
-        by_id = {choice.id: choice for choice in question.choices}
+        by_id = {choice["id"]: ShownChoice(**choice) for choice in version.choices}
+        question = ShownQuestion(
+            id=version.question_id,
+            version_id=version.id,
+            kind=version.kind,
+            prompt=version.prompt,
+            explanation=version.explanation,
+        )
         shown.append((question, [by_id[i] for i in item["choices"] if i in by_id]))
     return shown
 
 
-def answer_keys(shown: Sequence[tuple[Question, list]]) -> list[AnswerKey]:
+def answer_keys(shown: Sequence[tuple[ShownQuestion, list[ShownChoice]]]) -> list[AnswerKey]:
     return [
         AnswerKey(
             question_id=question.id,
@@ -115,7 +166,7 @@ def answer_keys(shown: Sequence[tuple[Question, list]]) -> list[AnswerKey]:
 def submit_attempt(
     user,
     attempt: QuizAttempt,
-    shown: Sequence[tuple[Question, list]],
+    shown: Sequence[tuple[ShownQuestion, list[ShownChoice]]],
     form: Mapping[str, Sequence[str]],
     *,
     course: Course,
@@ -133,6 +184,7 @@ def submit_attempt(
     if attempt.is_submitted:  # a stale form: refused before its answers are even read
         raise already
     keys = answer_keys(shown)
+    versions = {question.id: question.version_id for question, _choices in shown}
     answers = read_answers(keys, form)
     result = grade(keys, answers, attempt.quiz.pass_mark)
     # Conditional update: of two submissions of one attempt, only the first changes anything.
@@ -156,6 +208,7 @@ def submit_attempt(
             {
                 "attempt_id": attempt.id,
                 "question_id": key.question_id,
+                "question_version_id": versions[key.question_id],
                 "choice_ids": sorted(answers[key.question_id]),
                 "is_correct": key.question_id in result.right_question_ids,
             }

@@ -126,14 +126,22 @@ def quiz_yaml(quiz: Quiz) -> dict[str, Any]:
     return data
 
 
+def _publication(item: Module | Lesson) -> dict[str, Any]:
+    """The status and publication time keys, written only when they say something."""
+    header: dict[str, Any] = {}
+    if item.status == Status.DRAFT:
+        header["status"] = item.status.value
+    if item.publish_at is not None:
+        header["publish_at"] = format_zoned_time(item.publish_at, "UTC")
+    return header
+
+
 def lesson_file(lesson: Lesson) -> str:
     header: dict[str, Any] = {
         "title": lesson.title,
         "minutes": lesson.minutes,
         "objectives": list(lesson.objectives),
-    }
-    if lesson.status == Status.DRAFT:
-        header["status"] = lesson.status.value
+    } | _publication(lesson)
     return _front_matter(header, lesson.body_md)
 
 
@@ -158,7 +166,7 @@ def course_files(course: Course) -> dict[str, bytes]:
             continue
         folder = f"{module.position:02d}-{module.slug}"
         files[f"{folder}/module.md"] = _front_matter(
-            {"title": module.title}, module.intro_md
+            {"title": module.title} | _publication(module), module.intro_md
         ).encode()
         if module.has_lecture:
             files[f"{folder}/lecture.md"] = lecture_file(module).encode()

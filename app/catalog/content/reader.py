@@ -63,9 +63,11 @@ SESSION_KEYS = {
     "counts_for_completion": False, "description": False, "join_url": False,
     "recording_url": False,
 }  # fmt: skip
-MODULE_KEYS = {"title": True}
+MODULE_KEYS = {"title": True, "status": False, "publish_at": False}
 LECTURE_KEYS = {"title": True, "minutes": True, "video_url": False}
-LESSON_KEYS = {"title": True, "minutes": True, "objectives": True, "status": False}
+LESSON_KEYS = {
+    "title": True, "minutes": True, "objectives": True, "status": False, "publish_at": False,
+}  # fmt: skip
 QUIZ_KEYS = {
     "title": True, "pass_mark": True, "attempts": False, "wait_minutes": False,
     "shuffle": False, "feedback": False, "questions": True,
@@ -594,6 +596,8 @@ class CourseReader:
             title=self.check.text(relative, data, "title", ""),
             intro_md=body,
             intro_html=self._render(relative, body, _lines_before(text, body)),
+            status=self._status(relative, data),
+            publish_at=self._publish_at(relative, data),
         )
         if (folder / "lecture.md").is_file():
             module.lecture = self._read_lecture(f"{folder.name}/lecture.md")
@@ -605,6 +609,16 @@ class CourseReader:
         if (folder / "quiz.yaml").is_file():
             module.quiz = self._read_quiz(f"{folder.name}/quiz.yaml")
         return module
+
+    def _status(self, relative: str, data: LinedMap) -> str:
+        return (
+            self.check.choice(relative, data, "status", "", ("published", "draft")) or "published"
+        )
+
+    def _publish_at(self, relative: str, data: LinedMap):
+        """When a published module or lesson appears to learners ('YYYY-MM-DD HH:MM Zone')."""
+        found = self.check.zoned_time(relative, data, "publish_at", "")
+        return found[0] if found else None
 
     def _read_lecture(self, relative: str) -> LectureSource | None:
         data, body, text = self._read_front_matter(relative, LECTURE_KEYS)
@@ -630,8 +644,8 @@ class CourseReader:
             title=self.check.text(relative, data, "title", ""),
             minutes=self.check.integer(relative, data, "minutes", "", 1, 180),
             objectives=self.check.text_list(relative, data, "objectives", ""),
-            status=self.check.choice(relative, data, "status", "", ("published", "draft"))
-            or "published",
+            status=self._status(relative, data),
+            publish_at=self._publish_at(relative, data),
             body_md=body,
             body_html=body_html,
             content_hash=hashlib.sha256(text.encode()).hexdigest(),

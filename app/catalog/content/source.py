@@ -56,6 +56,7 @@ class LessonSource:
     body_html: str
     content_hash: str
     headings: list[dict[str, str]] = field(default_factory=list)
+    publish_at: datetime | None = None
 
 
 @dataclass
@@ -95,6 +96,8 @@ class ModuleSource:
     title: str
     intro_md: str
     intro_html: str
+    status: str = "published"
+    publish_at: datetime | None = None
     lecture: LectureSource | None = None
     lessons: list[LessonSource] = field(default_factory=list)
     quiz: QuizSource | None = None

@@ -1,0 +1,71 @@
+"""What instructors make in the browser: lesson revisions and uploaded images."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import Lesson, Status
+from app.core.types import UTCDateTime, string_enum, utcnow
+from app.extensions import db
+
+
+class LessonRevision(db.Model):
+    """A lesson as one save left it: who saved it, when, and its whole content.
+
+    Revisions are never changed or removed; restoring one saves its content as a new revision.
+    `author_id` is empty for revisions made by importing the course's files.
+    """
+
+    __tablename__ = "lesson_revisions"
+    __table_args__ = (UniqueConstraint("lesson_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Why the revision exists: "saved", "imported", "restored 3", "created"...
+    note: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int]
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body_md: Mapped[str] = mapped_column(Text)
+    status: Mapped[Status] = mapped_column(string_enum(Status))
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    lesson: Mapped[Lesson] = relationship()
+    author = relationship("User")
+
+    CONTENT_FIELDS = ("title", "minutes", "objectives", "body_md", "status", "publish_at")
+
+    def content(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"<LessonRevision {self.number} of lesson {self.lesson_id}>"
+
+
+class UploadedImage(db.Model):
+    """An image an instructor uploaded for a course's lessons, kept in instance/uploads/."""
+
+    __tablename__ = "uploaded_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # Generated: random hex and the extension of the detected format, never the uploader's.
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    byte_size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    uploaded_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<UploadedImage {self.name}>"
