@@ -38,3 +38,7 @@ def course(slug: str):
     """A course's outline for its staff: modules, lessons and quizzes with their state."""
     found = managed_course(slug, *queries.EDITABLE_OUTLINE)
     return render_template("authoring/course.html", course=found, now=utcnow())
+
+
+# The other authoring pages add their routes to this blueprint.
+from app.authoring import quiz_views, report_views, session_views  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from app.authoring.views import bp  # noqa: F401
