@@ -1,3 +1,242 @@
-"""(being written)"""
+"""The schedule editor: course staff add, edit, cancel and restore a cohort's live sessions."""
 
-from app.authoring.views import bp  # noqa: F401
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.authoring import session_operations as operations
+from app.authoring.session_forms import (
+    CancelForm,
+    NewSessionForm,
+    RestoreForm,
+    SessionForm,
+)
+from app.authoring.session_operations import ScheduleError
+from app.authoring.views import bp, managed_course
+from app.catalog.models import Cohort, Course, LiveSession, Status
+from app.core.permissions import staff_required
+from app.core.types import utcnow
+from app.extensions import db
+from app.live.models import Attendance
+
+# How the confirmation of a save names what changed.
+CHANGED_TEXT = {
+    "title": "the title",
+    "description": "the description",
+    "starts_at": "the start",
+    "time_zone": "the time zone",
+    "duration_minutes": "the length",
+    "join_url": "the meeting link",
+    "counts_for_completion": "whether it counts",
+}
+
+
+def _cohort(course: Course, cohort_slug: str) -> Cohort:
+    """A cohort of the course, with its sessions (404 if there is none)."""
+    found = db.session.scalar(
+        select(Cohort)
+        .where(Cohort.course_id == course.id, Cohort.slug == cohort_slug)
+        .options(selectinload(Cohort.live_sessions))
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _session(course: Course, session_id: int) -> LiveSession:
+    """A session of one of the course's cohorts (404 if there is none)."""
+    found = db.session.scalar(
+        select(LiveSession)
+        .join(LiveSession.cohort)
+        .where(LiveSession.id == session_id, Cohort.course_id == course.id)
+        .options(contains_eager(LiveSession.cohort))
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _attendance_counts(cohort: Cohort) -> dict[int, int]:
+    """How many learners took part in each of the cohort's sessions, by session id."""
+    rows = db.session.execute(
+        select(Attendance.session_id, func.count())
+        .join(LiveSession, LiveSession.id == Attendance.session_id)
+        .where(LiveSession.cohort_id == cohort.id)
+        .group_by(Attendance.session_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _list_url(live: LiveSession) -> str:
+    cohort = live.cohort
+    return url_for(
+        "authoring.sessions",
+        slug=cohort.course.slug,
+        cohort_slug=cohort.slug,
+        _anchor=f"session-{live.slug}",
+    )
+
+
+def _form_page(form, *, cohort: Cohort, live: LiveSession | None = None, status: int = 200):
+    return render_template(
+        "authoring/sessions/form.html",
+        form=form,
+        cohort=cohort,
+        course=cohort.course,
+        live=live,
+        now=utcnow(),
+    ), status
+
+
+def _refused(form, error: ScheduleError, **context):
+    """Put a refusal back on the form, and send the page with nothing saved."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+    return _form_page(form, status=error.status, **context)
+
+
+@bp.get("/<slug>/cohorts/<cohort_slug>/sessions")
+@staff_required
+def sessions(slug: str, cohort_slug: str):
+    """A cohort's live sessions for its course staff, with what can be done to each."""
+    course = managed_course(slug)
+    cohort = _cohort(course, cohort_slug)
+    now = utcnow()
+    return render_template(
+        "authoring/sessions/list.html",
+        course=course,
+        cohort=cohort,
+        now=now,
+        zone=current_user.time_zone,
+        is_public=course.status == Status.PUBLISHED,
+        upcoming=[live for live in cohort.live_sessions if not live.is_over(now)],
+        past=[live for live in cohort.live_sessions if live.is_over(now)][::-1],
+        taken_part=_attendance_counts(cohort),
+        restore_form=RestoreForm(),
+    )
+
+
+@bp.route("/<slug>/cohorts/<cohort_slug>/sessions/new", methods=["GET", "POST"])
+@staff_required
+def new_session(slug: str, cohort_slug: str):
+    """Add a live session to a cohort's schedule."""
+    course = managed_course(slug)
+    cohort = _cohort(course, cohort_slug)
+    initial = {"time_zone": cohort.time_zone, "counts_for_completion": True}
+    form = NewSessionForm(
+        data=initial if request.method == "GET" else None, zones=(cohort.time_zone,)
+    )
+    if request.method == "GET":
+        return _form_page(form, cohort=cohort)
+    if not form.validate_on_submit():
+        return _form_page(form, cohort=cohort, status=400)
+    try:
+        live = operations.add_session(
+            cohort, form.slug.data, form.values(), actor=current_user._get_current_object()
+        )
+    except ScheduleError as error:
+        return _refused(form, error, cohort=cohort)
+    message, where = f"“{live.title}” is on the schedule of {cohort.title}.", _list_url(live)
+    db.session.commit()
+    flash(" ".join(filter(None, [message, form.start.note])), "success")
+    return redirect(where)
+
+
+@bp.route("/<slug>/sessions/<int:session_id>", methods=["GET", "POST"])
+@staff_required
+def edit_session(slug: str, session_id: int):
+    """Change a live session's title, time, length, link or whether it counts."""
+    course = managed_course(slug)
+    live = _session(course, session_id)
+    cohort = live.cohort
+    zones = (live.time_zone, cohort.time_zone)
+    if request.method == "GET":
+        form = SessionForm(data=SessionForm.initial(live), zones=zones)
+        return _form_page(form, cohort=cohort, live=live)
+    form = SessionForm(zones=zones)
+    if not form.validate_on_submit():
+        return _form_page(form, cohort=cohort, live=live, status=400)
+    try:
+        changed = operations.update_session(
+            live,
+            form.values(),
+            actor=current_user._get_current_object(),
+            seen_sequence=form.sequence.data,
+        )
+    except ScheduleError as error:
+        return _refused(form, error, cohort=cohort, live=live)
+    title, where = live.title, _list_url(live)
+    db.session.commit()
+    if changed:
+        what = ", ".join(CHANGED_TEXT[name] for name in changed)
+        flash(" ".join(filter(None, [f"“{title}” is saved ({what}).", form.start.note])), "success")
+    else:
+        flash(f"Nothing to save: “{title}” is as it was.", "success")
+    return redirect(where)
+
+
+@bp.route("/<slug>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@staff_required
+def cancel_session(slug: str, session_id: int):
+    """Ask to confirm, then cancel a live session (it stays listed, marked cancelled)."""
+    course = managed_course(slug)
+    live = _session(course, session_id)
+    form = CancelForm()
+    status = 200
+    error = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                cancelled = operations.cancel_session(
+                    live, actor=current_user._get_current_object()
+                )
+            except ScheduleError as refusal:
+                db.session.rollback()
+                error, status = str(refusal), refusal.status
+            else:
+                title, where = live.title, _list_url(live)
+                db.session.commit()
+                flash(
+                    f"“{title}” is cancelled. The schedule and calendars show it as cancelled."
+                    if cancelled
+                    else f"“{title}” was already cancelled.",
+                    "success",
+                )
+                return redirect(where)
+        else:
+            error, status = "Press “Cancel the session” to confirm.", 400
+    return render_template(
+        "authoring/sessions/cancel.html",
+        form=form,
+        live=live,
+        cohort=live.cohort,
+        course=course,
+        now=utcnow(),
+        taken_part=operations.attendance_count(live),
+        error=error,
+    ), status
+
+
+@bp.post("/<slug>/sessions/<int:session_id>/restore")
+@staff_required
+def restore_session(slug: str, session_id: int):
+    """Put a cancelled live session back on the schedule."""
+    course = managed_course(slug)
+    live = _session(course, session_id)
+    if not RestoreForm().validate_on_submit():
+        abort(400)
+    restored = operations.restore_session(live, actor=current_user._get_current_object())
+    title, where = live.title, _list_url(live)
+    db.session.commit()
+    flash(
+        f"“{title}” is back on the schedule. Calendars show it again."
+        if restored
+        else f"“{title}” was not cancelled: nothing to restore.",
+        "success",
+    )
+    return redirect(where)
