@@ -116,6 +116,16 @@ class ClockField(_BlankIsNone, TimeField):
     pass
 
 
+class MinutesField(IntegerField):
+    """A number of minutes; text that is not a number gets the range's message, not another."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+
 class SessionZoneField(TimeZoneField):
     """The zone picker of profiles, plus the zones a session or its cohort already use."""
 
@@ -138,7 +148,7 @@ def _normalise_newlines(value):
 
 
 def _none_if_blank(value):
-    return value or None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 class SessionForm(FlaskForm):
@@ -155,7 +165,9 @@ class SessionForm(FlaskForm):
     )
     description = TextAreaField(
         "Description (optional)",
-        filters=[_normalise_newlines, strip_text, _none_if_blank],
+        # Not stripped: a description read from course.yaml may end with a line break, and an
+        # unchanged form must give it back as it was.
+        filters=[_normalise_newlines, _none_if_blank],
         description="A sentence or two about the session; it is shown on the schedule and in "
         "calendars.",
         validators=[
@@ -183,7 +195,7 @@ class SessionForm(FlaskForm):
         "Time zone",
         description="The zone the session is planned in. Learners see it in their own zone too.",
     )
-    duration_minutes = IntegerField(
+    duration_minutes = MinutesField(
         "Length in minutes",
         validators=[
             InputRequired("Give the length of the session in minutes."),
@@ -217,18 +229,22 @@ class SessionForm(FlaskForm):
 
     def __init__(self, *args, zones: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.include(*zones)
+        # The zone sent back with errors stays chosen, even one the list does not offer.
+        self.time_zone.include(*zones, self.time_zone.data)
         self.start: LocalStart | None = None
 
     def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
+        valid = super().validate(extra_validators)
+        # The start is read whenever its three fields are right, so that a skipped time is
+        # reported together with the other mistakes, not after they are corrected.
+        if any(field.errors for field in (self.day, self.clock, self.time_zone)):
             return False
         try:
             self.start = local_start(self.day.data, self.clock.data, self.time_zone.data)
         except NonexistentTimeError as error:
             self.clock.errors.append(str(error))
             return False
-        return True
+        return valid
 
     def values(self) -> dict:
         """What the form says, as the session's attributes (after validate())."""
