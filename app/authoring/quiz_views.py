@@ -113,6 +113,15 @@ def _quiz_page(course, module, form, *, error: str | None = None, status: int = 
     ), status
 
 
+def _refused(form, error: QuizEditError) -> None:
+    """Put a refusal from the operations back on the form, next to the field it is about."""
+    name = {"choices": "choice_1", "right": "right"}.get(error.field or "", error.field)
+    if name and name in form:
+        form[name].errors.append(str(error))
+    else:
+        form.form_errors.append(str(error))
+
+
 @bp.route(QUIZ, methods=["GET", "POST"])
 @staff_required
 def quiz(slug: str, module_slug: str):
@@ -156,15 +165,6 @@ def _question_page(course, module, form, *, question=None, conflict=None, status
         conflict=conflict,
         version=current_version_number(question) if question is not None else 0,
     ), status
-
-
-def _refused(form, error: QuizEditError) -> None:
-    """Put a refusal from the operations back on the form, next to the field it is about."""
-    name = {"choices": "choice_1", "right": "right"}.get(error.field or "", error.field)
-    if name and name in form:
-        form[name].errors.append(str(error))
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route(QUIZ + "/questions/new", methods=["GET", "POST"])
