@@ -459,7 +459,7 @@ def test_local_start_reads_times_in_their_zone():
     assert local_start(date(2027, 7, 8), time(9, 0, 30), "UTC").starts_at == datetime(
         2027, 7, 8, 9, 0, tzinfo=UTC
     )
-    with pytest.raises(NonexistentTimeError, match="the same moment is 03:30 CEST"):
+    with pytest.raises(NonexistentTimeError, match="as before the change would be 03:30 CEST"):
         local_start(date(2027, 3, 28), time(2, 30), "Europe/Madrid")
     # Lord Howe Island moves its clocks by half an hour.
     with pytest.raises(NonexistentTimeError, match="forward 30 minutes"):

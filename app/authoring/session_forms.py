@@ -74,8 +74,8 @@ def local_start(day: date, clock: time, zone_name: str) -> LocalStart:
         raise NonexistentTimeError(
             f"There is no {when} in {zone_name}: the clocks go forward "
             f"{_minutes_text(abs(jump))} that night, so that time is skipped. "
-            f"Choose another time (the same moment is {shown:%H:%M} "
-            f"{zone_abbreviation(shown, zone_name)})."
+            f"Choose another time ({clock:%H:%M} counted as before the change would be "
+            f"{shown:%H:%M} {zone_abbreviation(shown, zone_name)})."
         )
     if first.utcoffset() != second.utcoffset():
         return LocalStart(
