@@ -4,8 +4,15 @@ past attempts as they were, refusals with nothing saved, access, and the way bac
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from app.authoring.quiz_operations import (
+    QuestionContent,
+    QuizEditError,
+    VersionConflict,
+    add_question,
+    update_question,
+)
 from app.catalog.content.exporter import course_files, export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import (
@@ -645,6 +652,56 @@ def test_a_form_made_from_an_older_version_is_refused(app, course, module, quiz,
     assert again.status_code == 302
     db.session.expire_all()
     assert question_by_slug(quiz, "unpaid-hours").prompt == "The first editor's prompt"
+
+
+MINE = QuestionContent(
+    kind=QuestionKind.SINGLE,
+    prompt="Mine",
+    explanation="Because.",
+    choices=("Yes", "No"),
+    right=frozenset({1}),
+)
+
+
+def test_a_save_racing_another_is_refused_not_crashed(quiz, instructor):
+    question = question_by_slug(quiz, "unpaid-hours")
+    assert [v.number for v in question.versions] == [1]
+    # Another request saves version 2 after this one read the question, before it writes.
+    with db.engine.begin() as other:
+        other.execute(
+            insert(QuestionVersion).values(
+                question_id=question.id,
+                number=2,
+                kind=QuestionKind.SINGLE,
+                prompt="Theirs",
+                explanation="Because.",
+                choices=[],
+            )
+        )
+    with pytest.raises(VersionConflict, match="at the same moment"):
+        update_question(question, MINE, actor=instructor, seen_version=1)
+    db.session.rollback()
+    assert question_by_slug(quiz, "unpaid-hours").prompt == OLD_PROMPT
+
+
+def test_an_id_taken_a_moment_ago_is_refused_not_crashed(quiz, instructor):
+    assert len(quiz.questions) == 3
+    with db.engine.begin() as other:
+        other.execute(
+            insert(Question).values(
+                quiz_id=quiz.id,
+                slug="just-added",
+                position=9,
+                kind=QuestionKind.SINGLE,
+                prompt="Theirs",
+                explanation="Because.",
+                is_archived=False,
+            )
+        )
+    with pytest.raises(QuizEditError, match="was given to another question a moment ago"):
+        add_question(quiz, "just-added", MINE, actor=instructor)
+    db.session.rollback()
+    assert question_by_slug(quiz, "just-added").prompt == "Theirs"
 
 
 # Adding, removing and moving ----------------------------------------------------------------

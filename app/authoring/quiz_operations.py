@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from app.catalog.models import (
     Choice,
     Feedback,
@@ -202,11 +204,18 @@ def add_question(quiz: Quiz, slug: str, content: QuestionContent, *, actor) -> Q
         explanation=content.explanation,
         is_archived=False,
     )
-    quiz.questions.append(question)
-    _set_choices(question, content)
-    db.session.flush()  # choices get their ids, which the version keeps
-    version = record_question_version(question)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another editor may add the same id at this moment
+            quiz.questions.append(question)
+            _set_choices(question, content)
+            db.session.flush()  # choices get their ids, which the version keeps
+            version = record_question_version(question)
+            db.session.flush()
+    except IntegrityError as error:
+        raise QuizEditError(
+            f"The id '{slug}' was given to another question a moment ago; choose another id.",
+            field="slug",
+        ) from error
     audit.record(
         "question.added",
         actor=actor,
@@ -241,15 +250,23 @@ def update_question(
             "again to replace it."
         )
     _check_content(content)
-    question.kind = content.kind
-    question.prompt = content.prompt
-    question.explanation = content.explanation
-    _set_choices(question, content)
-    db.session.flush()
-    version = record_question_version(question)
+    try:
+        with db.session.begin_nested():  # another save may make the same version number
+            question.kind = content.kind
+            question.prompt = content.prompt
+            question.explanation = content.explanation
+            _set_choices(question, content)
+            db.session.flush()
+            version = record_question_version(question)
+            db.session.flush()
+    except IntegrityError as error:
+        raise VersionConflict(
+            "Someone saved this question at the same moment as you. Your changes are not "
+            "saved. Compare them with the question as it now stands, below, and save again "
+            "to replace it."
+        ) from error
     if version is None:
         return None
-    db.session.flush()
     audit.record(
         "question.updated",
         actor=actor,
