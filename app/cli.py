@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from app.accounts.operations import (
     set_role,
     set_staffed_courses,
 )
+from app.authoring.queries import uploaded_files
 from app.catalog.content.exporter import ExportError, export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course
@@ -78,7 +79,8 @@ def export_command(slug: str, path: Path, overwrite: bool) -> None:
     if course is None:
         raise click.ClickException(f"there is no course '{slug}'")
     try:
-        written = export_course(course, path, overwrite=overwrite)
+        uploads = uploaded_files(course.id, current_app.config["UPLOAD_FOLDER"])
+        written = export_course(course, path, overwrite=overwrite, uploads=uploads)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"exported course '{slug}' to {path}: {len(written)} files")

@@ -42,6 +42,11 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Lesson images uploaded in the browser: where they are kept, and their largest size.
+        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+        "UPLOADS_PER_PAGE": 50,
+        "REVISIONS_PER_PAGE": 50,
         "WTF_CSRF_TIME_LIMIT": None,
         "SITE_NAME": "Caring Cities",
         # Accounts: scrypt is memory-hard; werkzeug's default cost (N=2^15, r=8, p=1).

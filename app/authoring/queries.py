@@ -1,15 +1,20 @@
 """Reads for the authoring pages."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from pathlib import Path
 
-from app.catalog.models import Course, Module, Quiz
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.authoring.models import LessonRevision, UploadedImage
+from app.catalog.content.exporter import ExportError
+from app.catalog.models import Course, MediaFile, Module, Quiz
 from app.extensions import db
 
 EDITABLE_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
     selectinload(Course.modules).selectinload(Module.quiz).selectinload(Quiz.questions),
     selectinload(Course.cohorts),
+    selectinload(Course.media_files).defer(MediaFile.data),
 )
 
 
@@ -24,3 +29,57 @@ def manageable_courses(user) -> list[Course]:
     if not user.is_admin:
         query = query.where(Course.id.in_(user.staffed_course_ids or {0}))
     return list(db.session.scalars(query))
+
+
+def upload_names(course_id: int) -> list[str]:
+    return list(
+        db.session.scalars(select(UploadedImage.name).where(UploadedImage.course_id == course_id))
+    )
+
+
+def course_images(course_id: int):
+    """The course's uploaded images, newest first: a query to paginate."""
+    return (
+        select(UploadedImage)
+        .where(UploadedImage.course_id == course_id)
+        .order_by(UploadedImage.uploaded_at.desc(), UploadedImage.id.desc())
+    )
+
+
+def lesson_revisions(lesson_id: int):
+    """A lesson's revisions, newest first, with their authors: a query to paginate."""
+    return (
+        select(LessonRevision)
+        .where(LessonRevision.lesson_id == lesson_id)
+        .options(joinedload(LessonRevision.author))
+        .order_by(LessonRevision.number.desc())
+    )
+
+
+def lesson_revision(lesson_id: int, number: int) -> LessonRevision | None:
+    return db.session.scalar(
+        select(LessonRevision).where(
+            LessonRevision.lesson_id == lesson_id, LessonRevision.number == number
+        )
+    )
+
+
+def uploaded_image(course_slug: str, name: str) -> UploadedImage | None:
+    return db.session.scalar(
+        select(UploadedImage)
+        .join(Course, Course.id == UploadedImage.course_id)
+        .where(Course.slug == course_slug, UploadedImage.name == name)
+    )
+
+
+def uploaded_files(course_id: int, folder: str) -> dict[str, bytes]:
+    """The course's uploaded images, by name, read from the upload folder."""
+    found = {}
+    for name in upload_names(course_id):
+        path = Path(folder) / name
+        if not path.is_file():
+            raise ExportError(
+                f"the uploaded image {name} is missing from {folder}; restore it from a backup"
+            )
+        found[name] = path.read_bytes()
+    return found

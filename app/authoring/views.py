@@ -4,13 +4,31 @@ The quiz editor, the live-session editor and the reports add their routes to thi
 from their own modules (`quiz_views.py`, `session_views.py`, `report_views.py`).
 """
 
-from flask import Blueprint, abort, render_template
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from app.authoring import queries
-from app.catalog.models import Course
+from app.authoring import operations, queries
+from app.authoring.content import CourseFiles, line_diff, module_folder
+from app.authoring.forms import LessonForm, ModuleForm, MoveForm, RestoreForm, UploadForm
+from app.authoring.operations import AuthoringError, LessonConflict, LessonText
+from app.authoring.uploads import ImageRefused
+from app.catalog.content.exporter import lesson_file
+from app.catalog.models import Course, Lesson, Module, Status
 from app.core.permissions import staff_required
 from app.core.types import utcnow
+from app.extensions import db
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
@@ -38,6 +56,442 @@ def course(slug: str):
     """A course's outline for its staff: modules, lessons and quizzes with their state."""
     found = managed_course(slug, *queries.EDITABLE_OUTLINE)
     return render_template("authoring/course.html", course=found, now=utcnow())
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def _zone() -> str:
+    return current_user.time_zone or "UTC"
+
+
+def _to_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the editor's own zone, as UTC."""
+    return local.replace(tzinfo=ZoneInfo(_zone())).astimezone(UTC) if local else None
+
+
+def _to_local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(ZoneInfo(_zone())).replace(tzinfo=None) if moment else None
+
+
+def _module(course: Course, module_slug: str) -> Module:
+    found = next(
+        (m for m in course.modules if m.slug == module_slug and m.status != Status.ARCHIVED), None
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _lesson(course: Course, lesson_slug: str) -> Lesson:
+    for module in course.modules:
+        for lesson in module.lessons:
+            if lesson.slug == lesson_slug and Status.ARCHIVED not in (lesson.status, module.status):
+                return lesson
+    abort(404)
+
+
+def _files(course: Course) -> CourseFiles:
+    return CourseFiles(course, queries.upload_names(course.id))
+
+
+# modules -------------------------------------------------------------------------------------
+
+
+def _module_page(course: Course, form: ModuleForm, module: Module | None, status: int):
+    return render_template(
+        "authoring/module_form.html", course=course, module=module, form=form, zone=_zone()
+    ), status
+
+
+@bp.route("/<slug>/modules/new", methods=["GET", "POST"])
+@staff_required
+def new_module(slug: str):
+    """Add a module at the end of the course, as a draft unless published."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    form = ModuleForm(status="draft")
+    if not form.validate_on_submit():
+        return _module_page(course, form, None, 400 if form.is_submitted() else 200)
+    folder = f"{operations.next_module_position(course):02d}-{form.slug.data}"
+    rendered = _files(course).render(folder, form.intro_md.data or "")
+    if rendered.problems:
+        form.intro_md.errors = rendered.problems
+        return _module_page(course, form, None, 400)
+    try:
+        module = operations.create_module(
+            course,
+            slug=form.slug.data,
+            title=form.title.data,
+            intro_md=form.intro_md.data or "",
+            intro_html=rendered.html,
+            status=Status(form.status.data),
+            publish_at=_to_utc(form.publish_at.data),
+            actor=current_user,
+        )
+    except AuthoringError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors = [str(error)]
+        return _module_page(course, form, None, 400)
+    db.session.commit()
+    flash(f"Module “{form.title.data}” added. Add its lessons below.", "success")
+    return redirect(url_for("authoring.course", slug=slug, _anchor=f"module-{module.id}"))
+
+
+@bp.route("/<slug>/modules/<module_slug>", methods=["GET", "POST"])
+@staff_required
+def edit_module(slug: str, module_slug: str):
+    """Change a module's title, introduction and publication."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    module = _module(course, module_slug)
+    form = ModuleForm(
+        data=None if request.method == "POST" else {
+            "title": module.title, "intro_md": module.intro_md, "status": module.status.value,
+            "publish_at": _to_local(module.publish_at),
+        }
+    )  # fmt: skip
+    del form.slug
+    if not form.validate_on_submit():
+        return _module_page(course, form, module, 400 if form.is_submitted() else 200)
+    rendered = _files(course).render(module_folder(module), form.intro_md.data or "")
+    if rendered.problems:
+        form.intro_md.errors = rendered.problems
+        return _module_page(course, form, module, 400)
+    changed = operations.update_module(
+        module,
+        title=form.title.data,
+        intro_md=form.intro_md.data or "",
+        intro_html=rendered.html,
+        status=Status(form.status.data),
+        publish_at=_to_utc(form.publish_at.data),
+        actor=current_user,
+    )
+    db.session.commit()
+    flash("Module saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.post("/<slug>/modules/<module_slug>/move")
+@staff_required
+def move_module(slug: str, module_slug: str):
+    """Move a module one place up or down."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    module = _module(course, module_slug)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if operations.move_module(module, form.direction.data, actor=current_user):
+        db.session.commit()
+        flash(f"Module “{module.title}” moved {form.direction.data}.", "success")
+    else:
+        flash(f"Module “{module.title}” is already at the {_end(form)}.", "info")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+def _end(form: MoveForm) -> str:
+    return "top" if form.direction.data == "up" else "bottom"
+
+
+# lessons -------------------------------------------------------------------------------------
+
+
+def _lesson_text(form: LessonForm) -> LessonText:
+    return LessonText(
+        title=form.title.data,
+        minutes=form.minutes.data,
+        objectives=form.objectives.data,
+        body_md=form.body_md.data,
+        status=Status(form.status.data),
+        publish_at=_to_utc(form.publish_at.data),
+    )
+
+
+def _title_taken(course: Course, title: str, lesson: Lesson | None) -> bool:
+    return any(
+        other.title == title and other is not lesson and other.status != Status.ARCHIVED
+        for module in course.modules
+        if module.status != Status.ARCHIVED
+        for other in module.lessons
+    )
+
+
+def _lesson_page(course, module, form, *, lesson=None, status=200, **context):
+    return render_template(
+        "authoring/lesson_form.html",
+        course=course,
+        module=module,
+        lesson=lesson,
+        form=form,
+        zone=_zone(),
+        now=utcnow(),
+        **context,
+    ), status
+
+
+def _check_lesson(course, module, form, lesson):
+    """Render the form's text; put problems on the form. The rendering, or None with errors."""
+    if not form.validate_on_submit():
+        return None
+    rendered = _files(course).render(module_folder(module), form.body_md.data)
+    if rendered.problems:
+        form.body_md.errors = rendered.problems
+    if _title_taken(course, form.title.data, lesson):
+        form.title.errors = ["Another lesson of this course has this title."]
+    return None if rendered.problems or form.title.errors else rendered
+
+
+def _preview(course, module, form, lesson):
+    """The editor with the rendered text below it: nothing is saved."""
+    rendered = _files(course).render(module_folder(module), form.body_md.data or "")
+    return _lesson_page(course, module, form, lesson=lesson, preview=rendered, status=200)
+
+
+@bp.route("/<slug>/modules/<module_slug>/lessons/new", methods=["GET", "POST"])
+@staff_required
+def new_lesson(slug: str, module_slug: str):
+    """Write a new lesson at the end of a module, with a preview before saving."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    module = _module(course, module_slug)
+    form = LessonForm(status="draft", base_revision="0")
+    if request.method == "GET":
+        return _lesson_page(course, module, form)
+    if request.form.get("action") == "preview" and form.validate_on_submit():
+        return _preview(course, module, form, None)
+    rendered = _check_lesson(course, module, form, None)
+    if rendered is None:
+        return _lesson_page(course, module, form, status=400)
+    try:
+        lesson = operations.create_lesson(
+            module, form.slug.data, _lesson_text(form), rendered, actor=current_user
+        )
+    except AuthoringError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors = [str(error)]
+        return _lesson_page(course, module, form, status=400)
+    db.session.commit()
+    flash(f"Lesson “{form.title.data}” saved as revision 1.", "success")
+    return redirect(url_for("authoring.edit_lesson", slug=slug, lesson_slug=lesson.slug))
+
+
+@bp.route("/<slug>/lessons/<lesson_slug>", methods=["GET", "POST"])
+@staff_required
+def edit_lesson(slug: str, lesson_slug: str):
+    """Edit a lesson: preview the text as learners will see it, then save a new revision."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    lesson = _lesson(course, lesson_slug)
+    module = lesson.module
+    if request.method == "GET":
+        form = LessonForm(
+            data=lesson.revision_content()
+            | {"status": lesson.status.value, "publish_at": _to_local(lesson.publish_at),
+               "base_revision": str(lesson.revision)}
+        )  # fmt: skip
+        del form.slug
+        return _lesson_page(course, module, form, lesson=lesson)
+    form = LessonForm()
+    del form.slug
+    if request.form.get("action") == "preview" and form.validate_on_submit():
+        return _preview(course, module, form, lesson)
+    rendered = _check_lesson(course, module, form, lesson)
+    if rendered is None:
+        return _lesson_page(course, module, form, lesson=lesson, status=400)
+    text = _lesson_text(form)
+    try:
+        revision = operations.save_lesson(
+            lesson,
+            text,
+            rendered,
+            base_revision=int(form.base_revision.data) if form.base_revision.data.isdigit() else -1,
+            actor=current_user,
+        )
+    except LessonConflict:
+        db.session.rollback()
+        return _conflict(course, module, form, text, lesson_slug)
+    db.session.commit()
+    if revision is None:
+        flash("Nothing changed, so no revision was made.", "info")
+    else:
+        flash(f"Saved as revision {revision.number}.", "success")
+    return redirect(url_for("authoring.edit_lesson", slug=slug, lesson_slug=lesson_slug))
+
+
+def _conflict(course, module, form, text: LessonText, lesson_slug: str):
+    """Someone saved first: show their version and this one; the form now builds on theirs."""
+    lesson = _lesson(course, lesson_slug)
+    db.session.refresh(lesson)
+    latest = queries.lesson_revision(lesson.id, lesson.revision)
+    theirs, yours = lesson_file(lesson), lesson_file(text)
+    form.base_revision.data = str(lesson.revision)
+    form.form_errors.append(
+        f"{_author_name(latest)} saved this lesson (revision {lesson.revision}) after you "
+        "opened it, so your changes were not saved. Compare the two versions below, bring "
+        "what you want to keep into the text, and save again."
+    )
+    return _lesson_page(
+        course,
+        module,
+        form,
+        lesson=lesson,
+        status=409,
+        conflict={"theirs": theirs, "yours": yours, "diff": line_diff(theirs, yours),
+                  "revision": latest},
+    )  # fmt: skip
+
+
+def _author_name(revision) -> str:
+    if revision is None or revision.author is None:
+        return "An import of the course files"
+    return revision.author.name
+
+
+@bp.post("/<slug>/lessons/<lesson_slug>/move")
+@staff_required
+def move_lesson(slug: str, lesson_slug: str):
+    """Move a lesson one place up or down in its module."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    lesson = _lesson(course, lesson_slug)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if operations.move_lesson(lesson, form.direction.data, actor=current_user):
+        db.session.commit()
+        flash(f"Lesson “{lesson.title}” moved {form.direction.data}.", "success")
+    else:
+        flash(f"Lesson “{lesson.title}” is already at the {_end(form)} of its module.", "info")
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.get("/<slug>/lessons/<lesson_slug>/preview")
+@staff_required
+def preview_lesson(slug: str, lesson_slug: str):
+    """The lesson as its learners see it (or will), whatever its state."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    lesson = _lesson(course, lesson_slug)
+    return render_template(
+        "authoring/preview.html", course=course, lesson=lesson, module=lesson.module, now=utcnow()
+    )
+
+
+# revisions ------------------------------------------------------------------------------------
+
+
+def _revision_number(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@bp.get("/<slug>/lessons/<lesson_slug>/history")
+@staff_required
+def lesson_history(slug: str, lesson_slug: str):
+    """A lesson's revisions, and the difference between any two of them."""
+    course = managed_course(slug)
+    lesson = _lesson_of(course, lesson_slug)
+    page = db.paginate(
+        queries.lesson_revisions(lesson.id),
+        page=_page(),
+        per_page=current_app.config["REVISIONS_PER_PAGE"],
+        error_out=False,
+    )
+    newer = _revision_number("to", lesson.revision)
+    older = _revision_number("from", max(newer - 1, 1))
+    compared = [queries.lesson_revision(lesson.id, n) for n in (older, newer)]
+    diff = None
+    if None in compared:
+        flash("There is no such revision; showing the latest change instead.", "info")
+        return redirect(url_for("authoring.lesson_history", slug=slug, lesson_slug=lesson_slug))
+    if older != newer:
+        diff = line_diff(lesson_file(compared[0]), lesson_file(compared[1]))
+    return render_template(
+        "authoring/history.html",
+        course=course,
+        lesson=lesson,
+        page=page,
+        older=compared[0],
+        newer=compared[1],
+        diff=diff,
+        numbers=range(lesson.revision, 0, -1),
+        restore_form=RestoreForm(),
+    )
+
+
+def _lesson_of(course: Course, lesson_slug: str) -> Lesson:
+    """A lesson found by query (the history and restore pages need no outline)."""
+    lesson = db.session.scalar(
+        db.select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
+    )
+    if lesson is None or lesson.status == Status.ARCHIVED:
+        abort(404)
+    return lesson
+
+
+@bp.post("/<slug>/lessons/<lesson_slug>/history/<int:number>/restore")
+@staff_required
+def restore_revision(slug: str, lesson_slug: str, number: int):
+    """Make an earlier revision the lesson's content again, as a new revision."""
+    course = managed_course(slug, *queries.EDITABLE_OUTLINE)
+    lesson = _lesson(course, lesson_slug)
+    revision = queries.lesson_revision(lesson.id, number)
+    if revision is None:
+        abort(404)
+    if not RestoreForm().validate_on_submit():
+        abort(400)
+    made = operations.restore_revision(lesson, revision, _files(course), actor=current_user)
+    db.session.commit()
+    if made is None:
+        flash(f"Revision {number} is what the lesson says already; nothing changed.", "info")
+    else:
+        flash(f"Revision {number} restored as revision {made.number}.", "success")
+    return redirect(url_for("authoring.lesson_history", slug=slug, lesson_slug=lesson_slug))
+
+
+# images ---------------------------------------------------------------------------------------
+
+
+def _images_page(course: Course, form: UploadForm, status: int = 200, uploaded=None):
+    page = db.paginate(
+        queries.course_images(course.id),
+        page=_page(),
+        per_page=current_app.config["UPLOADS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "authoring/images.html", course=course, form=form, page=page, uploaded=uploaded
+    ), status
+
+
+@bp.route("/<slug>/images", methods=["GET", "POST"])
+@staff_required
+def images(slug: str):
+    """Upload images for lessons, and find the Markdown that shows each one."""
+    course = managed_course(slug)
+    form = UploadForm()
+    if request.method == "GET":
+        return _images_page(course, form)
+    if not form.validate_on_submit():
+        return _images_page(course, form, 400)
+    upload = form.image.data
+    if not upload or not upload.filename:
+        form.image.errors = ["Choose an image to upload."]
+        return _images_page(course, form, 400)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = upload.stream.read(limit + 1)
+    try:
+        image = operations.store_image(
+            course,
+            data,
+            upload.filename,
+            folder=current_app.config["UPLOAD_FOLDER"],
+            max_bytes=limit,
+            actor=current_user,
+        )
+    except ImageRefused as error:
+        db.session.rollback()
+        form.image.errors = [str(error)]
+        return _images_page(course, form, error.status)
+    db.session.commit()
+    flash(f"“{image.original_name}” uploaded. Copy its Markdown into a lesson.", "success")
+    return redirect(url_for("authoring.images", slug=slug))
 
 
 # The other authoring pages add their routes to this blueprint.

@@ -1,8 +1,9 @@
 """Public catalogue pages: the list of courses, a course's page, its guidebook and images."""
 
-from flask import abort, make_response, render_template, request
+from flask import abort, current_app, make_response, render_template, request, send_from_directory
 from flask_login import current_user
 
+from app.authoring.queries import uploaded_image
 from app.catalog import bp, queries
 from app.core.types import utcnow
 from app.learning.queries import applications_by_cohort, course_progress
@@ -44,12 +45,24 @@ def guidebook(slug: str):
 
 @bp.get("/courses/<slug>/media/<name>")
 def media(slug: str, name: str):
-    """Serve an image of a course's media/ folder."""
+    """Serve an image of a course's media/ folder, or one uploaded in the browser."""
     found = queries.media_file(slug, name)
     if found is None:
-        abort(404)
+        return _uploaded_image(slug, name)
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.set_etag(found.sha256)
     return response.make_conditional(request)
+
+
+def _uploaded_image(slug: str, name: str):
+    """An image from instance/uploads: its name is generated, so its content never changes."""
+    image = uploaded_image(slug, name)
+    if image is None:
+        abort(404)
+    response = send_from_directory(
+        current_app.config["UPLOAD_FOLDER"], image.name, mimetype=image.content_type, max_age=0
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

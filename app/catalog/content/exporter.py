@@ -1,6 +1,7 @@
 """Write a course from the database back to files, in the canonical form of the format."""
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,11 @@ def lecture_file(module: Module) -> str:
     return _front_matter(header, module.lecture_transcript_md or "")
 
 
-def course_files(course: Course) -> dict[str, bytes]:
-    """Every file of the course, by its path inside the course folder."""
+def course_files(course: Course, uploads: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file of the course, by its path inside the course folder.
+
+    `uploads` are the images uploaded in the browser, by name: they join the media/ folder.
+    """
     course_data = course_yaml(course)
     course_data["languages"] = FlowList(course_data["languages"])
     files = {"course.yaml": dump_canonical_yaml(course_data).encode()}
@@ -161,6 +165,8 @@ def course_files(course: Course) -> dict[str, bytes]:
         files["guidebook.md"] = course.guidebook_md.encode()
     for media in course.media_files:
         files[f"media/{media.path}"] = media.data
+    for name, data in (uploads or {}).items():
+        files[f"media/{name}"] = data
     for module in course.modules:
         if module.status == Status.ARCHIVED:
             continue
@@ -180,7 +186,12 @@ def course_files(course: Course) -> dict[str, bytes]:
     return files
 
 
-def export_course(course: Course, target: Path, overwrite: bool = False) -> list[str]:
+def export_course(
+    course: Course,
+    target: Path,
+    overwrite: bool = False,
+    uploads: Mapping[str, bytes] | None = None,
+) -> list[str]:
     """Write the course's files into target; refuse a folder with files unless overwrite.
 
     With overwrite, the files the format owns (course.yaml, guidebook.md, media/ and the
@@ -197,7 +208,7 @@ def export_course(course: Course, target: Path, overwrite: bool = False) -> list
                 shutil.rmtree(entry)
             elif entry.name in ("course.yaml", "guidebook.md"):
                 entry.unlink()
-    files = course_files(course)
+    files = course_files(course, uploads)
     for relative, content in files.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 import difflib
 import hashlib
+import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -250,8 +251,8 @@ class CourseReader:
         self.root = Path(root)
         self.check = _Checker(self.root)
         self.course_slug = self.root.name
-        self.lesson_files: dict[Path, str] = {}  # resolved path -> lesson slug
-        self.media_files: dict[Path, str] = {}  # resolved path -> name inside media/
+        self.lesson_files: dict[str, str] = {}  # course path (see course_path) -> lesson slug
+        self.media_files: dict[str, str] = {}  # course path -> name inside media/
 
     def read(self) -> tuple[CourseSource | None, list[Problem]]:
         if not (self.root / "course.yaml").is_file():
@@ -351,7 +352,7 @@ class CourseReader:
             if not _looks_like(data, kind):
                 self.check.add(relative, 1, f"the file's content is not a {kind} image")
                 continue
-            self.media_files[entry.resolve()] = entry.name
+            self.media_files[course_path(relative)] = entry.name
             found.append(MediaSource(entry.name, kind, data, hashlib.sha256(data).hexdigest()))
         return found
 
@@ -378,7 +379,7 @@ class CourseReader:
                     )
                     continue
                 seen[slug] = relative
-                self.lesson_files[entry.resolve()] = slug
+                self.lesson_files[course_path(relative)] = slug
 
     # course.yaml ---------------------------------------------------------------------------
 
@@ -602,7 +603,7 @@ class CourseReader:
         if (folder / "lecture.md").is_file():
             module.lecture = self._read_lecture(f"{folder.name}/lecture.md")
         for entry in sorted(folder.iterdir()):
-            if entry.resolve() in self.lesson_files:
+            if course_path(f"{folder.name}/{entry.name}") in self.lesson_files:
                 lesson = self._read_lesson(f"{folder.name}/{entry.name}", entry)
                 if lesson:
                     module.lessons.append(lesson)
@@ -639,7 +640,7 @@ class CourseReader:
         match = NUMBERED.match(path.name)
         body_html = self._render(relative, body, _lines_before(text, body))
         return LessonSource(
-            slug=self.lesson_files[path.resolve()],
+            slug=self.lesson_files[course_path(relative)],
             position=int(match.group(1)),
             title=self.check.text(relative, data, "title", ""),
             minutes=self.check.integer(relative, data, "minutes", "", 1, 180),
@@ -752,7 +753,7 @@ class CourseReader:
 
     def _render(self, relative: str, markdown_text: str, offset: int = 0) -> str:
         """Render Markdown, checking every link and image and turning file links into URLs."""
-        base = (self.root / relative).parent.resolve()
+        folder = course_path(PurePosixPath(relative).parent)
         lines = markdown_text.splitlines()
 
         def line_of(target: str) -> int:
@@ -762,7 +763,9 @@ class CourseReader:
             return 1 + offset
 
         def resolve(tag: str, target: str) -> str | None:
-            problem, url = self._resolve_link(base, tag, target)
+            problem, url = resolve_course_link(
+                folder, tag, target, self.lesson_files, self.media_files, self.course_slug
+            )
             if problem:
                 self.check.add(relative, line_of(target), problem)
             return url
@@ -773,31 +776,6 @@ class CourseReader:
                     relative, number + offset, "an image needs a description: ![what it shows](...)"
                 )
         return render_markdown(markdown_text, resolve)
-
-    def _resolve_link(self, base: Path, tag: str, target: str) -> tuple[str | None, str | None]:
-        """Check one link or image target; return a problem (or None) and the URL to use."""
-        parts = urlsplit(target)
-        if parts.scheme:
-            if parts.scheme.lower() in EXTERNAL_SCHEMES and tag == "a":
-                return None, None
-            return f"link '{target}': only https://, http:// and mailto: links are allowed" + (
-                "; images must be files in media/" if tag == "img" else ""
-            ), None
-        if parts.netloc:
-            return f"link '{target}': write external links in full, starting with https://", None
-        if not parts.path or parts.path.startswith("/"):
-            return None, None  # an anchor on the same page, or a path on this site
-        path = (base / PurePosixPath(parts.path)).resolve()
-        anchor = f"#{parts.fragment}" if parts.fragment else ""
-        if tag == "img":
-            name = self.media_files.get(path)
-            if name is None:
-                return f"image '{target}' is not a file in the course's media/ folder", None
-            return None, media_path(self.course_slug, name)
-        slug = self.lesson_files.get(path)
-        if slug is None:
-            return f"link '{target}' does not lead to a lesson of this course", None
-        return None, lesson_path(self.course_slug, slug) + anchor
 
     # whole-course checks --------------------------------------------------------------------
 
@@ -828,6 +806,48 @@ class CourseReader:
                     f"cohort '{cohort.slug}' has {counting} live sessions that count for "
                     f"completion, but completion.live_sessions.minimum asks for {minimum}",
                 )
+
+
+def course_path(relative: str | PurePosixPath) -> str:
+    """A file's path inside the course folder, normalised: '/01-care/02-lesson.md'."""
+    return posixpath.normpath(posixpath.join("/", str(relative)))
+
+
+def resolve_course_link(
+    folder: str,
+    tag: str,
+    target: str,
+    lesson_files: Mapping[str, str],
+    media_files: Mapping[str, str],
+    course_slug: str,
+) -> tuple[str | None, str | None]:
+    """Check one link or image target written in a file of `folder` (a course path).
+
+    Returns a problem (or None) and the URL to use (None: leave the target as written).
+    Lessons and images are found by their course paths (see course_path).
+    """
+    parts = urlsplit(target)
+    if parts.scheme:
+        if parts.scheme.lower() in EXTERNAL_SCHEMES and tag == "a":
+            return None, None
+        return f"link '{target}': only https://, http:// and mailto: links are allowed" + (
+            "; images must be files in media/" if tag == "img" else ""
+        ), None
+    if parts.netloc:
+        return f"link '{target}': write external links in full, starting with https://", None
+    if not parts.path or parts.path.startswith("/"):
+        return None, None  # an anchor on the same page, or a path on this site
+    path = course_path(posixpath.join(folder, parts.path))
+    anchor = f"#{parts.fragment}" if parts.fragment else ""
+    if tag == "img":
+        name = media_files.get(path)
+        if name is None:
+            return f"image '{target}' is not a file in the course's media/ folder", None
+        return None, media_path(course_slug, name)
+    slug = lesson_files.get(path)
+    if slug is None:
+        return f"link '{target}' does not lead to a lesson of this course", None
+    return None, lesson_path(course_slug, slug) + anchor
 
 
 def _correct_numbers(value, kind: str) -> list[int] | None:

@@ -1,0 +1,84 @@
+"""Checking an uploaded image by its content, with Pillow: never by its name or its type."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+# Pillow's format name -> (Content-Type, file extension)
+FORMATS = {
+    "PNG": ("image/png", ".png"),
+    "JPEG": ("image/jpeg", ".jpg"),
+    "WEBP": ("image/webp", ".webp"),
+    "GIF": ("image/gif", ".gif"),
+}
+MAX_PIXELS = 40_000_000  # a 5 MB file can decode to gigabytes: refuse before decoding
+
+
+class ImageRefused(ValueError):
+    """An upload that is not an image we accept, with a sentence saying why."""
+
+    status = 400
+
+
+class ImageTooLarge(ImageRefused):
+    status = 413
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_image(data: bytes, max_bytes: int) -> CheckedImage:
+    """Say what the bytes are if they are a whole PNG, JPEG, WebP or GIF image; else refuse."""
+    if len(data) > max_bytes:
+        raise ImageTooLarge(
+            f"The image is {_megabytes(len(data))}; the largest accepted is "
+            f"{_megabytes(max_bytes)}. Save it smaller (for example 1600 pixels wide) and "
+            "upload it again."
+        )
+    if not data:
+        raise ImageRefused("The file is empty. Choose an image to upload.")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<svg", b"<?xml")) or b"<svg" in head:
+        raise ImageRefused(
+            "SVG images are not accepted, because they can carry scripts. Export the drawing "
+            "as PNG and upload that."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                found = FORMATS.get(image.format or "")
+                width, height = image.size
+                if found is None:
+                    raise ImageRefused(_not_accepted())
+                if width * height > MAX_PIXELS:
+                    raise ImageRefused(
+                        f"The image is {width} × {height} pixels; keep it under 40 megapixels."
+                    )
+                image.verify()  # checks the file's structure and checksums
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # decodes every pixel: a truncated file fails here
+    except ImageRefused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as error:  # fmt: skip
+        raise ImageRefused(_not_accepted()) from error
+    return CheckedImage(found[0], found[1], width, height)
+
+
+def _not_accepted() -> str:
+    return (
+        "This file is not a PNG, JPEG, WebP or GIF image (whatever its name says). "
+        "Choose an image in one of these formats."
+    )
