@@ -24,6 +24,7 @@ from app.authoring.reports import (
     upper_and_lower,
 )
 from app.catalog.models import (
+    Course,
     Lesson,
     LiveSession,
     Module,
@@ -311,11 +312,11 @@ def test_progress_page_shows_the_hand_computed_figures(
     # Sorted by name (code point order on both test databases): - = A G 김
     assert rows == [PAGE_ROWS[key] for key in "edcab"]
     html = response.get_data(as_text=True)
-    assert "5 learners" in html
+    assert "<caption>5 learners, sorted by name, A to Z</caption>" in html
     assert "Other Cohort" not in html
     assert '<th scope="col" aria-sort="ascending">' in html  # the name column
     assert html.count("aria-sort=") == 1
-    assert "{% include" not in html and 'href="/author/example-course"' in html  # course nav
+    assert 'href="/author/example-course"' in html  # the course's editing menu
 
 
 def test_progress_csv_round_trips_every_cell_and_neutralises_formulas(
@@ -381,6 +382,10 @@ def test_sort_headers_say_their_state_and_link_to_the_other_order(
     ).get_data(as_text=True)
     assert html.count("aria-sort=") == 1
     assert '<th scope="col" class="num" aria-sort="descending"><a href="' in html
+    assert "1 learner matching the filters, sorted by lessons done, highest first" in html
+    assert 'Lessons done <span aria-hidden="true">↓</span>' in html
+    assert "(sort lowest first)" in html  # what the sorted column's link does
+    assert 'Learner<span class="visually-hidden"> (sort A to Z)</span>' in html
     assert "progress?country=TR&amp;sort=lessons&amp;order=asc" in html
     # Another column's link starts with its own natural order and keeps the filter.
     assert "progress?country=TR&amp;sort=name&amp;order=asc" in html
@@ -979,8 +984,6 @@ def report_urls(course, spring, quiz_module):
      ("admin", 200)],
 )  # fmt: skip
 def test_who_sees_the_reports(app, course, spring, make_user, report_urls, role, expected):
-    from app.catalog.models import Course
-
     other = Course(slug="other", title="Other course", summary="Another.")
     db.session.add(other)
     db.session.commit()

@@ -189,6 +189,27 @@ class ProgressReport:
     # Countries of the cohort's learners, (code, name) by name: the filter and the sort.
     countries: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def sort_description(self) -> str:
+        """'sorted by lessons done, highest first', for the table's caption."""
+        labels = {
+            "name": "name",
+            "organisation": "organisation",
+            "country": "country",
+            "lessons": "lessons done",
+            "live": "live sessions attended",
+            "completed": "date of completion",
+            **{f"quiz-{quiz.id}": f"best score in {quiz.title}" for quiz in self.quizzes},
+        }
+        sort, descending = self.filters.sort, self.filters.descending
+        if sort in TEXT_SORTS:
+            direction = "Z to A" if descending else "A to Z"
+        elif sort == "completed":
+            direction = "latest first" if descending else "earliest first"
+        else:
+            direction = "highest first" if descending else "lowest first"
+        return f"sorted by {labels.get(sort, sort)}, {direction}"
+
     def _where(self) -> list[ColumnElement[bool]]:
         conditions = [Enrollment.cohort_id == self.cohort.id]
         if self.filters.search:
