@@ -47,6 +47,7 @@ def default_config(instance_path: str) -> dict:
         "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
         "UPLOADS_PER_PAGE": 50,
         "REVISIONS_PER_PAGE": 50,
+        "PROGRESS_PER_PAGE": 100,
         "WTF_CSRF_TIME_LIMIT": None,
         "SITE_NAME": "Caring Cities",
         # Accounts: scrypt is memory-hard; werkzeug's default cost (N=2^15, r=8, p=1).

@@ -1103,3 +1103,44 @@ def test_the_quiz_page_takes_a_fixed_number_of_queries(course, module, quiz, edi
         page = editor.client.get(quiz_path(course, module))
     assert "Edited 4" in page.text
     assert many.count == few.count
+
+
+def test_a_draft_quiz_without_questions_goes_to_the_files_and_back_as_a_draft(
+    course, editor, tmp_path
+):
+    second = course.modules[1]
+    assert second.quiz is None
+    form = {"title": "Going further: check", "pass_mark": "60", "max_attempts": "",
+            "wait_minutes": "0", "feedback": "every_attempt", "status": "draft"}  # fmt: skip
+    assert editor.post_form(quiz_path(course, second), form).status_code == 302
+    db.session.expire_all()
+    folder = tmp_path / "course"
+    export_course(course, folder)
+    text = (folder / f"02-{second.slug}" / "quiz.yaml").read_text()
+    assert text.startswith("title: 'Going further: check'\nstatus: draft\npass_mark: 60\n")
+    assert "questions: []" in text
+    source, problems = read_course(folder)
+    assert problems == []
+    _course, report = import_course(source)
+    db.session.commit()
+    assert report.lines() == ["nothing changed"]
+    assert db.session.get(Module, second.id).quiz.status == Status.DRAFT
+
+
+def test_the_personal_data_download_shows_the_question_as_it_was_answered(
+    course, module, quiz, editor, learner_browser
+):
+    assert take_quiz(learner_browser, course, module, right=True).status_code == 302
+    question = question_by_slug(quiz, "unpaid-hours")
+    old_prompt = question.prompt
+    edited = editor.post_form(
+        question_path(course, module, question),
+        question_data(question, prompt=NEW_PROMPT, choices=NEW_CHOICES, right=["3"]),
+    )
+    assert edited.status_code == 302
+    data = learner_browser.client.get("/account/data.json").get_json()
+    answered = [a for attempt in data["quiz_attempts"] for a in attempt["answers"]]
+    prompts = {answer["question"] for answer in answered}
+    assert old_prompt in prompts and NEW_PROMPT not in prompts
+    chosen = next(a["chosen"] for a in answered if a["question"] == old_prompt)
+    assert chosen and not set(chosen) & set(NEW_CHOICES)

@@ -92,11 +92,11 @@ def personal_data(user: User) -> dict[str, Any]:
                 "score": attempt.score,
                 "answers": [
                     {
-                        "question": answer.question.prompt,
+                        "question": answer.question_version.prompt,
                         "chosen": [
-                            choice.text
-                            for choice in answer.question.choices
-                            if choice.id in answer.choice_ids
+                            choice["text"]
+                            for choice in answer.question_version.choices
+                            if choice["id"] in answer.choice_ids
                         ],
                         "is_right": answer.is_correct,
                     }

@@ -32,6 +32,11 @@ STATUS_CHOICES = [
 ]
 
 
+def unix_newlines(value):
+    """Browsers send text areas with CRLF line ends; the course files use LF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def _objective_lines(value):
     if isinstance(value, str):
         return [line.strip() for line in value.splitlines() if line.strip()]
@@ -77,6 +82,7 @@ class ModuleForm(PublicationFields, FlaskForm):
     )  # fmt: skip
     intro_md = TextAreaField(
         "Introduction (Markdown)",
+        filters=[unix_newlines],
         validators=[Length(max=20_000), no_control_characters],
         description="What the module is about, shown above its lessons.",
     )
@@ -108,6 +114,7 @@ class LessonForm(PublicationFields, FlaskForm):
     )
     body_md = TextAreaField(
         "Text (Markdown)",
+        filters=[unix_newlines],
         validators=[DataRequired("Write the lesson's text."), Length(max=200_000),
                     no_control_characters],
     )  # fmt: skip

@@ -336,7 +336,7 @@ class _CourseImport:
                 "wait_minutes": source.wait_minutes,
                 "shuffle": source.shuffle,
                 "feedback": Feedback(source.feedback),
-                "status": Status.PUBLISHED,
+                "status": Status(source.status),
             },
         )
         self._track(f"quiz of module {module.slug}", is_new, changed)

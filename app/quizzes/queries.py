@@ -25,16 +25,15 @@ def quiz_record(user, quiz: Quiz) -> QuizRecord:
 
 
 def attempts_of(user) -> list[QuizAttempt]:
-    """Every quiz attempt of a person, oldest first, with its answers and their questions."""
+    """Every quiz attempt of a person, oldest first, with its answers and the versions of the
+    questions they answered."""
     return list(
         db.session.scalars(
             select(QuizAttempt)
             .where(QuizAttempt.user_id == user.id)
             .options(
                 selectinload(QuizAttempt.quiz).selectinload(Quiz.module),
-                selectinload(QuizAttempt.answers)
-                .selectinload(AttemptAnswer.question)
-                .selectinload(Question.choices),
+                selectinload(QuizAttempt.answers).selectinload(AttemptAnswer.question_version),
             )
             .order_by(QuizAttempt.started_at, QuizAttempt.id)
         )

@@ -114,7 +114,10 @@ def quiz_yaml(quiz: Quiz) -> dict[str, Any]:
             )
         item["explanation"] = question.explanation
         questions.append(item)
-    data: dict[str, Any] = {"title": quiz.title, "pass_mark": quiz.pass_mark}
+    data: dict[str, Any] = {"title": quiz.title}
+    if quiz.status == Status.DRAFT:
+        data["status"] = quiz.status.value
+    data["pass_mark"] = quiz.pass_mark
     if quiz.max_attempts is not None:
         data["attempts"] = quiz.max_attempts
     if quiz.wait_minutes:

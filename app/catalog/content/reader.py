@@ -70,7 +70,7 @@ LESSON_KEYS = {
     "title": True, "minutes": True, "objectives": True, "status": False, "publish_at": False,
 }  # fmt: skip
 QUIZ_KEYS = {
-    "title": True, "pass_mark": True, "attempts": False, "wait_minutes": False,
+    "title": True, "status": False, "pass_mark": True, "attempts": False, "wait_minutes": False,
     "shuffle": False, "feedback": False, "questions": True,
 }  # fmt: skip
 FEEDBACK_CHOICES = ("every_attempt", "once_passed")
@@ -664,8 +664,10 @@ class CourseReader:
         wait_minutes = c.integer(relative, data, "wait_minutes", "", 0, 10080)
         shuffle = c.boolean(relative, data, "shuffle", "")
         feedback = c.choice(relative, data, "feedback", "", FEEDBACK_CHOICES)
+        status = self._status(relative, data)
         questions = data.get("questions")
-        if not isinstance(questions, LinedList) or not questions:
+        # A draft quiz may have no questions yet; a published one needs some.
+        if not isinstance(questions, LinedList) or not (questions or status == "draft"):
             c.add(relative, data.line_of("questions"), "questions: must be a non-empty list")
             return None
         read, slugs = [], set()
@@ -685,6 +687,7 @@ class CourseReader:
             wait_minutes=wait_minutes or 0,
             shuffle=bool(shuffle),
             feedback=feedback or "every_attempt",
+            status=status,
         )
 
     def _read_question(self, relative: str, item, where: str) -> QuestionSource | None:

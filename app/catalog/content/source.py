@@ -87,6 +87,7 @@ class QuizSource:
     wait_minutes: int = 0
     shuffle: bool = False
     feedback: str = "every_attempt"
+    status: str = "published"
 
 
 @dataclass
