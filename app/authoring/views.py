@@ -178,19 +178,22 @@ def move_module(slug: str, module_slug: str):
     """Move a module one place up or down."""
     course = managed_course(slug, *queries.EDITABLE_OUTLINE)
     module = _module(course, module_slug)
+    return _move(course, operations.move_module, module, f"Module “{module.title}”", "")
+
+
+def _move(course: Course, move, item, name: str, where: str):
+    """Move a module or lesson as the form says, then back to the outline with what happened."""
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    if operations.move_module(module, form.direction.data, actor=current_user):
+    direction = form.direction.data
+    if move(item, direction, actor=current_user):
         db.session.commit()
-        flash(f"Module “{module.title}” moved {form.direction.data}.", "success")
+        flash(f"{name} moved {direction}.", "success")
     else:
-        flash(f"Module “{module.title}” is already at the {_end(form)}.", "info")
-    return redirect(url_for("authoring.course", slug=slug))
-
-
-def _end(form: MoveForm) -> str:
-    return "top" if form.direction.data == "up" else "bottom"
+        end = "top" if direction == "up" else "bottom"
+        flash(f"{name} is already at the {end}{where}.", "info")
+    return redirect(url_for("authoring.course", slug=course.slug))
 
 
 # lessons -------------------------------------------------------------------------------------
@@ -351,15 +354,8 @@ def move_lesson(slug: str, lesson_slug: str):
     """Move a lesson one place up or down in its module."""
     course = managed_course(slug, *queries.EDITABLE_OUTLINE)
     lesson = _lesson(course, lesson_slug)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if operations.move_lesson(lesson, form.direction.data, actor=current_user):
-        db.session.commit()
-        flash(f"Lesson “{lesson.title}” moved {form.direction.data}.", "success")
-    else:
-        flash(f"Lesson “{lesson.title}” is already at the {_end(form)} of its module.", "info")
-    return redirect(url_for("authoring.course", slug=slug))
+    name = f"Lesson “{lesson.title}”"
+    return _move(course, operations.move_lesson, lesson, name, " of its module")
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>/preview")
