@@ -149,6 +149,7 @@ def test_saving_the_same_text_makes_no_revision(staff):
         ({"body_md": "[run](javascript:alert(1))"}, "only https://, http:// and mailto:"),
         ({"status": "archived"}, "Not a valid choice"),
         ({"publish_at": "tomorrow"}, "Not a valid datetime value"),
+        ({"base_revision": ""}, "did not say which revision it was opened at"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_with_its_message_and_nothing_saved(staff, changes, message):

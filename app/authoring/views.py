@@ -235,6 +235,11 @@ def _lesson_page(course, module, form, *, lesson=None, status=200, **context):
 def _check_lesson(course, module, form, lesson):
     """Render the form's text; put problems on the form. The rendering, or None with errors."""
     if not form.validate_on_submit():
+        if form.base_revision.errors:  # a hidden field: say it where the page shows it
+            form.form_errors.append(
+                "The form did not say which revision it was opened at. Reload the page, "
+                "copy your text back in, and save again."
+            )
         return None
     rendered = _files(course).render(module_folder(module), form.body_md.data)
     if rendered.problems:
