@@ -2,13 +2,23 @@
 
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.authoring.models import LessonRevision, UploadedImage
 from app.catalog.content.exporter import ExportError
-from app.catalog.models import Course, MediaFile, Module, Quiz
+from app.catalog.models import (
+    Cohort,
+    Course,
+    Lesson,
+    LiveSession,
+    MediaFile,
+    Module,
+    Question,
+    Quiz,
+)
 from app.extensions import db
+from app.live.models import Attendance
 
 EDITABLE_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
@@ -83,3 +93,50 @@ def uploaded_files(course_id: int, folder: str) -> dict[str, bytes]:
             )
         found[name] = path.read_bytes()
     return found
+
+
+def lesson_by_slug(course_id: int, slug: str) -> Lesson | None:
+    return db.session.scalar(
+        select(Lesson).where(Lesson.course_id == course_id, Lesson.slug == slug)
+    )
+
+
+def module_with_quiz(course_id: int, slug: str) -> Module | None:
+    """A module with its quiz, questions, choices and question versions loaded."""
+    questions = selectinload(Module.quiz).selectinload(Quiz.questions)
+    return db.session.scalar(
+        select(Module)
+        .where(Module.course_id == course_id, Module.slug == slug)
+        .options(
+            questions.selectinload(Question.choices), questions.selectinload(Question.versions)
+        )
+    )
+
+
+def cohort_with_sessions(course_id: int, slug: str) -> Cohort | None:
+    return db.session.scalar(
+        select(Cohort)
+        .where(Cohort.course_id == course_id, Cohort.slug == slug)
+        .options(selectinload(Cohort.live_sessions))
+    )
+
+
+def course_session(course_id: int, session_id: int) -> LiveSession | None:
+    """A live session of one of the course's cohorts, with its cohort."""
+    return db.session.scalar(
+        select(LiveSession)
+        .join(LiveSession.cohort)
+        .where(LiveSession.id == session_id, Cohort.course_id == course_id)
+        .options(contains_eager(LiveSession.cohort))
+    )
+
+
+def attendance_counts(cohort_id: int) -> dict[int, int]:
+    """How many learners took part in each of a cohort's sessions, by session id."""
+    rows = db.session.execute(
+        select(Attendance.session_id, func.count())
+        .join(LiveSession, LiveSession.id == Attendance.session_id)
+        .where(LiveSession.cohort_id == cohort_id)
+        .group_by(Attendance.session_id)
+    )
+    return dict(rows.all())

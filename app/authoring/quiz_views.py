@@ -6,9 +6,8 @@ shown, so an edit never changes a past attempt's questions, right answers or sco
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from app.authoring import queries
 from app.authoring.quiz_forms import (
     MoveQuestionForm,
     NewQuestionForm,
@@ -48,14 +47,7 @@ DEFAULT_SETTINGS = {
 
 def _module(course: Course, module_slug: str) -> Module:
     """The course's module with its quiz, questions, choices and versions loaded (or 404)."""
-    questions = selectinload(Module.quiz).selectinload(Quiz.questions)
-    module = db.session.scalar(
-        select(Module)
-        .where(Module.course_id == course.id, Module.slug == module_slug)
-        .options(
-            questions.selectinload(Question.choices), questions.selectinload(Question.versions)
-        )
-    )
+    module = queries.module_with_quiz(course.id, module_slug)
     if module is None or module.status == Status.ARCHIVED:
         abort(404)
     return module

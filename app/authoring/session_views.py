@@ -2,9 +2,8 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
 
+from app.authoring import queries
 from app.authoring import session_operations as operations
 from app.authoring.session_forms import (
     CancelForm,
@@ -18,7 +17,6 @@ from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.core.permissions import staff_required
 from app.core.types import utcnow
 from app.extensions import db
-from app.live.models import Attendance
 
 # How the confirmation of a save names what changed.
 CHANGED_TEXT = {
@@ -34,11 +32,7 @@ CHANGED_TEXT = {
 
 def _cohort(course: Course, cohort_slug: str) -> Cohort:
     """A cohort of the course, with its sessions (404 if there is none)."""
-    found = db.session.scalar(
-        select(Cohort)
-        .where(Cohort.course_id == course.id, Cohort.slug == cohort_slug)
-        .options(selectinload(Cohort.live_sessions))
-    )
+    found = queries.cohort_with_sessions(course.id, cohort_slug)
     if found is None:
         abort(404)
     return found
@@ -46,26 +40,10 @@ def _cohort(course: Course, cohort_slug: str) -> Cohort:
 
 def _session(course: Course, session_id: int) -> LiveSession:
     """A session of one of the course's cohorts (404 if there is none)."""
-    found = db.session.scalar(
-        select(LiveSession)
-        .join(LiveSession.cohort)
-        .where(LiveSession.id == session_id, Cohort.course_id == course.id)
-        .options(contains_eager(LiveSession.cohort))
-    )
+    found = queries.course_session(course.id, session_id)
     if found is None:
         abort(404)
     return found
-
-
-def _attendance_counts(cohort: Cohort) -> dict[int, int]:
-    """How many learners took part in each of the cohort's sessions, by session id."""
-    rows = db.session.execute(
-        select(Attendance.session_id, func.count())
-        .join(LiveSession, LiveSession.id == Attendance.session_id)
-        .where(LiveSession.cohort_id == cohort.id)
-        .group_by(Attendance.session_id)
-    )
-    return {row[0]: row[1] for row in rows}
 
 
 def _list_url(live: LiveSession) -> str:
@@ -116,7 +94,7 @@ def sessions(slug: str, cohort_slug: str):
         is_public=course.status == Status.PUBLISHED,
         upcoming=[live for live in cohort.live_sessions if not live.is_over(now)],
         past=[live for live in cohort.live_sessions if live.is_over(now)][::-1],
-        taken_part=_attendance_counts(cohort),
+        taken_part=queries.attendance_counts(cohort.id),
         restore_form=RestoreForm(),
     )
 

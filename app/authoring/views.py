@@ -418,9 +418,7 @@ def lesson_history(slug: str, lesson_slug: str):
 
 def _lesson_of(course: Course, lesson_slug: str) -> Lesson:
     """A lesson found by query (the history and restore pages need no outline)."""
-    lesson = db.session.scalar(
-        db.select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
-    )
+    lesson = queries.lesson_by_slug(course.id, lesson_slug)
     if lesson is None or lesson.status == Status.ARCHIVED:
         abort(404)
     return lesson
