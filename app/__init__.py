@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.admin import bp as admin_bp
     from app.authoring.views import bp as authoring_bp
     from app.catalog import bp as catalog_bp
+    from app.certificates import bp as certificates_bp
     from app.core import bp as core_bp
     from app.core.errors import register_error_handlers
     from app.core.security import register_security_headers
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     register_error_handlers(app)
     register_security_headers(app)

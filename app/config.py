@@ -29,6 +29,8 @@ ENVIRONMENT_KEYS = {
     "MAIL_USE_TLS": ("MAIL_USE_TLS", _flag),
     "MAIL_USE_SSL": ("MAIL_USE_SSL", _flag),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "PUBLIC_URL": ("PUBLIC_URL", str),
+    "CERTIFICATE_SIGNING_KEY": ("CERTIFICATE_SIGNING_KEY", str),
 }
 
 
@@ -79,6 +81,15 @@ def default_config(instance_path: str) -> dict:
         "AUDIT_EVENTS_PER_PAGE": 50,
         "USERS_PER_PAGE": 50,
         "ATTENDANCE_PER_PAGE": 100,
+        # Certificates. PUBLIC_URL is printed on them and in their signed credentials, so it must
+        # be the address people will reach the server at for years (no trailing slash).
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        # The Ed25519 key that signs credentials: a PEM in CERTIFICATE_SIGNING_KEY, or else the
+        # newest key in this folder (made on first use, mode 0600; see `flask certificates`).
+        "CERTIFICATE_SIGNING_KEY": None,
+        "CERTIFICATE_KEY_FOLDER": str(Path(instance_path) / "certificate-keys"),
+        "CERTIFICATES_PER_PAGE": 50,
+        "VERIFICATIONS_PER_ADDRESS": "30 per minute",
     }
 
 

@@ -15,6 +15,7 @@ from app.catalog.models import (
     QuestionVersion,
     Quiz,
 )
+from app.certificates.models import Certificate, SigningKey
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.learning.models import Application, Enrollment, LessonProgress
@@ -27,6 +28,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "CalendarFeed",
+    "Certificate",
     "Choice",
     "Cohort",
     "Course",
@@ -44,6 +46,7 @@ __all__ = [
     "QuizAttempt",
     "RecordingView",
     "Role",
+    "SigningKey",
     "UploadedImage",
     "User",
 ]

@@ -33,6 +33,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The name as the learner confirmed it should be printed on certificates.
+    certificate_name: Mapped[str | None] = mapped_column(String(200))
+    certificate_name_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -84,6 +84,18 @@ class Course(TimestampMixin, db.Model):
         """Admins, and instructors who are staff of this course."""
         return bool(user.is_authenticated and (user.is_admin or self.id in user.staffed_course_ids))
 
+    def can_issue_certificates(self, user) -> bool:
+        """Admins, and the course's staff when its certificate settings allow them."""
+        if not user.is_authenticated:
+            return False
+        return user.is_admin or (
+            bool((self.certificate or {}).get("staff_can_issue")) and self.can_manage(user)
+        )
+
+    @property
+    def issues_certificates_automatically(self) -> bool:
+        return bool((self.certificate or {}).get("automatic"))
+
     def can_read_lessons(self, user) -> bool:
         """Course staff, and learners enrolled in one of its cohorts."""
         if not user.is_authenticated:

@@ -52,6 +52,7 @@ COMPLETION_KEYS = {"lessons": True, "quizzes": True, "live_sessions": False}
 LIVE_RULE_KEYS = {"minimum": True, "recordings_count": False}
 CERTIFICATE_KEYS = {
     "title": True, "hours": True, "wording": True, "issuers": True, "signatories": False,
+    "automatic": False, "staff_can_issue": False, "valid_years": False,
 }  # fmt: skip
 SIGNATORY_KEYS = {"name": True, "role": True}
 COHORT_KEYS = {
@@ -438,6 +439,9 @@ class CourseReader:
         c.integer(name, data, "hours", where, 1, 1000)
         c.text(name, data, "wording", where, limit=1000)
         c.text_list(name, data, "issuers", where)
+        c.boolean(name, data, "automatic", where)
+        c.boolean(name, data, "staff_can_issue", where)
+        c.integer(name, data, "valid_years", where, 1, 100)
         certificate = dict(data)
         signatories = data.get("signatories")
         if signatories is not None:
