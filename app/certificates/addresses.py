@@ -1,0 +1,25 @@
+"""The public addresses a certificate states: its verification page and its issuer's DID."""
+
+from urllib.parse import quote, urlsplit
+
+from flask import current_app
+
+from app.certificates.models import display_serial
+
+
+def public_url(path: str = "") -> str:
+    """An absolute address on the server as people reach it (the PUBLIC_URL setting)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def verify_url(serial: str) -> str:
+    """The verification page printed on the PDF, in its QR code and in the credential."""
+    return public_url(f"/verify/{display_serial(serial)}")
+
+
+def issuer_did() -> str:
+    """The issuer's did:web, from PUBLIC_URL: did:web:courses.example.org (a port is %3A)."""
+    parts = urlsplit(public_url())
+    name = quote(parts.netloc, safe="")
+    path = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
+    return ":".join(["did", "web", name, *path])

@@ -1,0 +1,1 @@
+"""The issuer's published keys (placeholder until the credential work lands)."""
