@@ -1,6 +1,6 @@
 """The public addresses a certificate states: its verification page and its issuer's DID."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app
 
@@ -23,3 +23,20 @@ def issuer_did() -> str:
     name = quote(parts.netloc, safe="")
     path = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
     return ":".join(["did", "web", name, *path])
+
+
+def linkedin_url(certificate) -> str:
+    """LinkedIn's "add a licence or certification" form, filled in with the certificate."""
+    fields = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": f"{certificate.title}: {certificate.course_title}",
+        "organizationName": ", ".join(certificate.issuers),
+        "issueYear": certificate.issued_at.year,
+        "issueMonth": certificate.issued_at.month,
+        "certUrl": verify_url(certificate.serial),
+        "certId": certificate.display_serial,
+    }
+    if certificate.valid_until is not None:
+        fields["expirationYear"] = certificate.valid_until.year
+        fields["expirationMonth"] = certificate.valid_until.month
+    return "https://www.linkedin.com/profile/add?" + urlencode(fields)

@@ -132,6 +132,14 @@ class Certificate(db.Model):
     def has_expired(self, now: datetime) -> bool:
         return self.valid_until is not None and self.valid_until <= now
 
+    def public_status(self, now: datetime) -> str:
+        """What the verification page says: valid, revoked, replaced or expired."""
+        if self.status == CertificateStatus.REVOKED:
+            return "revoked"
+        if self.status == CertificateStatus.REPLACED:
+            return "replaced"
+        return "expired" if self.has_expired(now) else "valid"
+
     def can_download(self, user) -> bool:
         """The holder, while it is issued, and admins; to anyone else it does not exist."""
         if not user.is_authenticated or not self.is_issued:

@@ -1,5 +1,302 @@
-"""Certificate pages: the learner's downloads and name, issuing, and public verification."""
+"""Certificate pages: the holder's name and downloads, issuing, and public verification."""
 
-from app.certificates import bp  # noqa: F401
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.catalog.models import Cohort, Course
+from app.certificates import bp, operations, queries
+from app.certificates.addresses import linkedin_url, verify_url
+from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
+from app.certificates.models import Certificate
+from app.certificates.operations import CertificateError
+from app.certificates.verification import public_record
+from app.core.forms import form_page
+from app.core.types import utcnow
+from app.extensions import db, limiter
+from app.learning.models import Enrollment
+
+ROSTER_VIEWS = {
+    "all": "Everyone",
+    "eligible": "Completed, no certificate yet",
+    "certified": "With a certificate",
+    "not_complete": "Not completed",
+}
+
+
+def _config_limit(key: str):
+    return lambda: current_app.config[key]
+
+
+# The holder's name and downloads
+
+
+@bp.route("/account/certificate-name", methods=["GET", "POST"])
+@login_required
+def name():
+    """The learner confirms, once, how their name is printed; a correction reissues."""
+    user = current_user._get_current_object()
+    form = CertificateNameForm(name=user.certificate_name or user.name)
+    if form.validate_on_submit():
+        try:
+            issued, reissued = operations.confirm_certificate_name(
+                user, form.name.data, now=utcnow()
+            )
+        except CertificateError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            if issued or reissued:
+                count = len(issued) + len(reissued)
+                flash(
+                    f"Your name is confirmed as “{user.certificate_name}”. "
+                    + (
+                        "Your certificate is ready"
+                        if count == 1
+                        else f"{count} certificates are ready"
+                    )
+                    + " on your dashboard.",
+                    "success",
+                )
+            else:
+                flash(f"Your name is confirmed as “{user.certificate_name}”.", "success")
+            return redirect(url_for("learning.dashboard"))
+    return form_page("certificates/name.html", form, valid=queries.valid_certificates_of(user))
+
+
+def _own_certificate(serial: str) -> Certificate:
+    """A certificate the current user may download; anything else does not exist (404)."""
+    certificate = queries.by_serial(serial)
+    if certificate is None or not certificate.can_download(current_user):
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates/<serial>.pdf")
+@login_required
+def pdf(serial: str):
+    """The certificate as a PDF, for its holder (and admins)."""
+    certificate = _own_certificate(serial)
+    data = operations.certificate_pdf(certificate)
+    db.session.commit()  # keeps the PDF made on first download
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/certificates/<serial>/credential.json")
+@login_required
+def credential(serial: str):
+    """The signed Open Badges 3.0 credential, for its holder (and admins)."""
+    from app.certificates.credential import credential_document  # TEMP lazy until it lands
+
+    certificate = _own_certificate(serial)
+    body = json.dumps(credential_document(certificate), ensure_ascii=False, indent=2)
+    response = current_app.response_class(body + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.display_serial}.json"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Public verification
+
+
+@bp.get("/verify")
+@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+def lookup():
+    """Type a serial to check a certificate."""
+    typed = request.args.get("serial", "").strip()[:100]
+    if typed:
+        return redirect(url_for("certificates.verify", serial=typed))
+    return render_template("certificates/lookup.html")
+
+
+@bp.get("/verify/<serial>")
+@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+def verify(serial: str):
+    """Whether a certificate is valid, revoked or replaced, for anyone (no login)."""
+    certificate = queries.by_serial(serial)
+    if certificate is None:
+        # A malformed serial and a well-formed unknown one get the very same page.
+        return render_template("certificates/not_found.html", serial=serial[:100]), 404
+    record = public_record(certificate, now=utcnow())
+    return render_template(
+        "certificates/verify.html",
+        certificate=certificate,
+        record=record,
+        replaces=queries.replaced_one(certificate),
+        is_holder=current_user.is_authenticated and current_user.id == certificate.user_id,
+    )
+
+
+@bp.get("/verify/<serial>.json")
+@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+def verify_json(serial: str):
+    """The verification page as JSON, for other systems."""
+    certificate = queries.by_serial(serial)
+    if certificate is None:
+        return jsonify(status="not_found", serial=serial[:100]), 404
+    response = jsonify(public_record(certificate, now=utcnow()))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# Issuing, for admins (and the course's staff when course.yaml allows it)
+
+
+def _issuing_cohort(slug: str, cohort_slug: str) -> Cohort:
+    """The cohort, if the current user may issue its certificates (404, then 403)."""
+    cohort = db.session.scalar(
+        select(Cohort)
+        .join(Cohort.course)
+        .where(Course.slug == slug, Cohort.slug == cohort_slug)
+        .options(joinedload(Cohort.course))
+    )
+    if cohort is None:
+        abort(404)
+    if not cohort.course.can_issue_certificates(current_user):
+        abort(403)
+    return cohort
+
+
+def _roster_page(cohort: Cohort, status: int = 200):
+    show = request.args.get("show", "all")
+    if show not in ROSTER_VIEWS:
+        show = "all"
+    search = request.args.get("q", "").strip()[:200]
+    page = db.paginate(
+        queries.cohort_roster(cohort, show=show, search=search),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["CERTIFICATES_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "certificates/cohort.html",
+        cohort=cohort,
+        course=cohort.course,
+        page=page,
+        certificates=queries.current_certificates_of(page.items),
+        counts=queries.roster_counts(cohort),
+        show=show,
+        views=ROSTER_VIEWS,
+        search=search,
+        form=IssueForm(),
+    ), status
+
+
+@bp.get("/courses/<slug>/cohorts/<cohort_slug>/certificates")
+@login_required
+def cohort(slug: str, cohort_slug: str):
+    """A cohort's learners with their completion and certificate, and the issue buttons."""
+    return _roster_page(_issuing_cohort(slug, cohort_slug))
+
+
+@bp.post("/courses/<slug>/cohorts/<cohort_slug>/certificates/issue")
+@login_required
+def issue(slug: str, cohort_slug: str):
+    """Issue to one learner who completed, or to everyone eligible at once."""
+    cohort = _issuing_cohort(slug, cohort_slug)
+    form = IssueForm()
+    if not form.validate_on_submit() or not (form.everyone.data or form.enrollment_id.data):
+        flash("Choose a learner, or everyone eligible, then try again.", "error")
+        return _roster_page(cohort, 400)
+    actor = current_user._get_current_object()
+    now = utcnow()
+    if form.everyone.data:
+        issued = operations.issue_to_everyone_eligible(cohort, actor=actor, now=now)
+        db.session.commit()
+        flash(_issued_message(issued), "success" if issued else "info")
+        return redirect(url_for("certificates.cohort", slug=slug, cohort_slug=cohort_slug))
+    enrollment = _enrollment_of(cohort, form.enrollment_id.data)
+    try:
+        certificate = operations.issue_certificate(enrollment, actor=actor, now=now)
+    except CertificateError as error:
+        flash(str(error), "error")
+        return _roster_page(cohort, 409)
+    db.session.commit()
+    flash(_issued_message([certificate] if certificate else [], enrollment), "success")
+    return redirect(url_for("certificates.cohort", slug=slug, cohort_slug=cohort_slug))
+
+
+def _enrollment_of(cohort: Cohort, enrollment_id: int | None) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id) if enrollment_id else None
+    if enrollment is None or enrollment.cohort_id != cohort.id:
+        abort(404)
+    return enrollment
+
+
+def _issued_message(issued: list[Certificate], enrollment: Enrollment | None = None) -> str:
+    if enrollment is not None and not issued:
+        return f"{enrollment.user.name} has a certificate already: nothing was issued."
+    if not issued:
+        return "Everyone eligible has a certificate already: nothing was issued."
+    waiting = sum(1 for certificate in issued if not certificate.is_issued)
+    done = len(issued) - waiting
+    parts = []
+    if done:
+        parts.append("1 certificate issued" if done == 1 else f"{done} certificates issued")
+    if waiting:
+        parts.append(
+            f"{waiting} approved, to be issued once the learner confirms the name to print"
+            if waiting == 1
+            else f"{waiting} approved, to be issued once the learners confirm the names to print"
+        )
+    return "; ".join(parts) + "."
+
+
+@bp.route(
+    "/courses/<slug>/cohorts/<cohort_slug>/certificates/exception/<int:enrollment_id>",
+    methods=["GET", "POST"],
+)
+@login_required
+def exception(slug: str, cohort_slug: str, enrollment_id: int):
+    """Issue to a learner who has not completed, with the reason recorded."""
+    cohort = _issuing_cohort(slug, cohort_slug)
+    enrollment = _enrollment_of(cohort, enrollment_id)
+    existing = queries.current_certificates_of([enrollment]).get(enrollment.id)
+    form = ExceptionForm()
+    if existing is None and form.validate_on_submit():
+        operations.issue_certificate(
+            enrollment,
+            actor=current_user._get_current_object(),
+            now=utcnow(),
+            reason=form.reason.data,
+        )
+        db.session.commit()
+        flash(f"A certificate for {enrollment.user.name} was issued by exception.", "success")
+        return redirect(url_for("certificates.cohort", slug=slug, cohort_slug=cohort_slug))
+    page, status = form_page(
+        "certificates/exception.html",
+        form,
+        cohort=cohort,
+        course=cohort.course,
+        enrollment=enrollment,
+        existing=existing,
+    )
+    return page, 409 if existing is not None and request.method == "POST" else status
+
+
+@bp.app_context_processor
+def certificate_links():
+    """Share and LinkedIn links for templates."""
+    return {"verify_url": verify_url, "linkedin_url": linkedin_url}
+
 
 from app.certificates import key_views  # noqa: E402, F401  (the published keys)

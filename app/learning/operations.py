@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Cohort, Course, Lesson
+from app.certificates.operations import issue_at_completion
 from app.core import audit
 from app.core.mail import send_after_commit
 from app.core.models import add_unless_duplicate
@@ -197,4 +198,5 @@ def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment
                 details={"cohort": enrollment.cohort.slug},
             )
             completed.append(enrollment)
+    issue_at_completion(completed, now=now)
     return completed

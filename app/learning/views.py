@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.catalog import queries as catalog_queries
+from app.certificates.queries import current_certificates
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning import bp, queries
@@ -33,6 +34,7 @@ def dashboard():
             (enrollment, progress_in(courses, facts, enrollment)) for enrollment in enrollments
         ],
         applications=queries.applications_of(current_user),
+        certificates=current_certificates(current_user),
         now=utcnow(),
     )
 

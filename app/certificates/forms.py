@@ -1,0 +1,73 @@
+"""Forms for the holder's name, issuing, revoking and reissuing certificates."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.core.forms import no_control_characters, strip_text
+
+REQUIRED = "This field is required."
+
+
+def reason_field(label: str, description: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[strip_text],
+        description=description,
+        validators=[
+            InputRequired(REQUIRED),
+            DataRequired(REQUIRED),
+            Length(max=1000, message="Use at most 1000 characters."),
+            no_control_characters,
+        ],
+    )
+
+
+class CertificateNameForm(FlaskForm):
+    name = StringField(
+        "Your name as it should appear on certificates",
+        filters=[strip_text],
+        description=(
+            "Write it in full, with its accents and in the script you want printed, "
+            "for example Görsev Argın rather than Gorsev Argin."
+        ),
+        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
+    )
+    checked = BooleanField(
+        "I have checked the spelling: print my name exactly like this.",
+        validators=[DataRequired("Tick the box to confirm that the spelling is right.")],
+    )
+
+
+class IssueForm(FlaskForm):
+    """One learner (enrollment_id), or everyone eligible (everyone=1)."""
+
+    enrollment_id = IntegerField(validators=[Optional()])
+    everyone = HiddenField()
+
+
+class ExceptionForm(FlaskForm):
+    reason = reason_field(
+        "Why this learner gets a certificate without completing",
+        "Kept on the certificate's record and in the audit log; the learner does not see it.",
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = reason_field(
+        "Reason for revoking",
+        "Shown on the public verification page, next to the date of revocation.",
+    )
+
+
+class ReissueForm(FlaskForm):
+    reason = reason_field(
+        "Reason for reissuing",
+        "Kept with the certificate's history, for example “Name misspelt”.",
+    )
+    holder_name = StringField(
+        "Name to print",
+        filters=[strip_text],
+        description="Change it only to correct the spelling the learner asked for.",
+        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
+    )

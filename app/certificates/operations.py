@@ -1,0 +1,299 @@
+"""Every write to certificates: issuing, the holder's name, revoking and reissuing."""
+
+import unicodedata
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from app.catalog.models import Cohort
+from app.certificates.addresses import verify_url
+from app.certificates.models import Certificate, CertificateStatus, new_serial
+from app.core import audit
+from app.core.models import add_unless_duplicate
+from app.extensions import db
+from app.learning.models import Enrollment
+
+NAME_LONGEST = 200
+
+
+class CertificateError(ValueError):
+    """A certificate action that cannot be done, with a sentence saying why."""
+
+
+def clean_name(text: str) -> str:
+    """A name as it will be printed: composed Unicode (NFC), single spaces, no controls."""
+    name = " ".join(unicodedata.normalize("NFC", text or "").split())
+    if any(unicodedata.category(c) in {"Cc", "Cf"} and c not in "\u200c\u200d" for c in name):
+        raise CertificateError("Remove the invisible control characters from the name.")
+    if len(name) < 2:
+        raise CertificateError("Write your name as it should appear on the certificate.")
+    if len(name) > NAME_LONGEST:
+        raise CertificateError(f"A name can have at most {NAME_LONGEST} characters.")
+    return name
+
+
+def completion_day(enrollment: Enrollment) -> date | None:
+    """The day the learner completed, in the cohort's own time zone."""
+    if enrollment.completed_at is None:
+        return None
+    return enrollment.completed_at.astimezone(ZoneInfo(enrollment.cohort.time_zone)).date()
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now: datetime) -> None:
+    """Give an approved certificate its name, serial and signature: from now on it is public."""
+    certificate.holder_name = holder_name
+    certificate.serial = new_serial()
+    certificate.status = CertificateStatus.ISSUED
+    certificate.issued_at = now
+    years = (certificate.course.certificate or {}).get("valid_years")
+    certificate.valid_until = _years_later(now, years) if years else None
+    from app.certificates.credential import sign_certificate  # TEMP lazy until it lands
+
+    sign_certificate(certificate, now=now)
+    db.session.flush()
+    audit.record(
+        "certificate.issued",
+        actor=actor,
+        target=certificate,
+        details={
+            "serial": certificate.serial,
+            "holder_name": holder_name,
+            "cohort": certificate.cohort_title,
+            "exception_reason": certificate.exception_reason,
+        },
+    )
+
+
+def issue_certificate(
+    enrollment: Enrollment, *, actor, now: datetime, reason: str | None = None
+) -> Certificate | None:
+    """Issue an enrolment's certificate; None when it has one already.
+
+    A learner who has not confirmed the name to print gets it as soon as they do: until then
+    the certificate waits, approved, with no serial. `reason` issues to a learner who has not
+    met the completion rules (an exception, recorded on the certificate and in the audit log).
+    `actor` None means the course issued it automatically.
+    """
+    reason = (reason or "").strip() or None
+    if not enrollment.is_complete and reason is None:
+        raise CertificateError(
+            f"{enrollment.user.name} has not completed the course. To issue a certificate "
+            "anyway, issue it by exception and give the reason."
+        )
+    cohort: Cohort = enrollment.cohort
+    course = cohort.course
+    settings = course.certificate or {}
+    certificate = Certificate(
+        user_id=enrollment.user_id,
+        course_id=course.id,
+        cohort_id=cohort.id,
+        enrollment_id=enrollment.id,
+        current_for_enrollment_id=enrollment.id,
+        title=settings.get("title") or "Certificate of completion",
+        wording=settings.get("wording") or "",
+        course_title=course.title,
+        cohort_title=cohort.title,
+        hours=settings.get("hours") or 0,
+        issuers=list(settings.get("issuers") or []),
+        signatories=[dict(person) for person in settings.get("signatories") or []],
+        completed_on=completion_day(enrollment) or now.date(),
+        created_at=now,
+        issued_by_id=actor.id if actor is not None else None,
+        exception_reason=reason,
+    )
+    # Two admins issuing at once: the unique current_for_enrollment_id lets one row in.
+    if not add_unless_duplicate(certificate):
+        return None
+    user = enrollment.user
+    if user.certificate_name_confirmed_at is not None:
+        _sign_and_publish(certificate, user.certificate_name, actor=actor, now=now)
+    else:
+        audit.record(
+            "certificate.approved",
+            actor=actor,
+            target=certificate,
+            details={"cohort": cohort.slug, "waiting_for": "the learner to confirm their name"},
+        )
+    return certificate
+
+
+def issue_to_everyone_eligible(cohort: Cohort, *, actor, now: datetime) -> list[Certificate]:
+    """Issue a certificate to every learner of the cohort who completed and has none."""
+    from app.certificates.queries import eligible_enrollments
+
+    issued = [
+        certificate
+        for enrollment in eligible_enrollments(cohort)
+        if (certificate := issue_certificate(enrollment, actor=actor, now=now)) is not None
+    ]
+    if issued:
+        audit.record(
+            "certificates.issued_to_cohort",
+            actor=actor,
+            target=cohort,
+            details={"count": len(issued), "cohort": cohort.slug},
+        )
+    return issued
+
+
+def issue_at_completion(enrollments: list[Enrollment], *, now: datetime) -> None:
+    """The course issues by itself (course.yaml `certificate.automatic: true`)."""
+    for enrollment in enrollments:
+        if enrollment.cohort.course.issues_certificates_automatically:
+            issue_certificate(enrollment, actor=None, now=now)
+
+
+def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, list]:
+    """Record the name to print; issue what waited for it, and reissue on a correction.
+
+    Returns (certificates issued, certificates reissued). Confirming the same name again
+    changes nothing.
+    """
+    name = clean_name(text)
+    first_time = user.certificate_name_confirmed_at is None
+    if not first_time and name == user.certificate_name:
+        return [], []
+    previous = user.certificate_name
+    user.certificate_name = name
+    user.certificate_name_confirmed_at = now
+    audit.record(
+        "certificate.name_confirmed" if first_time else "certificate.name_corrected",
+        actor=user,
+        target=user,
+        details={"name": name, **({} if first_time else {"previous": previous})},
+    )
+    waiting = db.session.scalars(
+        select(Certificate).where(
+            Certificate.user_id == user.id,
+            Certificate.status == CertificateStatus.AWAITING_NAME,
+        )
+    ).all()
+    for certificate in waiting:
+        _sign_and_publish(certificate, name, actor=user, now=now)
+    reissued = []
+    if not first_time:
+        valid = db.session.scalars(
+            select(Certificate).where(
+                Certificate.user_id == user.id,
+                Certificate.status == CertificateStatus.ISSUED,
+                Certificate.id.not_in([c.id for c in waiting] or [0]),
+            )
+        ).all()
+        reissued = [
+            reissue_certificate(
+                certificate,
+                actor=user,
+                now=now,
+                reason="The holder corrected their name.",
+                holder_name=name,
+            )
+            for certificate in valid
+        ]
+    return list(waiting), reissued
+
+
+def revoke_certificate(certificate: Certificate, *, actor, reason: str, now: datetime) -> None:
+    """Revoke a valid certificate: its public page says so, with the reason, at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError("Give the reason for revoking: the verification page shows it.")
+    changed = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == CertificateStatus.ISSUED)
+        .values(
+            status=CertificateStatus.REVOKED,
+            revoked_at=now,
+            revoked_by_id=actor.id,
+            revocation_reason=reason,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(certificate)
+    if changed != 1:
+        raise CertificateError(
+            f"This certificate is {certificate.status.label.lower()}: only a valid one can be "
+            "revoked."
+        )
+    audit.record(
+        "certificate.revoked",
+        actor=actor,
+        target=certificate,
+        details={"serial": certificate.serial, "reason": reason},
+    )
+
+
+def reissue_certificate(
+    old: Certificate, *, actor, reason: str, now: datetime, holder_name: str | None = None
+) -> Certificate:
+    """A new certificate (new serial) in place of one: the old one says "replaced by" it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError("Give the reason for reissuing: it is kept with the history.")
+    name = clean_name(holder_name) if holder_name is not None else old.holder_name
+    enrollment_id = old.current_for_enrollment_id
+    # Conditional, so that two admins reissuing the same certificate make one replacement.
+    changed = db.session.execute(
+        update(Certificate)
+        .where(
+            Certificate.id == old.id,
+            Certificate.replaced_by_id.is_(None),
+            Certificate.status.in_([CertificateStatus.ISSUED, CertificateStatus.REVOKED]),
+        )
+        .values(current_for_enrollment_id=None, replacement_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(old)
+    if changed != 1:
+        raise CertificateError(
+            "This certificate was already replaced, or was never issued: reissue the current one."
+        )
+    new = Certificate(
+        user_id=old.user_id,
+        course_id=old.course_id,
+        cohort_id=old.cohort_id,
+        enrollment_id=old.enrollment_id,
+        current_for_enrollment_id=enrollment_id,
+        title=old.title,
+        wording=old.wording,
+        course_title=old.course_title,
+        cohort_title=old.cohort_title,
+        hours=old.hours,
+        issuers=list(old.issuers),
+        signatories=[dict(person) for person in old.signatories],
+        completed_on=old.completed_on,
+        created_at=now,
+        issued_by_id=actor.id if actor is not None else None,
+        exception_reason=old.exception_reason,
+    )
+    db.session.add(new)
+    db.session.flush()
+    _sign_and_publish(new, name, actor=actor, now=now)
+    if old.status == CertificateStatus.ISSUED:
+        old.status = CertificateStatus.REPLACED
+    old.replaced_by_id = new.id
+    db.session.flush()
+    audit.record(
+        "certificate.reissued",
+        actor=actor,
+        target=new,
+        details={"serial": new.serial, "replaces": old.serial, "reason": reason},
+    )
+    return new
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate's PDF, made the first time it is asked for and kept."""
+    from app.certificates.pdf import render_certificate_pdf  # TEMP lazy until it lands
+
+    if certificate.pdf is None:
+        certificate.pdf = render_certificate_pdf(certificate, verify_url(certificate.serial))
+        db.session.flush()
+    return certificate.pdf

@@ -1,0 +1,158 @@
+"""Reads about certificates: a cohort's eligible learners, a holder's certificates, search."""
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app.accounts.models import User
+from app.catalog.models import Cohort
+from app.certificates.models import Certificate, CertificateStatus, canonical_serial
+from app.extensions import db
+from app.learning.models import Enrollment
+
+
+def _without_certificate():
+    return ~exists().where(Certificate.current_for_enrollment_id == Enrollment.id)
+
+
+def eligible_enrollments(cohort: Cohort) -> list[Enrollment]:
+    """The cohort's learners who completed and have no certificate yet (none revoked either)."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .join(Enrollment.user)
+            .where(
+                Enrollment.cohort_id == cohort.id,
+                Enrollment.completed_at.is_not(None),
+                _without_certificate(),
+            )
+            .options(contains_eager(Enrollment.user))
+            .order_by(Enrollment.completed_at, Enrollment.id)
+        )
+    )
+
+
+def cohort_roster(cohort: Cohort, *, show: str, search: str) -> Select:
+    """The cohort's enrolments for the issuing page, filtered: a query to paginate."""
+    query = (
+        select(Enrollment)
+        .join(Enrollment.user)
+        .outerjoin(Certificate, Certificate.current_for_enrollment_id == Enrollment.id)
+        .where(Enrollment.cohort_id == cohort.id)
+        .options(contains_eager(Enrollment.user))
+    )
+    if show == "eligible":
+        query = query.where(Enrollment.completed_at.is_not(None), Certificate.id.is_(None))
+    elif show == "certified":
+        query = query.where(Certificate.id.is_not(None))
+    elif show == "not_complete":
+        query = query.where(Enrollment.completed_at.is_(None), Certificate.id.is_(None))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
+        )
+    return query.order_by(func.lower(User.name), Enrollment.id)
+
+
+def current_certificates_of(enrollments: list[Enrollment]) -> dict[int, Certificate]:
+    """The current certificate of each of these enrolments that has one, by enrolment id."""
+    found = db.session.scalars(
+        select(Certificate).where(
+            Certificate.current_for_enrollment_id.in_([e.id for e in enrollments])
+        )
+    )
+    return {certificate.current_for_enrollment_id: certificate for certificate in found}
+
+
+def roster_counts(cohort: Cohort) -> dict[str, int]:
+    """How many of the cohort's learners are in each view of the issuing page."""
+    rows = db.session.execute(
+        select(
+            Enrollment.completed_at.is_not(None),
+            Certificate.id.is_not(None),
+            func.count(Enrollment.id),
+        )
+        .outerjoin(Certificate, Certificate.current_for_enrollment_id == Enrollment.id)
+        .where(Enrollment.cohort_id == cohort.id)
+        .group_by(Enrollment.completed_at.is_not(None), Certificate.id.is_not(None))
+    ).all()
+    counts = dict.fromkeys(("all", "eligible", "certified", "not_complete"), 0)
+    for completed, certified, count in rows:
+        counts["all"] += count
+        if certified:
+            counts["certified"] += count
+        elif completed:
+            counts["eligible"] += count
+        else:
+            counts["not_complete"] += count
+    return counts
+
+
+def valid_certificates_of(user) -> list[Certificate]:
+    """A person's issued, unrevoked certificates: those a name correction reissues."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.ISSUED)
+            .order_by(Certificate.issued_at)
+        )
+    )
+
+
+def current_certificates(user) -> dict[int, Certificate]:
+    """A person's current certificate for each enrolment, by enrolment id."""
+    found = db.session.scalars(
+        select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.current_for_enrollment_id.is_not(None)
+        )
+    )
+    return {certificate.current_for_enrollment_id: certificate for certificate in found}
+
+
+def by_serial(text: str) -> Certificate | None:
+    """The issued certificate with this serial, however it was typed; None for anything else."""
+    serial = canonical_serial(text)
+    if serial is None:
+        return None
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.serial == serial)
+        .options(joinedload(Certificate.replaced_by), joinedload(Certificate.course))
+    )
+
+
+def replaced_one(certificate: Certificate) -> Certificate | None:
+    """The certificate this one replaced, if any."""
+    return db.session.scalar(
+        select(Certificate).where(Certificate.replaced_by_id == certificate.id)
+    )
+
+
+def search_certificates(
+    *,
+    search: str = "",
+    status: CertificateStatus | None = None,
+    course_id: int | None = None,
+    cohort_id: int | None = None,
+) -> Select:
+    """Every certificate matching the filters, newest first: for the admin list and the ZIP."""
+    query = select(Certificate).join(Certificate.user).options(contains_eager(Certificate.user))
+    if status is not None:
+        query = query.where(Certificate.status == status)
+    if course_id is not None:
+        query = query.where(Certificate.course_id == course_id)
+    if cohort_id is not None:
+        query = query.where(Certificate.cohort_id == cohort_id)
+    search = search.strip()
+    if search:
+        serial = canonical_serial(search)
+        pattern = f"%{search.lower()}%"
+        conditions = [
+            func.lower(Certificate.holder_name).like(pattern),
+            func.lower(User.name).like(pattern),
+            func.lower(User.email).like(pattern),
+        ]
+        if serial is not None:
+            conditions.append(Certificate.serial == serial)
+        query = query.where(or_(*conditions))
+    return query.order_by(Certificate.created_at.desc(), Certificate.id.desc())

@@ -1,0 +1,43 @@
+"""What the public verification page and its JSON say about a certificate."""
+
+from datetime import datetime
+from typing import Any
+
+from app.certificates.addresses import public_url, verify_url
+from app.certificates.models import Certificate
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment is not None else None
+
+
+def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
+    """Everything anyone may know about an issued certificate, as JSON-ready data."""
+    replaced_by = certificate.replaced_by
+    return {
+        "serial": certificate.display_serial,
+        "status": certificate.public_status(now),
+        "verification_url": verify_url(certificate.serial),
+        "holder_name": certificate.holder_name,
+        "title": certificate.title,
+        "course": certificate.course_title,
+        "cohort": certificate.cohort_title,
+        "hours": certificate.hours,
+        "completed_on": certificate.completed_on.isoformat(),
+        "issued_on": _day(certificate.issued_at),
+        "valid_until": _day(certificate.valid_until),
+        "issuers": list(certificate.issuers),
+        "signatories": [dict(person) for person in certificate.signatories],
+        "revoked_on": _day(certificate.revoked_at),
+        "revocation_reason": certificate.revocation_reason,
+        "replaced_by": (
+            {"serial": replaced_by.display_serial, "url": verify_url(replaced_by.serial)}
+            if replaced_by is not None
+            else None
+        ),
+        "credential": {
+            "format": "Open Badges 3.0, VC-JWT signed with Ed25519 (EdDSA)",
+            "key_id": certificate.key_id,
+            "keys": public_url("/.well-known/jwks.json"),
+        },
+    }
