@@ -36,8 +36,13 @@ ROSTER_VIEWS = {
 }
 
 
-def _config_limit(key: str):
-    return lambda: current_app.config[key]
+# One allowance per address for the lookup, the page and its JSON together: guessing serials
+# through all three is no faster than through one.
+verification_limit = limiter.shared_limit(
+    lambda: current_app.config["VERIFICATIONS_PER_ADDRESS"],
+    scope="verification",
+    error_message="Too many certificate checks from your network. Wait a minute, then try again.",
+)
 
 
 # The holder's name and downloads
@@ -119,7 +124,7 @@ def credential(serial: str):
 
 
 @bp.get("/verify")
-@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+@verification_limit
 def lookup():
     """Type a serial to check a certificate."""
     typed = request.args.get("serial", "").strip()[:100]
@@ -129,7 +134,7 @@ def lookup():
 
 
 @bp.get("/verify/<serial>")
-@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+@verification_limit
 def verify(serial: str):
     """Whether a certificate is valid, revoked or replaced, for anyone (no login)."""
     certificate = queries.by_serial(serial)
@@ -147,7 +152,7 @@ def verify(serial: str):
 
 
 @bp.get("/verify/<serial>.json")
-@limiter.limit(_config_limit("VERIFICATIONS_PER_ADDRESS"))
+@verification_limit
 def verify_json(serial: str):
     """The verification page as JSON, for other systems."""
     certificate = queries.by_serial(serial)
