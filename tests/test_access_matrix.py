@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.models import Course, EnrolmentMode, LiveSession
+from app.certificates.operations import issue_certificate
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.models import Application, ApplicationStatus
+from app.learning.models import Application, ApplicationStatus, Enrollment
 from app.learning.operations import enrol
 from app.quizzes.models import AttemptState, QuizRecord
 from app.quizzes.operations import start_attempt
@@ -73,6 +74,14 @@ ADMIN_ONLY = {
     "admin": 200,
 }
 POST_ONLY = dict.fromkeys(ROLES, 405)
+HOLDER_ONLY = {
+    "anonymous": LOGIN,
+    "learner": 404,
+    "enrolled_learner": 200,
+    "instructor_of_other_course": 404,
+    "instructor_of_course": 404,
+    "admin": 200,
+}
 MEETING_URL = "https://meeting.example/j/matrix-secret"
 
 
@@ -118,6 +127,26 @@ MATRIX = [
     ("GET", "/account/data.json", signed_in(200), None),
     ("GET", "/account/delete", signed_in(200), None),
     ("POST", "/account/delete", signed_in(400), {}),
+    ("GET", "/account/certificate-name", signed_in(200), None),
+    ("POST", "/account/certificate-name", signed_in(400), {}),
+    # The world's certificate is the enrolled learner's: to anyone but them and admins, 404.
+    ("GET", "/certificates/<serial>.pdf", HOLDER_ONLY, None),
+    ("GET", "/certificates/<serial>/credential.json", HOLDER_ONLY, None),
+    ("GET", "/verify", EVERYONE, None),
+    ("GET", "/verify/<serial>", EVERYONE, None),
+    ("GET", "/verify/<serial>.json", EVERYONE, None),
+    ("GET", "/.well-known/jwks.json", EVERYONE, None),
+    ("GET", "/.well-known/did.json", EVERYONE, None),
+    # The example course lets only admins issue (no certificate.staff_can_issue).
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/certificates", ADMIN_ONLY, None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/certificates/issue", POST_ONLY, None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/certificates/issue",
+     _with(ADMIN_ONLY, admin=400), {}),
+    # The enrolled learner has a certificate already: shown (200), and nothing issued (409).
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/certificates/exception/<int:enrollment_id>",
+     ADMIN_ONLY, None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/certificates/exception/<int:enrollment_id>",
+     _with(ADMIN_ONLY, admin=409), {"reason": "A reason"}),
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/apply", signed_in(200), None),
     ("POST", "/courses/<slug>/cohorts/<cohort_slug>/apply", signed_in(400), {}),
     ("GET", "/admin/", staff_only(), None),
@@ -275,6 +304,13 @@ def world(app, imported_example, make_user, make_cohort):
     }
     application = db.session.scalar(select(Application))
     lesson = course.modules[0].lessons[0]
+    enrolled.certificate_name = enrolled.name
+    enrolled.certificate_name_confirmed_at = utcnow()
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == enrolled.id))
+    certificate = issue_certificate(
+        enrollment, actor=accounts["admin"], now=utcnow(), reason="For the matrix"
+    )
+    db.session.commit()
     values = {
         "slug": course.slug,
         "name": course.media_files[0].path,
@@ -290,6 +326,9 @@ def world(app, imported_example, make_user, make_cohort):
         "int:user_id": applicant.id,
         "int:session_id": live.id,
         "int:question_id": module.quiz.active_questions()[0].id,
+        "serial": certificate.display_serial,
+        "int:enrollment_id": enrollment.id,
+        "int:certificate_id": certificate.id,
     }
     return {
         "accounts": accounts,
