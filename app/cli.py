@@ -212,5 +212,8 @@ def list_users_command(role: str | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.certificates.cli import certificates_cli
+
     app.cli.add_command(course_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(certificates_cli)

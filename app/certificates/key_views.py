@@ -1,1 +1,62 @@
-"""The issuer's published keys (placeholder until the credential work lands)."""
+"""The issuer's published keys: the JWKS and the did:web DID document verifiers fetch."""
+
+import json
+
+from flask import Response
+
+from app.certificates import bp
+from app.certificates.addresses import issuer_did
+from app.certificates.keys import active_key, recorded_keys
+from app.extensions import db
+
+# Short enough that a rotated key is seen within the hour; credentials name their key, so an
+# old copy still checks everything signed before the rotation.
+CACHE_CONTROL = "public, max-age=3600"
+
+
+def _published_jwks() -> list[dict[str, str]]:
+    """Every key that has signed and the active one (made and recorded now if there is none)."""
+    active_key()
+    db.session.commit()
+    return [
+        {**row.public_jwk, "kid": row.kid, "use": "sig", "alg": "EdDSA"} for row in recorded_keys()
+    ]
+
+
+def _public_json(document: dict, mimetype: str) -> Response:
+    response = Response(json.dumps(document, indent=2) + "\n", mimetype=mimetype)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers fetch it from their pages
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    """The public keys credentials are signed with, retired ones included (RFC 7517 JWK Set)."""
+    return _public_json({"keys": _published_jwks()}, "application/jwk-set+json")
+
+
+@bp.get("/.well-known/did.json")
+def did_document():
+    """The issuer's did:web DID document: the same keys, as its assertion methods."""
+    did = issuer_did()
+    methods = [
+        {
+            "id": f"{did}#{key['kid']}",
+            "type": "JsonWebKey2020",
+            "controller": did,
+            "publicKeyJwk": {name: key[name] for name in ("kty", "crv", "x")},
+        }
+        for key in _published_jwks()
+    ]
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/suites/jws-2020/v1",
+        ],
+        "id": did,
+        "verificationMethod": methods,
+        # Retired keys too: credentials they signed must still verify.
+        "assertionMethod": [method["id"] for method in methods],
+    }
+    return _public_json(document, "application/did+json")
