@@ -1,0 +1,250 @@
+"""The admins' certificates console: find, revoke, reissue, and download as a ZIP."""
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from app.admin import bp, queries
+from app.certificates import operations
+from app.certificates.archive import ARCHIVE_TYPE, certificates_archive
+from app.certificates.forms import ReissueForm, RevokeForm
+from app.certificates.models import Certificate, CertificateStatus
+from app.certificates.operations import CertificateError
+from app.certificates.queries import replaced_one, search_certificates
+from app.core.audit import AuditEvent
+from app.core.errors import error_response
+from app.core.permissions import admin_required
+from app.core.types import enum_or_none, utcnow
+from app.extensions import db
+
+ZIP_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class CertificateFilters:
+    search: str = ""
+    status: CertificateStatus | None = None
+    course_id: int | None = None
+    cohort_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "CertificateFilters":
+        """Filters from the query string; values that make no sense are ignored."""
+        course = args.get("course", "")
+        cohort = args.get("cohort", "")
+        return cls(
+            search=args.get("q", "").strip()[:200],
+            status=enum_or_none(CertificateStatus, args.get("status")),
+            course_id=int(course) if course.isdigit() and len(course) < 12 else None,
+            cohort_id=int(cohort) if cohort.isdigit() and len(cohort) < 12 else None,
+        )
+
+    def as_args(self) -> dict[str, str]:
+        found = {}
+        if self.search:
+            found["q"] = self.search
+        if self.status:
+            found["status"] = self.status.value
+        if self.course_id:
+            found["course"] = str(self.course_id)
+        if self.cohort_id:
+            found["cohort"] = str(self.cohort_id)
+        return found
+
+    def statement(self) -> Select:
+        return search_certificates(
+            search=self.search,
+            status=self.status,
+            course_id=self.course_id,
+            cohort_id=self.cohort_id,
+        )
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+@bp.get("/certificates")
+@admin_required
+def certificates():
+    """Every certificate, newest first, searchable by name, e-mail or serial, and filtered."""
+    filters = CertificateFilters.from_args(request.args)
+    page = db.paginate(
+        filters.statement(),
+        page=_page(),
+        per_page=current_app.config["CERTIFICATES_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "admin/certificates.html",
+        page=page,
+        filters=filters,
+        statuses=list(CertificateStatus),
+        courses=queries.all_courses(),
+        cohorts=queries.manageable_cohorts(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.get("/certificates.zip")
+@admin_required
+def certificates_zip():
+    """The filtered certificates' PDFs and credentials, with a CSV index, in one ZIP file."""
+    filters = CertificateFilters.from_args(request.args)
+    statement = filters.statement().where(Certificate.serial.is_not(None))
+    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    limit = current_app.config.get("CERTIFICATE_ZIP_LIMIT", ZIP_LIMIT)
+    if not count:
+        flash(
+            "No certificate with a serial matches these filters, so there was nothing to put "
+            "in a ZIP. Those waiting for the learner's name have no PDF yet.",
+            "info",
+        )
+        return redirect(url_for("admin.certificates", **filters.as_args()))
+    if count > limit:
+        return error_response(
+            400,
+            "Too many certificates for one ZIP",
+            f"{count} certificates match these filters, and one ZIP holds at most {limit}. "
+            "Go back and narrow the filters (a course, a cohort or a status), then download "
+            "each part.",
+        )
+    found = list(db.session.scalars(statement.options(joinedload(Certificate.course))))
+    now = utcnow()
+    archive, size = certificates_archive(
+        found, actor=current_user._get_current_object(), filters=filters.as_args(), now=now
+    )
+    db.session.commit()  # keeps the PDFs made for the ZIP, and the audit event
+    response = send_file(
+        archive,
+        mimetype=ARCHIVE_TYPE,
+        as_attachment=True,
+        download_name=f"certificates-{now:%Y-%m-%d}.zip",
+        conditional=False,
+        etag=False,
+    )
+    response.content_length = size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _certificate_or_404(certificate_id: int) -> Certificate:
+    certificate = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .options(
+            joinedload(Certificate.user),
+            joinedload(Certificate.course),
+            joinedload(Certificate.cohort),
+            joinedload(Certificate.issued_by),
+            joinedload(Certificate.revoked_by),
+            joinedload(Certificate.replaced_by),
+        )
+    )
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _own_ids(form, prefix: str):
+    """Give a form's fields ids of their own: two forms on one page both have a `reason`."""
+    for item in form:
+        item.id = f"{prefix}-{item.id}"
+        item.label.field_id = item.id
+    return form
+
+
+def _render_certificate(
+    certificate: Certificate,
+    *,
+    revoke_form: RevokeForm | None = None,
+    reissue_form: ReissueForm | None = None,
+    status: int = 200,
+):
+    # formdata=None: a form sent to one action must not fill in the other one.
+    revoke_form = revoke_form or _own_ids(RevokeForm(formdata=None), "revoke")
+    reissue_form = reissue_form or _own_ids(
+        ReissueForm(formdata=None, holder_name=certificate.holder_name), "reissue"
+    )
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "certificates", AuditEvent.object_id == str(certificate.id)
+        )
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    ).all()
+    return render_template(
+        "admin/certificate.html",
+        certificate=certificate,
+        replaces=replaced_one(certificate) if certificate.is_issued else None,
+        events=events,
+        revoke_form=revoke_form,
+        reissue_form=reissue_form,
+        can_revoke=certificate.status == CertificateStatus.ISSUED,
+        can_reissue=certificate.replaced_by_id is None
+        and certificate.status in {CertificateStatus.ISSUED, CertificateStatus.REVOKED},
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@admin_required
+def certificate(certificate_id: int):
+    """One certificate in full: what it states, its history and audit trail, its actions."""
+    return _render_certificate(_certificate_or_404(certificate_id))
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@admin_required
+def revoke_certificate(certificate_id: int):
+    """Revoke a valid certificate, with the reason its public page shows from now on."""
+    found = _certificate_or_404(certificate_id)
+    form = _own_ids(RevokeForm(), "revoke")
+    if not form.validate_on_submit():
+        return _render_certificate(found, revoke_form=form, status=400)
+    try:
+        operations.revoke_certificate(
+            found, actor=current_user._get_current_object(), reason=form.reason.data, now=utcnow()
+        )
+    except CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_certificate(_certificate_or_404(certificate_id), status=409)
+    db.session.commit()
+    flash(f"Certificate {found.display_serial} revoked. Its public page says so now.", "success")
+    return redirect(url_for("admin.certificate", certificate_id=found.id), 303)
+
+
+@bp.post("/certificates/<int:certificate_id>/reissue")
+@admin_required
+def reissue_certificate(certificate_id: int):
+    """Issue a new certificate (new serial) in place of this one, perhaps with a new name."""
+    found = _certificate_or_404(certificate_id)
+    form = _own_ids(ReissueForm(), "reissue")
+    if not form.validate_on_submit():
+        return _render_certificate(found, reissue_form=form, status=400)
+    try:
+        name = operations.clean_name(form.holder_name.data)
+    except CertificateError as error:
+        form.holder_name.errors = [*form.holder_name.errors, str(error)]
+        return _render_certificate(found, reissue_form=form, status=400)
+    try:
+        new = operations.reissue_certificate(
+            found,
+            actor=current_user._get_current_object(),
+            reason=form.reason.data,
+            now=utcnow(),
+            holder_name=name,
+        )
+    except CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_certificate(_certificate_or_404(certificate_id), status=409)
+    db.session.commit()
+    flash(f"Reissued as {new.display_serial}; the old serial now says it was replaced.", "success")
+    return redirect(url_for("admin.certificate", certificate_id=new.id), 303)
