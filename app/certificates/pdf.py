@@ -1,0 +1,479 @@
+"""The certificate of completion as a one-page A4 landscape PDF, drawn with fpdf2."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
+
+from app.certificates.models import Certificate
+
+FONTS = Path(__file__).parent / "fonts"
+
+# fpdf2 family names, and the files behind them (see fonts/README.md).
+SERIF = "serif"
+ARABIC = "naskh"
+HANGUL = "hangul"
+FONT_FILES = {
+    SERIF: ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf"),
+    ARABIC: ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"),
+    HANGUL: ("CCHangulSerif-Regular.ttf", "CCHangulSerif-Bold.ttf"),
+}
+# Which characters need each fallback font. Only the fonts a certificate needs are loaded:
+# the two Hangul fonts alone take a tenth of a second to read.
+ARABIC_RANGES = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7A3))
+
+# Month names by hand: strftime's %B follows the server's locale.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# Page geometry in millimetres: A4 landscape.
+PAGE_W, PAGE_H = 297.0, 210.0
+LEFT, RIGHT = 24.0, PAGE_W - 24.0
+TOP, BOTTOM = 22.0, PAGE_H - 18.0
+QR_SIZE = 26.0  # with its quiet zone
+QUIET_ZONE = 4  # modules of white around the QR code, as its standard asks
+VERIFY_TEXT_W = 56.0  # the verification text beside the QR code
+MEASURE = 220.0  # the widest a paragraph of the body runs, for comfortable reading
+# The signatures: a line to sign on, the name and the role under it, left of the QR corner.
+SIGNATURE_LINE_Y = BOTTOM - 20.0
+SIGNATURES_RIGHT = RIGHT - QR_SIZE - 4.0 - VERIFY_TEXT_W - 6.0
+SIGNATURE_GUTTER = 6.0
+PT = 25.4 / 72  # one point in millimetres
+
+INK = (33, 37, 41)
+NAVY = (31, 58, 90)
+GOLD = (166, 134, 70)
+MUTED = (88, 96, 105)
+
+
+@dataclass
+class Block:
+    """A paragraph of the certificate, centred, with the sizes it may shrink to."""
+
+    text: str
+    style: str = ""
+    size: float = 11.0
+    # (lines allowed, smallest size in points) tried in turn: one line down to a certain size
+    # reads better than two large lines, and a third line is the last resort.
+    tiers: Sequence[tuple[int, float]] = ((1, 8.0),)
+    color: tuple[int, int, int] = INK
+    space_before: float = 0.0  # millimetres
+    leading: float = 1.25  # line height as a multiple of the size
+    # Narrow the lines of a wrapped paragraph to even lengths, so no word is left alone.
+    balance: bool = False
+    # Set by fitting:
+    fitted_size: float = 0.0
+    fitted_text: str = ""
+    fitted_width: float = 0.0
+    fitted_space: float = 0.0
+    lines: int = 0
+
+    def __post_init__(self) -> None:
+        """Collapse runs of whitespace: the layout decides where lines break, not the text."""
+        self.text = " ".join(self.text.split())
+
+    def line_height(self) -> float:
+        """The height of one line at the fitted size, in millimetres."""
+        return self.fitted_size * self.leading * PT
+
+    def height(self) -> float:
+        """The height the block takes, with the space above it, in millimetres."""
+        return self.fitted_space + self.lines * self.line_height()
+
+
+class CertificatePDF(FPDF):
+    """fpdf2's FPDF, with a fix for text that starts with a fallback font's character."""
+
+    def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> Any:
+        """Forget, after each line, that the page's font is set.
+
+        fpdf2 2.8 marks the current font as set on the page when a line begins with a
+        fallback font's glyph (an Arabic or Hangul name), but then wraps that line in q … Q,
+        which undoes the font; the next line in the main font was drawn with no font at all
+        (https://github.com/py-pdf/fpdf2/issues/1772). Re-selecting it costs a few bytes.
+        """
+        result = super()._render_styled_text_line(*args, **kwargs)
+        self.current_font_is_set_on_page = False
+        return result
+
+
+def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """The certificate as a one-page A4 landscape PDF."""
+    issued_at = certificate.issued_at
+    if issued_at is None or not certificate.serial:
+        raise ValueError("only an issued certificate has a PDF")
+    pdf = _new_pdf(certificate, verify_url, issued_at)
+    pdf.add_page()
+    _draw_frame(pdf)
+    # Drawn in reading order, which is also the order text is copied or read aloud in.
+    # The body ends above the signature lines, or above the QR code when nobody signs.
+    has_signatories = bool(certificate.signatories)
+    body_bottom = SIGNATURE_LINE_Y - 12.0 if has_signatories else BOTTOM - QR_SIZE - 4.0
+    _draw_body(pdf, _body_blocks(certificate, issued_at), TOP, body_bottom)
+    if has_signatories:
+        _draw_signatories(pdf, certificate.signatories)
+    _draw_verification(pdf, verify_url, certificate.display_serial)
+    return bytes(pdf.output())
+
+
+def _new_pdf(certificate: Certificate, verify_url: str, issued_at: datetime) -> CertificatePDF:
+    """An empty document with the fonts the certificate's text needs and its metadata."""
+    pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
+    # Nothing may ever spill onto a second page: the layout shrinks text to fit instead.
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
+    text = "".join(_all_text(certificate, verify_url))
+    fallbacks = [
+        family
+        for family, ranges in ((ARABIC, ARABIC_RANGES), (HANGUL, HANGUL_RANGES))
+        if _uses(text, ranges)
+    ]
+    for family in (SERIF, *fallbacks):
+        regular, bold = FONT_FILES[family]
+        pdf.add_font(family, "", FONTS / regular)
+        pdf.add_font(family, "B", FONTS / bold)
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
+    # HarfBuzz joins Arabic letters and lays out right-to-left text; Latin gets kerning.
+    pdf.set_text_shaping(True)
+
+    pdf.set_title(f"{certificate.title}: {certificate.holder_name}")
+    pdf.set_author(list(certificate.issuers))
+    pdf.set_subject(f"{certificate.course_title}, {certificate.cohort_title}")
+    pdf.set_keywords(certificate.display_serial)
+    pdf.set_creator("Caring Cities")
+    pdf.set_lang("en")
+    # The issue time, not the time of drawing, so the same certificate gives the same file.
+    pdf.set_creation_date(issued_at.astimezone(UTC))
+    return pdf
+
+
+def _all_text(certificate: Certificate, verify_url: str) -> Iterable[str]:
+    """Every string the certificate prints, to choose its fonts."""
+    yield from (certificate.holder_name, certificate.title, certificate.wording)
+    yield from (certificate.course_title, certificate.cohort_title, verify_url)
+    yield from certificate.issuers
+    for signatory in certificate.signatories:
+        yield str(signatory.get("name", ""))
+        yield str(signatory.get("role", ""))
+
+
+def _uses(text: str, ranges: Iterable[tuple[int, int]]) -> bool:
+    """Whether the text has a character in one of the ranges."""
+    ranges = tuple(ranges)
+    return any(low <= ord(char) <= high for char in text for low, high in ranges)
+
+
+def written_date(day: date | datetime) -> str:
+    """A date as English prose: 21 July 2023 (aware datetimes are taken in UTC)."""
+    if isinstance(day, datetime):
+        day = day.astimezone(UTC).date()
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _hours(hours: int) -> str:
+    """12 hours, 1 hour."""
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+
+
+def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
+    """The paragraphs of the certificate, top to bottom."""
+    dates = [
+        f"Completed on {written_date(certificate.completed_on)}",
+        f"Issued on {written_date(issued_at)}",
+    ]
+    if certificate.valid_until is not None:
+        dates.append(f"Valid until {written_date(certificate.valid_until)}")
+    blocks = [
+        Block(certificate.title, "B", 30, ((1, 20), (2, 15)), NAVY, balance=True),
+        Block("This certifies that", "", 12.5, ((1, 10),), MUTED, space_before=11),
+        Block(
+            certificate.holder_name,
+            "B",
+            36,
+            ((1, 22), (2, 17), (3, 12)),
+            INK,
+            space_before=3,
+            leading=1.3,
+            balance=True,
+        ),
+        Block(
+            certificate.wording,
+            "",
+            13.5,
+            ((2, 11.5), (3, 10), (4, 9)),
+            INK,
+            space_before=5,
+            balance=True,
+        ),
+        Block(
+            certificate.course_title,
+            "B",
+            19,
+            ((1, 14), (2, 11)),
+            NAVY,
+            space_before=6,
+            balance=True,
+        ),
+        Block(
+            f"{certificate.cohort_title} · {_hours(certificate.hours)}",
+            "",
+            12,
+            ((1, 10), (2, 8.5)),
+            INK,
+            space_before=2.5,
+            balance=True,
+        ),
+        Block(" · ".join(dates), "", 11, ((1, 9), (2, 8.5)), MUTED, space_before=2),
+    ]
+    if certificate.issuers:
+        blocks += [
+            Block("Issued by", "", 9.5, ((1, 8),), MUTED, space_before=8),
+            Block(
+                " · ".join(certificate.issuers),
+                "",
+                10.5,
+                ((2, 9.5), (3, 8.5), (4, 7.5)),
+                INK,
+                space_before=0.5,
+                balance=True,
+            ),
+        ]
+    return [block for block in blocks if block.text]
+
+
+def _draw_frame(pdf: FPDF) -> None:
+    """A double rule around the page, and a short gold rule under where the title goes."""
+    pdf.set_draw_color(*NAVY)
+    pdf.set_line_width(0.8)
+    pdf.rect(9, 9, PAGE_W - 18, PAGE_H - 18)
+    pdf.set_line_width(0.25)
+    pdf.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
+
+
+def _draw_body(pdf: FPDF, blocks: list[Block], top: float, bottom: float) -> None:
+    """The paragraphs, shrunk until they fit between top and bottom, centred in that space."""
+    available = bottom - top
+    scale = 1.0
+    while True:
+        for block in blocks:
+            _fit_block(pdf, block, MEASURE, scale)
+        blocks[0].fitted_space = 0.0  # the space above the first block is the centring's
+        total = sum(block.height() for block in blocks)
+        # The tiers' smallest sizes and line counts fit the page at scale 1 already (the
+        # longest-inputs test checks it), so this only trims the spacing of crowded pages.
+        if total <= available or scale <= 0.6:
+            break
+        scale -= 0.05
+    y = top + max(0.0, (available - total) / 2)
+    for index, block in enumerate(blocks):
+        y += block.fitted_space
+        _draw_block(pdf, block, (PAGE_W - block.fitted_width) / 2, y, Align.C)
+        y += block.lines * block.line_height()
+        if index == 0:
+            # A short gold rule between the title and the rest.
+            pdf.set_draw_color(*GOLD)
+            pdf.set_line_width(0.5)
+            pdf.line(PAGE_W / 2 - 20, y + 3.5 * scale, PAGE_W / 2 + 20, y + 3.5 * scale)
+
+
+def _fit_block(pdf: FPDF, block: Block, width: float, scale: float = 1.0) -> None:
+    """Choose the block's size, lines and, when even the smallest size is too big, its text."""
+    # fpdf2 measures a paragraph letter by letter as it breaks it, so trying every size is slow:
+    # the width on one line gives the largest size that could fit, and the search starts there.
+    pdf.set_font(SERIF, block.style, 10)
+    width_per_point = pdf.get_string_width(block.text) / 10
+    room = width - 2 * pdf.c_margin
+    block.fitted_space = block.space_before * scale
+    for max_lines, min_size in block.tiers:
+        size = block.size * scale
+        if width_per_point > 0:
+            size = min(size, math.floor(2 * room * max_lines / width_per_point) / 2)
+        while size >= min_size:
+            lines = _count_lines(pdf, block.text, block.style, size, width)
+            if lines <= max_lines:
+                block.fitted_size, block.fitted_text, block.lines = size, block.text, lines
+                block.fitted_width = _balanced_width(pdf, block, width, width_per_point)
+                return
+            size -= 0.5
+    # Even the smallest size needs too many lines: cut the text short rather than overflow.
+    max_lines, size = block.tiers[-1]
+    low, high = 0, len(block.text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        lines = _count_lines(pdf, _shortened(block.text, middle), block.style, size, width)
+        if lines <= max_lines:
+            low = middle
+        else:
+            high = middle - 1
+    block.fitted_size, block.fitted_text = size, _shortened(block.text, low)
+    block.lines = _count_lines(pdf, block.fitted_text, block.style, size, width)
+    block.fitted_width = width
+
+
+def _balanced_width(pdf: FPDF, block: Block, width: float, width_per_point: float) -> float:
+    """The narrowest width that keeps the block's number of lines, when it balances them."""
+    if not block.balance or block.lines < 2:
+        return width
+    # No width narrower than the text's length shared equally between the lines can do.
+    narrow = width_per_point * block.fitted_size / block.lines + 2 * pdf.c_margin
+    wide = width
+    while wide - narrow > 3.0:  # within 3 mm is even enough
+        middle = (narrow + wide) / 2
+        lines = _count_lines(pdf, block.fitted_text, block.style, block.fitted_size, middle)
+        if lines <= block.lines:
+            wide = middle
+        else:
+            narrow = middle
+    return wide
+
+
+def _shortened(text: str, length: int) -> str:
+    """The text cut to length characters, with an ellipsis when cut."""
+    return text if length >= len(text) else text[:length].rstrip() + "…"
+
+
+def _count_lines(pdf: FPDF, text: str, style: str, size: float, width: float) -> int:
+    """How many lines the text takes at this size in this width."""
+    pdf.set_font(SERIF, style, size)
+    lines = pdf.multi_cell(
+        width, size * PT, text, align=Align.C, dry_run=True, output=MethodReturnValue.LINES
+    )
+    return len(lines)
+
+
+def _draw_block(pdf: FPDF, block: Block, x: float, y: float, align: Align) -> None:
+    """The block's text at its fitted size and width, its first line's top at y."""
+    pdf.set_font(SERIF, block.style, block.fitted_size)
+    pdf.set_text_color(*block.color)
+    pdf.set_xy(x, y)
+    pdf.multi_cell(
+        block.fitted_width,
+        block.line_height(),
+        block.fitted_text,
+        align=align,
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
+
+
+def _draw_signatories(pdf: FPDF, signatories: Sequence[dict[str, Any]]) -> None:
+    """Each signatory in a column: a line above their name and role, no images."""
+    count = len(signatories)
+    area = SIGNATURES_RIGHT - LEFT
+    width = min(62.0, (area - SIGNATURE_GUTTER * (count - 1)) / count)
+    # The columns are centred under the body, in the space left of the verification corner.
+    start = LEFT + (area - (width * count + SIGNATURE_GUTTER * (count - 1))) / 2
+    for index, signatory in enumerate(signatories):
+        x = start + index * (width + SIGNATURE_GUTTER)
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.3)
+        pdf.line(x + 2, SIGNATURE_LINE_Y, x + width - 2, SIGNATURE_LINE_Y)
+        name = Block(str(signatory.get("name", "")), "B", 10.5, ((1, 8.5), (2, 7.5)))
+        role = Block(
+            str(signatory.get("role", "")), "", 9, ((2, 7.5), (3, 6.5)), MUTED, balance=True
+        )
+        y = SIGNATURE_LINE_Y + 1.5
+        for block in (name, role):
+            if not block.text:
+                continue
+            _fit_block(pdf, block, width)
+            _draw_block(pdf, block, x + (width - block.fitted_width) / 2, y, Align.C)
+            y += block.lines * block.line_height()
+
+
+def _draw_verification(pdf: FPDF, verify_url: str, serial: str) -> None:
+    """The bottom-right corner: the QR code, and beside it where and how to check."""
+    qr = segno.make_qr(verify_url, error="m")  # medium error correction survives a worn print
+    qr_x, qr_y = RIGHT - QR_SIZE, BOTTOM - QR_SIZE
+    _draw_qr(pdf, qr, qr_x, qr_y, QR_SIZE)
+    # The whole code is a link, for those reading the PDF on a screen.
+    pdf.link(qr_x, qr_y, QR_SIZE, QR_SIZE, verify_url)
+
+    text_x = qr_x - 3.0 - VERIFY_TEXT_W
+    blocks = [
+        Block("Check this certificate at", "", 7.5, ((1, 6.5),), MUTED),
+        *(
+            Block(part, "", 7.5, ((1, 6), (2, 6)), INK)
+            for part in _url_lines(pdf, verify_url, 7.5, VERIFY_TEXT_W)
+        ),
+        Block(f"Serial {serial}", "B", 8, ((1, 6.5), (2, 6.5)), INK, space_before=1.5),
+    ]
+    for block in blocks:
+        _fit_block(pdf, block, VERIFY_TEXT_W)
+    # Bottom-aligned with the QR code's dark modules, not its quiet zone.
+    quiet = QR_SIZE * QUIET_ZONE / qr.symbol_size(border=QUIET_ZONE)[0]
+    y = BOTTOM - quiet - sum(block.height() for block in blocks)
+    for block in blocks:
+        y += block.fitted_space
+        _draw_block(pdf, block, text_x, y, Align.R)
+        y += block.lines * block.line_height()
+
+
+def _url_lines(pdf: FPDF, url: str, size: float, width: float) -> list[str]:
+    """The URL in lines that fit the width, broken after slashes where it must break."""
+    pdf.set_font(SERIF, "", size)
+    # Leave room for the cell's inner margins on both sides.
+    room = width - 2 * pdf.c_margin
+    lines: list[str] = []
+    for part in url.replace("/", "/\0").split("\0"):
+        if lines and pdf.get_string_width(lines[-1] + part) <= room:
+            lines[-1] += part
+        elif part:
+            lines.append(part)
+    return lines
+
+
+def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, size: float) -> None:
+    """The QR code as filled rectangles, one per run of dark modules, with its quiet zone."""
+    border = QUIET_ZONE
+    modules = qr.symbol_size(border=border)[0]
+    module = size / modules
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    # One path for the whole code, so viewers do not draw hairlines between the rectangles.
+    with pdf.new_path(paint_rule=PathPaintRule.FILL_NONZERO) as path:
+        path.style.fill_color = "#000000"
+        path.style.stroke_color = None
+        for row, values in enumerate(qr.matrix):
+            column = 0
+            while column < len(values):
+                if not values[column]:
+                    column += 1
+                    continue
+                start = column
+                while column < len(values) and values[column]:
+                    column += 1
+                path.rectangle(
+                    x + (border + start) * module,
+                    y + (border + row) * module,
+                    (column - start) * module,
+                    module,
+                )
