@@ -216,12 +216,11 @@ def test_two_admins_issuing_to_everyone_at_once_give_each_learner_one_certificat
         tab.login(person.email)
         browsers.append((tab, tab.token(cohort_url(course, cohort))))
     statuses, start = [], threading.Barrier(len(browsers))
+    url = cohort_url(course, cohort, "/issue")
 
     def click(tab, token):
         start.wait()
-        response = tab.client.post(
-            cohort_url(course, cohort, "/issue"), data={"csrf_token": token, "everyone": "1"}
-        )
+        response = tab.client.post(url, data={"csrf_token": token, "everyone": "1"})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=click, args=pair) for pair in browsers]

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from app.catalog.models import Cohort
 from app.certificates.addresses import verify_url
+from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.core import audit
 from app.core.models import add_unless_duplicate
@@ -55,8 +56,6 @@ def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now:
     certificate.issued_at = now
     years = (certificate.course.certificate or {}).get("valid_years")
     certificate.valid_until = _years_later(now, years) if years else None
-    from app.certificates.credential import sign_certificate  # TEMP lazy until it lands
-
     sign_certificate(certificate, now=now)
     db.session.flush()
     audit.record(

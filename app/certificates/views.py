@@ -1,7 +1,5 @@
 """Certificate pages: the holder's name and downloads, issuing, and public verification."""
 
-import json
-
 from flask import (
     abort,
     current_app,
@@ -19,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from app.catalog.models import Cohort, Course
 from app.certificates import bp, operations, queries
 from app.certificates.addresses import linkedin_url, verify_url
+from app.certificates.credential import document_text
 from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
 from app.certificates.models import Certificate
 from app.certificates.operations import CertificateError
@@ -108,11 +107,8 @@ def pdf(serial: str):
 @login_required
 def credential(serial: str):
     """The signed Open Badges 3.0 credential, for its holder (and admins)."""
-    from app.certificates.credential import credential_document  # TEMP lazy until it lands
-
     certificate = _own_certificate(serial)
-    body = json.dumps(credential_document(certificate), ensure_ascii=False, indent=2)
-    response = current_app.response_class(body + "\n", mimetype="application/json")
+    response = current_app.response_class(document_text(certificate), mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="certificate-{certificate.display_serial}.json"'
     )
