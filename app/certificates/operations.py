@@ -10,6 +10,7 @@ from app.catalog.models import Cohort
 from app.certificates.addresses import verify_url
 from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
+from app.certificates.pdf import render_certificate_pdf
 from app.core import audit
 from app.core.models import add_unless_duplicate
 from app.extensions import db
@@ -290,8 +291,6 @@ def reissue_certificate(
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate's PDF, made the first time it is asked for and kept."""
-    from app.certificates.pdf import render_certificate_pdf  # TEMP lazy until it lands
-
     if certificate.pdf is None:
         certificate.pdf = render_certificate_pdf(certificate, verify_url(certificate.serial))
         db.session.flush()
