@@ -137,6 +137,15 @@ MATRIX = [
     ("GET", "/verify/<serial>.json", EVERYONE, None),
     ("GET", "/.well-known/jwks.json", EVERYONE, None),
     ("GET", "/.well-known/did.json", EVERYONE, None),
+    ("GET", "/admin/certificates", ADMIN_ONLY, None),
+    ("GET", "/admin/certificates.zip", ADMIN_ONLY, None),
+    ("GET", "/admin/certificates/<int:certificate_id>", ADMIN_ONLY, None),
+    # Without a reason nothing is revoked or reissued (400): the world's certificate stays.
+    ("GET", "/admin/certificates/<int:certificate_id>/revoke", POST_ONLY, None),
+    ("POST", "/admin/certificates/<int:certificate_id>/revoke", _with(ADMIN_ONLY, admin=400), {}),
+    ("GET", "/admin/certificates/<int:certificate_id>/reissue", POST_ONLY, None),
+    ("POST", "/admin/certificates/<int:certificate_id>/reissue", _with(ADMIN_ONLY, admin=400),
+     {}),
     # The example course lets only admins issue (no certificate.staff_can_issue).
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/certificates", ADMIN_ONLY, None),
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/certificates/issue", POST_ONLY, None),
