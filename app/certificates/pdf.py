@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from app.certificates.models import Certificate
 
@@ -59,7 +62,7 @@ LEFT, RIGHT = 24.0, PAGE_W - 24.0
 TOP, BOTTOM = 22.0, PAGE_H - 18.0
 QR_SIZE = 26.0  # with its quiet zone
 QUIET_ZONE = 4  # modules of white around the QR code, as its standard asks
-VERIFY_TEXT_W = 56.0  # the verification text beside the QR code
+VERIFY_TEXT_W = 64.0  # the verification text beside the QR code
 MEASURE = 220.0  # the widest a paragraph of the body runs, for comfortable reading
 # The signatures: a line to sign on, the name and the role under it, left of the QR corner.
 SIGNATURE_LINE_Y = BOTTOM - 20.0
@@ -124,12 +127,33 @@ class CertificatePDF(FPDF):
         return result
 
 
+class UnprintableText(ValueError):
+    """The certificate's text has characters that none of the bundled fonts can draw."""
+
+    def __init__(self, characters: str) -> None:
+        super().__init__(f"the certificate fonts cannot draw {characters!r}")
+        self.characters = characters
+
+
 def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     """The certificate as a one-page A4 landscape PDF."""
     issued_at = certificate.issued_at
     if issued_at is None or not certificate.serial:
         raise ValueError("only an issued certificate has a PDF")
     pdf = _new_pdf(certificate, verify_url, issued_at)
+    try:
+        # With text shaping on, fpdf2 silently leaves out what no font has: a Chinese name
+        # would leave a certificate with no name on it. Refuse rather than print that.
+        missing = _missing("".join(_all_text(certificate, verify_url)), _printable(pdf))
+        if missing:
+            raise UnprintableText(missing)
+        return _draw(pdf, certificate, verify_url, issued_at)
+    finally:
+        _close_fonts(pdf)
+
+
+def _draw(pdf: FPDF, certificate: Certificate, verify_url: str, issued_at: datetime) -> bytes:
+    """Draw the page and return the document."""
     pdf.add_page()
     _draw_frame(pdf)
     # Drawn in reading order, which is also the order text is copied or read aloud in.
@@ -155,10 +179,7 @@ def _new_pdf(certificate: Certificate, verify_url: str, issued_at: datetime) -> 
         for family, ranges in ((ARABIC, ARABIC_RANGES), (HANGUL, HANGUL_RANGES))
         if _uses(text, ranges)
     ]
-    for family in (SERIF, *fallbacks):
-        regular, bold = FONT_FILES[family]
-        pdf.add_font(family, "", FONTS / regular)
-        pdf.add_font(family, "B", FONTS / bold)
+    _add_fonts(pdf, (SERIF, *fallbacks))
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks)
     # HarfBuzz joins Arabic letters and lays out right-to-left text; Latin gets kerning.
@@ -173,6 +194,65 @@ def _new_pdf(certificate: Certificate, verify_url: str, issued_at: datetime) -> 
     # The issue time, not the time of drawing, so the same certificate gives the same file.
     pdf.set_creation_date(issued_at.astimezone(UTC))
     return pdf
+
+
+def _add_fonts(pdf: FPDF, families: Iterable[str]) -> None:
+    """Load the regular and bold files of each family."""
+    for family in families:
+        regular, bold = FONT_FILES[family]
+        pdf.add_font(family, "", FONTS / regular)
+        pdf.add_font(family, "B", FONTS / bold)
+
+
+def _close_fonts(pdf: FPDF) -> None:
+    """Close the font files fpdf2 keeps open (it closes only those it embeds, on output)."""
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            font.close()
+
+
+def missing_characters(text: str) -> str:
+    """The characters of the text that no certificate font can draw, each once.
+
+    Check a name with it before issuing: render_certificate_pdf refuses such text.
+    """
+    return _missing(text, _printable_by_any_font())
+
+
+@cache
+def _printable_by_any_font() -> frozenset[int]:
+    """The code points some bundled font draws in both weights (read once per process)."""
+    pdf = FPDF()
+    _add_fonts(pdf, FONT_FILES)
+    printable = _printable(pdf)
+    _close_fonts(pdf)
+    return printable
+
+
+def _printable(pdf: FPDF) -> frozenset[int]:
+    """The code points that a font loaded in the document draws in both regular and bold."""
+    codes: set[int] = set()
+    for key, font in pdf.fonts.items():
+        bold = pdf.fonts.get(f"{key}B")
+        if not key.endswith("B") and bold is not None:
+            codes |= set(font.cmap) & set(bold.cmap)
+    return frozenset(codes)
+
+
+def _missing(text: str, printable: frozenset[int]) -> str:
+    """The characters of the text outside printable, each once, in order of appearance.
+
+    Spaces and invisible format characters (joiners, direction marks) need no glyph.
+    """
+    return "".join(
+        dict.fromkeys(
+            char
+            for char in text
+            if ord(char) not in printable
+            and not char.isspace()
+            and unicodedata.category(char) != "Cf"
+        )
+    )
 
 
 def _all_text(certificate: Certificate, verify_url: str) -> Iterable[str]:
@@ -424,7 +504,7 @@ def _draw_verification(pdf: FPDF, verify_url: str, serial: str) -> None:
             Block(part, "", 7.5, ((1, 6), (2, 6)), INK)
             for part in _url_lines(pdf, verify_url, 7.5, VERIFY_TEXT_W)
         ),
-        Block(f"Serial {serial}", "B", 8, ((1, 6.5), (2, 6.5)), INK, space_before=1.5),
+        Block(f"Serial {serial}", "", 7.5, ((1, 6), (2, 6)), INK, space_before=1.5),
     ]
     for block in blocks:
         _fit_block(pdf, block, VERIFY_TEXT_W)
