@@ -98,7 +98,7 @@ def test_the_list_shows_every_certificate_newest_first(
     assert first.display_serial in page and second.display_serial in page
     assert "Ana María Pérez" in page and "Example course" in page and "Spring 2027" in page
     assert "Valid" in page
-    assert "No serial yet" in page and "name to print not confirmed" in page
+    assert "No serial yet" in page and "Waiting for the learner's name" in page
     html = response.get_data(as_text=True)
     for certificate in (first, second, waiting):
         assert f'href="/admin/certificates/{certificate.id}"' in html
@@ -175,7 +175,7 @@ def test_filters_by_status_course_and_cohort(
         "/admin/certificates", query_string={"cohort": autumn.id, "status": "issued"}
     )
     page = text_of(response)
-    assert "1 certificate matching, newest first" in page
+    assert "1 certificate matches the search, newest first" in page
     html = response.get_data(as_text=True)
     # The filters are kept in the form, in the ZIP link, and point to the cohort's own page.
     assert f'<option value="{autumn.id}" selected>Autumn 2027</option>' in html
@@ -246,7 +246,7 @@ def test_the_detail_page_says_everything_about_a_certificate(
     page = text_of(response)
     html = response.get_data(as_text=True)
     serial = certificate.display_serial
-    assert f"Certificate {serial}" in page
+    assert "Certificate of Kim Ji-woo" in page and f"Serial {serial}" in page
     assert "Valid." in page
     assert f"{PUBLIC_URL}/verify/{serial}" in page
     assert "Name printed Kim Ji-woo" in page
@@ -267,6 +267,7 @@ def test_the_detail_page_says_everything_about_a_certificate(
     # Its audit trail.
     assert "certificate.issued" in page
     assert f"serial: {certificate.serial}" in page
+    assert "exception_reason: None" not in page  # what was not set is not listed
 
 
 def test_a_certificate_issued_automatically_says_so(app, admin_browser, make_user, cohort):
@@ -398,6 +399,7 @@ def test_reissuing_with_a_corrected_name(app, admin_browser, make_user, cohort, 
     old_page = admin_browser.client.get(detail_url(old)).get_data(as_text=True)
     assert f'href="/admin/certificates/{new.id}"' in old_page
     assert "Reissue with a new serial" not in old_page  # replaced: reissue the new one
+    assert f"Replaced by {new.display_serial} , issued on" in visible_text(old_page)
 
     visitor = Browser(app.test_client()).client
     valid = text_of(visitor.get(f"/verify/{new.display_serial}"))
