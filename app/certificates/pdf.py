@@ -38,7 +38,14 @@ ARABIC_RANGES = (
     (0xFB50, 0xFDFF),
     (0xFE70, 0xFEFF),
 )
-HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7A3))
+# Hangul: jamo, CJK punctuation, compatibility jamo, syllables, fullwidth forms.
+HANGUL_RANGES = (
+    (0x1100, 0x11FF),
+    (0x3000, 0x303F),
+    (0x3130, 0x318F),
+    (0xAC00, 0xD7A3),
+    (0xFF01, 0xFF60),
+)
 
 # Month names by hand: strftime's %B follows the server's locale.
 MONTHS = (
