@@ -336,6 +336,7 @@ def test_an_automatic_course_issues_at_completion_once_the_name_is_confirmed(
         ("A", "Write your name as it should appear on the certificate."),
         ("x" * 201, "A name can have at most 200 characters."),
         ("Ana\u202ePérez", "Remove the invisible control characters from the name."),
+        ("王小明", "The certificate cannot print 王 小 明 yet"),
     ],
 )
 def test_a_bad_name_is_refused_and_nothing_changes(cohort, make_user, browser, typed, message):
@@ -456,6 +457,22 @@ def test_a_completed_learner_without_a_certificate_is_told_what_happens(cohort, 
     text = visible_text(browser.client.get("/dashboard").text)
     assert "The course team issues certificates after checking completions" in text
     assert "confirm how your name should be printed" in text
+
+
+def test_a_name_the_fonts_cannot_print_gets_a_sentence_not_a_broken_pdf(
+    cohort, make_user, admin, browser
+):
+    holder, enrollment = learner_in(make_user, cohort, "wang@city.example", name="Wang Xiaoming")
+    certificate = issue(enrollment, admin)
+    # Stored before the check existed, say: the download explains instead of failing.
+    certificate.holder_name = "王小明"
+    db.session.commit()
+    browser.login(holder.email)
+    response = browser.client.get(f"/certificates/{certificate.display_serial}.pdf")
+    assert response.status_code == 409
+    assert "The certificate's fonts cannot print 王 小 明" in visible_text(response.text)
+    db.session.refresh(certificate)
+    assert certificate.pdf is None
 
 
 # Public verification

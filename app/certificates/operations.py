@@ -10,7 +10,7 @@ from app.catalog.models import Cohort
 from app.certificates.addresses import verify_url
 from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
-from app.certificates.pdf import render_certificate_pdf
+from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.core import audit
 from app.core.models import add_unless_duplicate
 from app.extensions import db
@@ -32,6 +32,13 @@ def clean_name(text: str) -> str:
         raise CertificateError("Write your name as it should appear on the certificate.")
     if len(name) > NAME_LONGEST:
         raise CertificateError(f"A name can have at most {NAME_LONGEST} characters.")
+    unprintable = missing_characters(name)
+    if unprintable:
+        raise CertificateError(
+            f"The certificate cannot print {' '.join(unprintable)} yet: its fonts cover Latin, "
+            "Arabic and Korean letters. Write your name in one of those scripts, or ask the "
+            "course team for help."
+        )
     return name
 
 

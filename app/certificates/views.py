@@ -21,7 +21,9 @@ from app.certificates.credential import document_text
 from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
 from app.certificates.models import Certificate
 from app.certificates.operations import CertificateError
+from app.certificates.pdf import UnprintableText
 from app.certificates.verification import public_record
+from app.core.errors import error_response
 from app.core.forms import form_page
 from app.core.types import utcnow
 from app.extensions import db, limiter
@@ -93,7 +95,16 @@ def _own_certificate(serial: str) -> Certificate:
 def pdf(serial: str):
     """The certificate as a PDF, for its holder (and admins)."""
     certificate = _own_certificate(serial)
-    data = operations.certificate_pdf(certificate)
+    try:
+        data = operations.certificate_pdf(certificate)
+    except UnprintableText as error:
+        return error_response(
+            409,
+            "The PDF cannot be made",
+            f"The certificate's fonts cannot print {' '.join(error.characters)}. The signed "
+            "credential and the verification page are not affected; the course team can "
+            "reissue the certificate with the name in Latin, Arabic or Korean script.",
+        )
     db.session.commit()  # keeps the PDF made on first download
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
