@@ -497,7 +497,7 @@ def test_the_zip_holds_each_pdf_and_credential_and_an_index(
     rows = list(csv.reader(io.StringIO(index)))
     assert rows[0] == [
         "serial", "status", "holder_name", "email", "course", "cohort",
-        "completed_on", "issued_on", "revoked_on", "reason",
+        "completed_on", "issued_on", "revoked_on", "reason", "pdf",
     ]  # fmt: skip
     by_serial = {row[0]: row for row in rows[1:]}
     assert set(by_serial) == set(serials)
@@ -505,6 +505,7 @@ def test_the_zip_holds_each_pdf_and_credential_and_an_index(
     assert by_serial[valid.display_serial] == [
         valid.display_serial, "valid", "Kim Ji-woo", "kim@seoul.example", "Example course",
         "Spring 2027", valid.completed_on.isoformat(), valid.issued_at.date().isoformat(), "", "",
+        f"{valid.display_serial}.pdf",
     ]  # fmt: skip
     # Cells a spreadsheet would run as formulas are quoted.
     assert by_serial[revoked.display_serial][1:4] == [
@@ -515,6 +516,7 @@ def test_the_zip_holds_each_pdf_and_credential_and_an_index(
     assert by_serial[revoked.display_serial][8:] == [
         revoked.revoked_at.date().isoformat(),
         "'-Issued in error",
+        f"{revoked.display_serial}.pdf",
     ]
 
     # The PDFs made for the ZIP are kept, and the download is in the audit log.
@@ -538,6 +540,29 @@ def test_the_zip_follows_the_filters(app, admin_browser, make_user, cohort, admi
     )
     [event] = audit_events("certificates.downloaded")
     assert event.details == {"count": 1, "filters": {"status": "revoked", "cohort": str(cohort.id)}}
+
+
+def test_a_name_no_font_draws_leaves_out_that_pdf_not_the_zip(
+    app, admin_browser, make_user, cohort
+):
+    printable = certify(make_user, cohort, "kim@seoul.example", name="김지우")
+    unprintable = certify(make_user, cohort, "wang@city.example", name="王小明")
+    bundle = read_zip(admin_browser.client.get("/admin/certificates.zip"))
+    assert sorted(bundle.namelist()) == sorted(
+        [
+            f"{printable.display_serial}.pdf",
+            f"{printable.display_serial}.json",
+            f"{unprintable.display_serial}.json",
+            "certificates.csv",
+        ]
+    )
+    rows = list(csv.reader(io.StringIO(bundle.read("certificates.csv").decode("utf-8-sig"))))
+    pdf_cells = {row[0]: row[-1] for row in rows[1:]}
+    assert pdf_cells[printable.display_serial] == f"{printable.display_serial}.pdf"
+    assert pdf_cells[unprintable.display_serial].startswith("none: the certificate fonts cannot")
+    [event] = audit_events("certificates.downloaded")
+    assert event.details["count"] == 2
+    assert event.details["without_pdf"] == [unprintable.serial]
 
 
 def test_a_zip_with_nothing_in_it_sends_back_to_the_list(app, admin_browser, make_user, cohort):

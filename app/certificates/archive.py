@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.certificates.credential import credential_document
 from app.certificates.models import Certificate
 from app.certificates.operations import certificate_pdf
+from app.certificates.pdf import UnprintableText
 from app.core import audit
 from app.core.csv_export import safe_cell
 from app.extensions import db
@@ -22,7 +23,7 @@ ARCHIVE_TYPE = "application/zip"
 INDEX_NAME = "certificates.csv"
 INDEX_HEADER = [
     "serial", "status", "holder_name", "email", "course", "cohort",
-    "completed_on", "issued_on", "revoked_on", "reason",
+    "completed_on", "issued_on", "revoked_on", "reason", "pdf",
 ]  # fmt: skip
 # A bigger archive moves from memory to a temporary file on disk.
 IN_MEMORY = 16 * 1024 * 1024
@@ -34,7 +35,7 @@ def _day(moment: datetime | None) -> str:
     return moment.date().isoformat() if moment is not None else ""
 
 
-def index_row(certificate: Certificate, now: datetime) -> list[str]:
+def index_row(certificate: Certificate, now: datetime, pdf: str) -> list[str]:
     """A certificate's line in the CSV index, as its cells (safe to open in a spreadsheet)."""
     cells = [
         certificate.display_serial,
@@ -48,12 +49,15 @@ def index_row(certificate: Certificate, now: datetime) -> list[str]:
         _day(certificate.revoked_at),
         # Why it no longer counts: revoked, or else replaced by a reissue.
         certificate.revocation_reason or certificate.replacement_reason or "",
+        pdf,
     ]
     return [safe_cell(cell) for cell in cells]
 
 
-def _with_pdfs(certificates: Sequence[Certificate]) -> Iterator[tuple[Certificate, bytes]]:
-    """Each certificate with its PDF: the stored one, or one made now (and kept)."""
+def _with_pdfs(
+    certificates: Sequence[Certificate],
+) -> Iterator[tuple[Certificate, bytes | None, str]]:
+    """Each certificate with its PDF (stored, or made now and kept), or None and why not."""
     for start in range(0, len(certificates), PDF_BATCH):
         batch = certificates[start : start + PDF_BATCH]
         stored = dict(
@@ -66,7 +70,16 @@ def _with_pdfs(certificates: Sequence[Certificate]) -> Iterator[tuple[Certificat
         )
         for certificate in batch:
             data = stored.pop(certificate.id, None)
-            yield certificate, bytes(data) if data is not None else certificate_pdf(certificate)
+            if data is not None:
+                yield certificate, bytes(data), ""
+                continue
+            try:
+                made = certificate_pdf(certificate)
+            except UnprintableText as problem:
+                # One name no bundled font draws must not cost the admin the whole ZIP.
+                yield certificate, None, str(problem)
+            else:
+                yield certificate, made, ""
 
 
 def _entry(name: str, compression: int, now: datetime) -> zipfile.ZipInfo:
@@ -82,27 +95,37 @@ def certificates_archive(
     """The certificates as a ZIP (file at its start, size in bytes); the download is audited.
 
     Every certificate must have a serial. PDFs made for the archive are flushed, to be kept
-    when the caller commits.
+    when the caller commits. A certificate whose PDF cannot be made has its credential and its
+    index line, which says why there is no PDF.
     """
     archive = SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115  (the response closes it)
     index = io.StringIO()
     index.write("\ufeff")  # so that spreadsheet programs read the index as UTF-8
     writer = csv.writer(index)
     writer.writerow(INDEX_HEADER)
+    without_pdf = []
     with zipfile.ZipFile(archive, "w") as bundle:
-        for certificate, pdf in _with_pdfs(certificates):
+        for certificate, pdf, problem in _with_pdfs(certificates):
             name = certificate.display_serial
-            # PDFs are compressed already: storing them saves time and loses nothing.
-            bundle.writestr(_entry(f"{name}.pdf", zipfile.ZIP_STORED, now), pdf)
+            if pdf is not None:
+                # PDFs are compressed already: storing them saves time and loses nothing.
+                bundle.writestr(_entry(f"{name}.pdf", zipfile.ZIP_STORED, now), pdf)
+            else:
+                without_pdf.append(certificate.serial)
             document = json.dumps(credential_document(certificate), ensure_ascii=False, indent=2)
             bundle.writestr(_entry(f"{name}.json", zipfile.ZIP_DEFLATED, now), document + "\n")
-            writer.writerow(index_row(certificate, now))
+            pdf_cell = f"{name}.pdf" if pdf is not None else f"none: {problem}"
+            writer.writerow(index_row(certificate, now, pdf_cell))
         bundle.writestr(_entry(INDEX_NAME, zipfile.ZIP_DEFLATED, now), index.getvalue())
     size = archive.tell()
     archive.seek(0)
     audit.record(
         "certificates.downloaded",
         actor=actor,
-        details={"count": len(certificates), "filters": filters},
+        details={
+            "count": len(certificates),
+            "filters": filters,
+            **({"without_pdf": without_pdf} if without_pdf else {}),
+        },
     )
     return archive, size
