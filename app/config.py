@@ -89,6 +89,7 @@ def default_config(instance_path: str) -> dict:
         "CERTIFICATE_SIGNING_KEY": None,
         "CERTIFICATE_KEY_FOLDER": str(Path(instance_path) / "certificate-keys"),
         "CERTIFICATES_PER_PAGE": 50,
+        "CERTIFICATE_ZIP_LIMIT": 1000,  # certificates in one ZIP download at most
         "VERIFICATIONS_PER_ADDRESS": "30 per minute",
     }
 

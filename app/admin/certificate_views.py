@@ -4,23 +4,21 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from app.admin import bp, queries
 from app.certificates import operations
+from app.certificates import queries as certificates_queries
 from app.certificates.archive import ARCHIVE_TYPE, certificates_archive
 from app.certificates.forms import ReissueForm, RevokeForm
 from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.operations import CertificateError
 from app.certificates.queries import replaced_one, search_certificates
-from app.core.audit import AuditEvent
 from app.core.errors import error_response
 from app.core.permissions import admin_required
 from app.core.types import enum_or_none, utcnow
 from app.extensions import db
-
-ZIP_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,8 @@ def certificates_zip():
     """The filtered certificates' PDFs and credentials, with a CSV index, in one ZIP file."""
     filters = CertificateFilters.from_args(request.args)
     statement = filters.statement().where(Certificate.serial.is_not(None))
-    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    limit = current_app.config.get("CERTIFICATE_ZIP_LIMIT", ZIP_LIMIT)
+    count = certificates_queries.count_of(statement)
+    limit = current_app.config["CERTIFICATE_ZIP_LIMIT"]
     if not count:
         flash(
             "No certificate with a serial matches these filters, so there was nothing to put "
@@ -133,18 +131,7 @@ def certificates_zip():
 
 
 def _certificate_or_404(certificate_id: int) -> Certificate:
-    certificate = db.session.scalar(
-        select(Certificate)
-        .where(Certificate.id == certificate_id)
-        .options(
-            joinedload(Certificate.user),
-            joinedload(Certificate.course),
-            joinedload(Certificate.cohort),
-            joinedload(Certificate.issued_by),
-            joinedload(Certificate.revoked_by),
-            joinedload(Certificate.replaced_by),
-        )
-    )
+    certificate = certificates_queries.certificate_in_full(certificate_id)
     if certificate is None:
         abort(404)
     return certificate
@@ -170,14 +157,7 @@ def _render_certificate(
     reissue_form = reissue_form or _own_ids(
         ReissueForm(formdata=None, holder_name=certificate.holder_name), "reissue"
     )
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.object_type == "certificates", AuditEvent.object_id == str(certificate.id)
-        )
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    ).all()
+    events = certificates_queries.audit_events_of(certificate)
     return render_template(
         "admin/certificate.html",
         certificate=certificate,

@@ -6,6 +6,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.accounts.models import User
 from app.catalog.models import Cohort
 from app.certificates.models import Certificate, CertificateStatus, canonical_serial
+from app.core.audit import AuditEvent
 from app.extensions import db
 from app.learning.models import Enrollment
 
@@ -156,3 +157,39 @@ def search_certificates(
             conditions.append(Certificate.serial == serial)
         query = query.where(or_(*conditions))
     return query.order_by(Certificate.created_at.desc(), Certificate.id.desc())
+
+
+def count_of(statement: Select) -> int:
+    """How many rows a filtered select matches."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def certificate_in_full(certificate_id: int) -> Certificate | None:
+    """One certificate with the people and course around it, for the admin's page."""
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .options(
+            joinedload(Certificate.user),
+            joinedload(Certificate.course),
+            joinedload(Certificate.cohort),
+            joinedload(Certificate.issued_by),
+            joinedload(Certificate.revoked_by),
+            joinedload(Certificate.replaced_by),
+        )
+    )
+
+
+def audit_events_of(certificate: Certificate) -> list[AuditEvent]:
+    """What happened to a certificate, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "certificates",
+                AuditEvent.object_id == str(certificate.id),
+            )
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        )
+    )
