@@ -106,12 +106,7 @@ def pdf(serial: str):
             "reissue the certificate with the name in Latin, Arabic or Korean script.",
         )
     db.session.commit()  # keeps the PDF made on first download
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _download(data, "application/pdf", f"certificate-{certificate.display_serial}.pdf")
 
 
 @bp.get("/certificates/<serial>/credential.json")
@@ -119,10 +114,17 @@ def pdf(serial: str):
 def credential(serial: str):
     """The signed Open Badges 3.0 credential, for its holder (and admins)."""
     certificate = _own_certificate(serial)
-    response = current_app.response_class(document_text(certificate), mimetype="application/json")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="certificate-{certificate.display_serial}.json"'
+    return _download(
+        document_text(certificate),
+        "application/json",
+        f"certificate-{certificate.display_serial}.json",
     )
+
+
+def _download(body: bytes | str, mimetype: str, filename: str):
+    """A private file to save, never kept by a cache on the way."""
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
