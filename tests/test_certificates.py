@@ -451,6 +451,26 @@ def test_the_dashboard_offers_downloads_a_share_link_and_linkedin(
     assert fields["issueYear"] == [str(certificate.issued_at.year)]
 
 
+def test_the_personal_data_download_lists_the_certificates(cohort, make_user, admin, browser):
+    holder, enrollment = learner_in(make_user, cohort, "d@city.example", name="Ana Pérez")
+    certificate = issue(enrollment, admin)
+    browser.login(holder.email)
+    data = json.loads(browser.client.get("/account/data.json").data)
+    assert data["certificate_name"] == "Ana Pérez"
+    assert data["certificates"] == [
+        {
+            "serial": certificate.display_serial,
+            "status": "issued",
+            "name_printed": "Ana Pérez",
+            "course": certificate.course_title,
+            "cohort": "Spring 2027",
+            "issued_at": certificate.issued_at.isoformat(),
+            "revoked_at": None,
+            "revocation_reason": None,
+        }
+    ]
+
+
 def test_a_completed_learner_without_a_certificate_is_told_what_happens(cohort, make_user, browser):
     holder, _ = learner_in(make_user, cohort, "h@city.example", confirmed=False)
     browser.login(holder.email)

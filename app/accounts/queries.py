@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
+from app.certificates.queries import certificates_of
 from app.core.audit import AuditEvent
 from app.core.places import country_name
 from app.extensions import db
@@ -119,6 +120,20 @@ def personal_data(user: User) -> dict[str, Any]:
                 "watched_at": _iso(getattr(record, "watched_at", None)),
             }
             for record in live_records_of(user)
+        ],
+        "certificate_name": user.certificate_name,
+        "certificates": [
+            {
+                "serial": certificate.display_serial or None,
+                "status": certificate.status.value,
+                "name_printed": certificate.holder_name,
+                "course": certificate.course_title,
+                "cohort": certificate.cohort_title,
+                "issued_at": _iso(certificate.issued_at),
+                "revoked_at": _iso(certificate.revoked_at),
+                "revocation_reason": certificate.revocation_reason,
+            }
+            for certificate in certificates_of(user)
         ],
         "calendar_feed": (
             {"created_at": feed.created_at.isoformat(), "last_used_at": _iso(feed.last_used_at)}

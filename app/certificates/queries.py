@@ -100,6 +100,15 @@ def valid_certificates_of(user) -> list[Certificate]:
     )
 
 
+def certificates_of(user) -> list[Certificate]:
+    """Every certificate a person ever had, replaced and revoked ones too, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
+        )
+    )
+
+
 def current_certificates(user) -> dict[int, Certificate]:
     """A person's current certificate for each enrolment, by enrolment id."""
     found = db.session.scalars(
