@@ -16,6 +16,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.operations import CertificateError
 from app.certificates.queries import replaced_one, search_certificates
 from app.core.errors import error_response
+from app.core.paging import requested_page
 from app.core.permissions import admin_required
 from app.core.types import enum_or_none, utcnow
 from app.extensions import db
@@ -61,11 +62,6 @@ class CertificateFilters:
         )
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 @bp.get("/certificates")
 @admin_required
 def certificates():
@@ -73,7 +69,7 @@ def certificates():
     filters = CertificateFilters.from_args(request.args)
     page = db.paginate(
         filters.statement(),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["CERTIFICATES_PER_PAGE"],
         error_out=False,
     )

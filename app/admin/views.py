@@ -10,6 +10,7 @@ from app.accounts.operations import AccountError
 from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
 from app.core.csv_export import csv_response
+from app.core.paging import requested_page
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
 from app.core.types import enum_or_none
@@ -17,11 +18,6 @@ from app.core.urls import safe_next_path
 from app.extensions import db
 from app.learning.models import ApplicationStatus
 from app.learning.operations import ApplicationError, decide_application
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 @bp.get("/")
@@ -35,7 +31,7 @@ def _render_queue(form: DecisionForm, status: int = 200, selected: set[int] | No
     filters = queries.ApplicationFilters.from_args(request.args)
     page = db.paginate(
         queries.application_queue(current_user, filters),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["APPLICATIONS_PER_PAGE"],
         error_out=False,
     )
@@ -150,7 +146,7 @@ def users():
     role = enum_or_none(Role, request.args.get("role"))
     page = db.paginate(
         queries.user_list(search, role),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["USERS_PER_PAGE"],
         error_out=False,
     )
@@ -252,7 +248,7 @@ def audit_log():
     filters = queries.AuditFilters.from_args(request.args)
     page = db.paginate(
         queries.audit_events(filters),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"],
         error_out=False,
     )

@@ -8,13 +8,9 @@ from flask import abort, current_app, render_template, request, stream_with_cont
 from app.authoring import reports
 from app.authoring.views import bp, managed_course
 from app.core.csv_export import csv_response, safe_cell
+from app.core.paging import requested_page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def _cohort_report(slug: str, cohort_slug: str) -> reports.ProgressReport:
@@ -30,7 +26,7 @@ def _cohort_report(slug: str, cohort_slug: str) -> reports.ProgressReport:
 def progress(slug: str, cohort_slug: str):
     """A cohort's learners with their lessons, quiz scores, live sessions and completion."""
     report = _cohort_report(slug, cohort_slug)
-    page = report.page(_page(), current_app.config.get("PROGRESS_PER_PAGE", 100))
+    page = report.page(requested_page(), current_app.config.get("PROGRESS_PER_PAGE", 100))
     return render_template(
         "authoring/reports/progress.html",
         course=report.course,

@@ -26,6 +26,7 @@ from app.authoring.operations import AuthoringError, LessonConflict, LessonText
 from app.authoring.uploads import ImageRefused
 from app.catalog.content.exporter import lesson_file
 from app.catalog.models import Course, Lesson, Module, Status
+from app.core.paging import requested_page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
 from app.extensions import db
@@ -56,11 +57,6 @@ def course(slug: str):
     """A course's outline for its staff: modules, lessons and quizzes with their state."""
     found = managed_course(slug, *queries.EDITABLE_OUTLINE)
     return render_template("authoring/course.html", course=found, now=utcnow())
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def _zone() -> str:
@@ -390,7 +386,7 @@ def lesson_history(slug: str, lesson_slug: str):
     lesson = _lesson_of(course, lesson_slug)
     page = db.paginate(
         queries.lesson_revisions(lesson.id),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["REVISIONS_PER_PAGE"],
         error_out=False,
     )
@@ -450,7 +446,7 @@ def restore_revision(slug: str, lesson_slug: str, number: int):
 def _images_page(course: Course, form: UploadForm, status: int = 200, uploaded=None):
     page = db.paginate(
         queries.course_images(course.id),
-        page=_page(),
+        page=requested_page(),
         per_page=current_app.config["UPLOADS_PER_PAGE"],
         error_out=False,
     )

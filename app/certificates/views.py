@@ -25,6 +25,7 @@ from app.certificates.pdf import UnprintableText
 from app.certificates.verification import public_record
 from app.core.errors import error_response
 from app.core.forms import form_page
+from app.core.paging import requested_page
 from app.core.types import utcnow
 from app.extensions import db, limiter
 from app.learning.models import Enrollment
@@ -197,7 +198,7 @@ def _roster_page(cohort: Cohort, status: int = 200):
     search = request.args.get("q", "").strip()[:200]
     page = db.paginate(
         queries.cohort_roster(cohort, show=show, search=search),
-        page=request.args.get("page", 1, type=int),
+        page=requested_page(),
         per_page=current_app.config["CERTIFICATES_PER_PAGE"],
         error_out=False,
     )

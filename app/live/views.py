@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.catalog.models import LiveSession
+from app.core.paging import requested_page
 from app.core.types import utcnow
 from app.extensions import db
 from app.live import operations, queries
@@ -230,7 +231,7 @@ def _attendance_page(live: LiveSession, *, status: int = 200, recording_form=Non
     search = request.args.get("q", "").strip()[:200]
     page = db.paginate(
         queries.roster(live, search),
-        page=request.args.get("page", 1, type=int),
+        page=requested_page(),
         per_page=current_app.config["ATTENDANCE_PER_PAGE"],
         error_out=False,
     )
