@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -11,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.certificates.credential import credential_document
+from app.certificates.credential import document_text
 from app.certificates.models import Certificate
 from app.certificates.operations import certificate_pdf
 from app.certificates.pdf import UnprintableText
@@ -112,8 +111,9 @@ def certificates_archive(
                 bundle.writestr(_entry(f"{name}.pdf", zipfile.ZIP_STORED, now), pdf)
             else:
                 without_pdf.append(certificate.serial)
-            document = json.dumps(credential_document(certificate), ensure_ascii=False, indent=2)
-            bundle.writestr(_entry(f"{name}.json", zipfile.ZIP_DEFLATED, now), document + "\n")
+            bundle.writestr(
+                _entry(f"{name}.json", zipfile.ZIP_DEFLATED, now), document_text(certificate)
+            )
             pdf_cell = f"{name}.pdf" if pdf is not None else f"none: {problem}"
             writer.writerow(index_row(certificate, now, pdf_cell))
         bundle.writestr(_entry(INDEX_NAME, zipfile.ZIP_DEFLATED, now), index.getvalue())
