@@ -11,6 +11,7 @@ from app.certificates.addresses import verify_url
 from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.certificates.pdf import missing_characters, render_certificate_pdf
+from app.certificates.queries import eligible_enrollments, valid_certificates_of
 from app.core import audit
 from app.core.models import add_unless_duplicate
 from app.extensions import db
@@ -134,8 +135,6 @@ def issue_certificate(
 
 def issue_to_everyone_eligible(cohort: Cohort, *, actor, now: datetime) -> list[Certificate]:
     """Issue a certificate to every learner of the cohort who completed and has none."""
-    from app.certificates.queries import eligible_enrollments
-
     issued = [
         certificate
         for enrollment in eligible_enrollments(cohort)
@@ -177,6 +176,8 @@ def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, l
         target=user,
         details={"name": name, **({} if first_time else {"previous": previous})},
     )
+    # Read before the waiting ones are issued: those carry the new name already.
+    valid = [] if first_time else valid_certificates_of(user)
     waiting = db.session.scalars(
         select(Certificate).where(
             Certificate.user_id == user.id,
@@ -185,25 +186,16 @@ def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, l
     ).all()
     for certificate in waiting:
         _sign_and_publish(certificate, name, actor=user, now=now)
-    reissued = []
-    if not first_time:
-        valid = db.session.scalars(
-            select(Certificate).where(
-                Certificate.user_id == user.id,
-                Certificate.status == CertificateStatus.ISSUED,
-                Certificate.id.not_in([c.id for c in waiting] or [0]),
-            )
-        ).all()
-        reissued = [
-            reissue_certificate(
-                certificate,
-                actor=user,
-                now=now,
-                reason="The holder corrected their name.",
-                holder_name=name,
-            )
-            for certificate in valid
-        ]
+    reissued = [
+        reissue_certificate(
+            certificate,
+            actor=user,
+            now=now,
+            reason="The holder corrected their name.",
+            holder_name=name,
+        )
+        for certificate in valid
+    ]
     return list(waiting), reissued
 
 

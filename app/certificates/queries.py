@@ -4,7 +4,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
-from app.catalog.models import Cohort
+from app.catalog.models import Cohort, Course
 from app.certificates.models import Certificate, CertificateStatus, canonical_serial
 from app.core.audit import AuditEvent
 from app.extensions import db
@@ -13,6 +13,25 @@ from app.learning.models import Enrollment
 
 def _without_certificate():
     return ~exists().where(Certificate.current_for_enrollment_id == Enrollment.id)
+
+
+def any_course_cohort(course_slug: str, cohort_slug: str) -> Cohort | None:
+    """A cohort with its course, published or not: hidden and archived courses still certify."""
+    return db.session.scalar(
+        select(Cohort)
+        .join(Cohort.course)
+        .where(Course.slug == course_slug, Cohort.slug == cohort_slug)
+        .options(contains_eager(Cohort.course))
+    )
+
+
+def enrollment_in(cohort: Cohort, enrollment_id: int) -> Enrollment | None:
+    """One of the cohort's enrolments, with its learner."""
+    return db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id, Enrollment.cohort_id == cohort.id)
+        .options(joinedload(Enrollment.user))
+    )
 
 
 def eligible_enrollments(cohort: Cohort) -> list[Enrollment]:

@@ -11,10 +11,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from app.catalog.models import Cohort, Course
+from app.catalog.models import Cohort
 from app.certificates import bp, operations, queries
 from app.certificates.addresses import linkedin_url, verify_url
 from app.certificates.credential import document_text
@@ -178,12 +176,7 @@ def verify_json(serial: str):
 
 def _issuing_cohort(slug: str, cohort_slug: str) -> Cohort:
     """The cohort, if the current user may issue its certificates (404, then 403)."""
-    cohort = db.session.scalar(
-        select(Cohort)
-        .join(Cohort.course)
-        .where(Course.slug == slug, Cohort.slug == cohort_slug)
-        .options(joinedload(Cohort.course))
-    )
+    cohort = queries.any_course_cohort(slug, cohort_slug)
     if cohort is None:
         abort(404)
     if not cohort.course.can_issue_certificates(current_user):
@@ -251,8 +244,8 @@ def issue(slug: str, cohort_slug: str):
 
 
 def _enrollment_of(cohort: Cohort, enrollment_id: int | None) -> Enrollment:
-    enrollment = db.session.get(Enrollment, enrollment_id) if enrollment_id else None
-    if enrollment is None or enrollment.cohort_id != cohort.id:
+    enrollment = queries.enrollment_in(cohort, enrollment_id) if enrollment_id else None
+    if enrollment is None:
         abort(404)
     return enrollment
 
