@@ -126,8 +126,14 @@ class Certificate(db.Model):
         """Issued at some point: it has a serial and a public page (even if revoked since)."""
         return self.serial is not None
 
-    def is_valid(self, now: datetime) -> bool:
-        return self.status == CertificateStatus.ISSUED and not self.has_expired(now)
+    @property
+    def is_in_force(self) -> bool:
+        """Issued and neither revoked nor replaced (it may still have expired)."""
+        return self.status == CertificateStatus.ISSUED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == CertificateStatus.REVOKED
 
     def has_expired(self, now: datetime) -> bool:
         return self.valid_until is not None and self.valid_until <= now
@@ -144,9 +150,7 @@ class Certificate(db.Model):
         """The holder, while it is issued, and admins; to anyone else it does not exist."""
         if not user.is_authenticated or not self.is_issued:
             return False
-        return user.is_admin or (
-            user.id == self.user_id and self.status == CertificateStatus.ISSUED
-        )
+        return user.is_admin or (user.id == self.user_id and self.is_in_force)
 
     def __repr__(self) -> str:
         return f"<Certificate {self.id} {self.serial or '-'} {self.status}>"
