@@ -528,6 +528,8 @@ def test_the_verification_page_shows_a_valid_certificate(client, cohort, make_us
     assert client.get(f"/verify/{certificate.serial.lower()}").status_code == 200
     lookup = client.get(f"/verify?serial={certificate.serial.lower()}")
     assert lookup.status_code == 302
+    assert lookup.headers["Location"] == f"/verify/{certificate.serial.lower()}"
+    assert "Check a certificate" in visible_text(client.get("/verify").text)
 
 
 def test_revoked_status_is_shown_at_once(client, cohort, make_user, admin):
