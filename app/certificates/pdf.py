@@ -17,6 +17,7 @@ from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
 from fpdf.fonts import TTFFont
 
 from app.certificates.models import Certificate
+from app.core.timezones import format_day
 
 FONTS = Path(__file__).parent / "fonts"
 
@@ -45,22 +46,6 @@ HANGUL_RANGES = (
     (0x3130, 0x318F),
     (0xAC00, 0xD7A3),
     (0xFF01, 0xFF60),
-)
-
-# Month names by hand: strftime's %B follows the server's locale.
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 )
 
 # Page geometry in millimetres: A4 landscape.
@@ -282,7 +267,7 @@ def written_date(day: date | datetime) -> str:
     """A date as English prose: 21 July 2023 (aware datetimes are taken in UTC)."""
     if isinstance(day, datetime):
         day = day.astimezone(UTC).date()
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return format_day(day)
 
 
 def _hours(hours: int) -> str:

@@ -58,4 +58,9 @@ def local_time(moment: datetime, zone_name: str) -> datetime:
 
 def format_date(day: date) -> str:
     """'Monday 5 July 2027': unambiguous in every country."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{day:%A} {format_day(day)}"
+
+
+def format_day(day: date) -> str:
+    """'5 July 2027', the form printed on certificates."""
+    return f"{day.day} {day:%B %Y}"
