@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt setup setup-dev clean
+.PHONY: help run test lint fmt setup setup-dev clean translations messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,9 +24,22 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-setup: $(VENV)/.installed ## Create the virtualenv and install the app
+# The interface's translations: .po files are the source, .mo files are compiled from them.
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
-setup-dev: $(VENV)/.installed-dev ## Create the virtualenv with the test tools
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+setup: $(VENV)/.installed $(COMPILED) ## Create the virtualenv and install the app
+
+setup-dev: $(VENV)/.installed-dev $(COMPILED) ## Create the virtualenv with the test tools
+
+translations: $(COMPILED) ## Compile the interface's translations (app/translations/*/*.po)
+
+messages: setup ## Extract the interface's text and add new strings to each catalogue
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o app/translations/messages.pot app
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
 
 run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade

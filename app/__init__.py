@@ -6,8 +6,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
+from app.core.i18n import register_languages, select_language
 from app.core.types import render_migration_type
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_language)
     if app.config["TRUSTED_PROXIES"]:
         # Believe X-Forwarded-For (and -Proto, -Host) from this many proxies, and no more.
         hops = app.config["TRUSTED_PROXIES"]
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_error_handlers(app)
     register_security_headers(app)
     register_template_filters(app)
+    register_languages(app)
 
     from app.cli import register_cli
 

@@ -93,6 +93,7 @@ def _with(expected: dict, **changes) -> dict:
 MATRIX = [
     ("GET", "/", EVERYONE, None),
     ("GET", "/healthz", EVERYONE, None),
+    ("POST", "/language", dict.fromkeys(ROLES, 302), {"language": "en", "next": "/"}),
     ("GET", "/static/<path:filename>", EVERYONE, None),
     ("GET", "/courses/<slug>", EVERYONE, None),
     ("GET", "/courses/<slug>/guidebook", EVERYONE, None),

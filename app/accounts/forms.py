@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
-from app.accounts.models import LANGUAGES
 from app.accounts.passwords import MAX_LENGTH, password_problem
 from app.core.forms import (
     CountryField,
@@ -20,6 +19,7 @@ from app.core.forms import (
     normalise_email,
     strip_text,
 )
+from app.core.i18n import LANGUAGES
 
 REQUIRED = "This field is required."
 

@@ -7,12 +7,11 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.i18n import LANGUAGES
 from app.core.models import TimestampMixin
 from app.core.permissions import Role
 from app.core.types import UTCDateTime, string_enum
 from app.extensions import db
-
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français"}
 
 
 class User(UserMixin, TimestampMixin, db.Model):

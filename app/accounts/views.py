@@ -28,6 +28,7 @@ from app.accounts.models import User
 from app.accounts.operations import PROFILE_FIELDS, AccountError, ResetTokenProblem
 from app.accounts.queries import personal_data
 from app.core.forms import form_page, normalise_email
+from app.core.i18n import current_language
 from app.core.mail import send_after_commit
 from app.core.urls import safe_next_path
 from app.extensions import db, limiter, login_manager
@@ -85,7 +86,8 @@ def register():
     """Create an account with the profile the programme asks of public officials."""
     if current_user.is_authenticated:
         return redirect(_landing())
-    form = RegistrationForm()
+    # Until the newcomer chooses, their account keeps the language they are reading in.
+    form = RegistrationForm(preferred_language=current_language())
     if form.validate_on_submit():
         try:
             user = operations.create_user(

@@ -267,7 +267,7 @@ def written_date(day: date | datetime) -> str:
     """A date as English prose: 21 July 2023 (aware datetimes are taken in UTC)."""
     if isinstance(day, datetime):
         day = day.astimezone(UTC).date()
-    return format_day(day)
+    return format_day(day, "en")
 
 
 def _hours(hours: int) -> str:

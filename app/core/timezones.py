@@ -5,9 +5,15 @@ from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import dates as babel_dates
+
+from app.core.i18n import current_language
+
 ZONED_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) ([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$"
 )
+# CLDR has no "full date without the year" format; these follow each language's full one.
+WEEKDAY_WITHOUT_YEAR = {"es": "EEEE, d 'de' MMMM", "fr": "EEEE d MMMM"}
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -56,11 +62,27 @@ def local_time(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone_name))
 
 
-def format_date(day: date) -> str:
-    """'Monday 5 July 2027': unambiguous in every country."""
-    return f"{day:%A} {format_day(day)}"
+def format_date(day: date, language: str | None = None) -> str:
+    """'Monday 5 July 2027', 'lunes, 5 de julio de 2027': unambiguous in every country."""
+    language = language or current_language()
+    if language == "en":
+        return f"{day:%A} {format_day(day, 'en')}"
+    return babel_dates.format_date(day, "full", locale=language)
 
 
-def format_day(day: date) -> str:
-    """'5 July 2027', the form printed on certificates."""
-    return f"{day.day} {day:%B %Y}"
+def format_day(day: date, language: str | None = None) -> str:
+    """'5 July 2027' (the form printed on certificates), '5 de julio de 2027', '5 juillet 2027'."""
+    language = language or current_language()
+    if language == "en":
+        return f"{day.day} {day:%B %Y}"
+    return babel_dates.format_date(day, "long", locale=language)
+
+
+def format_weekday(day: date, *, year: bool = True, language: str | None = None) -> str:
+    """'Thursday 8 July', with the year when asked; 'jeudi 8 juillet 2027' in French."""
+    language = language or current_language()
+    if language == "en":
+        return f"{day:%A} {day.day} {day:%B}" + (f" {day:%Y}" if year else "")
+    if year:
+        return babel_dates.format_date(day, "full", locale=language)
+    return babel_dates.format_date(day, WEEKDAY_WITHOUT_YEAR[language], locale=language)

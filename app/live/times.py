@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.templating import zone_abbreviation
-from app.core.timezones import local_time
+from app.core.timezones import format_weekday, local_time
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,12 @@ class ZonedSpan:
 
     def day(self, *, year: bool = True) -> str:
         """'Thursday 8 July 2027'."""
-        return f"{self.start:%A} {self.start.day} {self.start:%B}" + (
-            f" {self.start:%Y}" if year else ""
-        )
+        return format_weekday(self.start.date(), year=year)
 
     def clock(self) -> str:
         """'09:00–11:00 CEST'; '23:00 – Friday 9 July 01:00 KST' across midnight; both
         abbreviations when the clocks change during the session."""
-        end_day = f"{self.end:%A} {self.end.day} {self.end:%B} " if self.crosses_midnight else ""
+        end_day = f"{format_weekday(self.end.date(), year=False)} " if self.crosses_midnight else ""
         end_abbreviation = zone_abbreviation(self.end, self.zone_name)
         if end_abbreviation != self.abbreviation:
             return (

@@ -1,0 +1,56 @@
+"""The interface's languages: which one a request is shown in, and switching between them.
+
+A logged-in person's profile language wins; then the language chosen in the footer (a
+cookie); then the browser's Accept-Language; then English. Course text is not translated
+here: lessons may have translations of their own (`lesson.es.md`).
+"""
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "language"
+
+
+def select_language() -> str:
+    """The language of the interface for this request (Flask-Babel's locale selector)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if current_user.is_authenticated and current_user.preferred_language in LANGUAGES:
+        return current_user.preferred_language
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """'en', 'es' or 'fr': the request's language, or English outside a request."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def register_languages(app: Flask) -> None:
+    @app.context_processor
+    def language_context() -> dict:
+        return {"languages": LANGUAGES, "current_language": current_language()}
+
+    @app.after_request
+    def vary_on_language(response):
+        # The same address is shown in another language to another person.
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
+        return response
+
+
+def language_cookie_options() -> dict:
+    return {
+        "max_age": 365 * 24 * 3600,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": current_app.config.get("SESSION_COOKIE_SECURE", False),
+    }
