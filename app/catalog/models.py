@@ -93,6 +93,11 @@ class Course(TimestampMixin, db.Model):
         )
 
     @property
+    def language(self) -> str:
+        """The language its text is written in (the first of `languages`), for `lang=`."""
+        return self.languages[0] if self.languages else "en"
+
+    @property
     def issues_certificates_automatically(self) -> bool:
         return bool((self.certificate or {}).get("automatic"))
 
