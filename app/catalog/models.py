@@ -378,6 +378,11 @@ class Lesson(TimestampMixin, db.Model):
     revision: Mapped[int] = mapped_column(default=0)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    translations: Mapped[list["LessonTranslation"]] = relationship(
+        back_populates="lesson",
+        order_by="LessonTranslation.language",
+        cascade="all, delete-orphan",
+    )
 
     def revision_content(self) -> dict[str, Any]:
         """What a revision keeps of the lesson (see LessonRevision)."""
@@ -399,6 +404,34 @@ class Lesson(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Lesson {self.slug} ({self.status.value})>"
+
+
+class LessonTranslation(TimestampMixin, db.Model):
+    """A lesson's text in another of its course's languages, from `NN-slug.<language>.md`.
+
+    It comes only from the course's files (the browser editor does not edit it); its minutes,
+    status and publication time are the lesson's own.
+    """
+
+    __tablename__ = "lesson_translations"
+    __table_args__ = (UniqueConstraint("lesson_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    # Empty when the file gives none: the page shows the original's, in the course's language.
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    headings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # sha256 of the translation's file, as for lessons.
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    lesson: Mapped[Lesson] = relationship(back_populates="translations")
+
+    def __repr__(self) -> str:
+        return f"<LessonTranslation {self.language} of lesson {self.lesson_id}>"
 
 
 class Quiz(TimestampMixin, db.Model):

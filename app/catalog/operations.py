@@ -11,6 +11,7 @@ from app.authoring.models import LessonRevision
 from app.catalog.content.source import (
     CohortSource,
     CourseSource,
+    LessonSource,
     ModuleSource,
     QuestionSource,
     QuizSource,
@@ -22,6 +23,7 @@ from app.catalog.models import (
     EnrolmentMode,
     Feedback,
     Lesson,
+    LessonTranslation,
     LiveSession,
     MediaFile,
     Module,
@@ -107,7 +109,9 @@ class _CourseImport:
             .options(
                 selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
                 selectinload(Course.media_files),
-                selectinload(Course.modules).selectinload(Module.lessons),
+                selectinload(Course.modules)
+                .selectinload(Module.lessons)
+                .selectinload(Lesson.translations),
                 selectinload(Course.modules)
                 .selectinload(Module.quiz)
                 .selectinload(Quiz.questions)
@@ -265,6 +269,7 @@ class _CourseImport:
             if lesson.status != Status.ARCHIVED:
                 lesson.status = Status.ARCHIVED
                 self.report.archived.append(f"lesson {lesson.slug}")
+            self._remove_translations(lesson, lesson.translations)
 
     @staticmethod
     def _module_values(item: ModuleSource) -> dict[str, Any]:
@@ -315,6 +320,41 @@ class _CourseImport:
             )
             if lesson.revision_content() != before:
                 record_lesson_revision(lesson, author=None, note="imported")
+            self._import_translations(lesson, source)
+
+    def _import_translations(self, lesson: Lesson, source: LessonSource) -> None:
+        """Add, update and remove the lesson's translations to match its files."""
+        existing = {translation.language: translation for translation in lesson.translations}
+        for item in source.translations:
+
+            def create(language=item.language) -> LessonTranslation:
+                translation = LessonTranslation(language=language)
+                lesson.translations.append(translation)
+                return translation
+
+            self._upsert(
+                existing,
+                item.language,
+                create,
+                {
+                    "title": item.title,
+                    "objectives": item.objectives,
+                    "body_md": item.body_md,
+                    "body_html": item.body_html,
+                    "headings": item.headings,
+                    "content_hash": item.content_hash,
+                },
+                f"translation {source.slug}.{item.language}",
+            )
+        self._remove_translations(lesson, list(existing.values()))
+
+    def _remove_translations(self, lesson: Lesson, gone: list[LessonTranslation]) -> None:
+        # A translation holds no learner data (progress is kept against the lesson): whose
+        # file is gone is deleted outright.
+        for translation in list(gone):
+            lesson.translations.remove(translation)
+            label = f"translation {lesson.slug}.{translation.language}"
+            self.report.archived.append(f"{label} (removed)")
 
     def _import_quiz(self, module: Module, source: QuizSource | None) -> None:
         quiz = module.quiz

@@ -17,6 +17,7 @@ from app.catalog.models import (
     Course,
     Feedback,
     Lesson,
+    LessonTranslation,
     LiveSession,
     Module,
     QuestionKind,
@@ -149,6 +150,13 @@ def lesson_file(lesson: Lesson) -> str:
     return _front_matter(header, lesson.body_md)
 
 
+def translation_file(translation: LessonTranslation) -> str:
+    header: dict[str, Any] = {"title": translation.title}
+    if translation.objectives:
+        header["objectives"] = list(translation.objectives)
+    return _front_matter(header, translation.body_md)
+
+
 def lecture_file(module: Module) -> str:
     header: dict[str, Any] = {"title": module.lecture_title, "minutes": module.lecture_minutes}
     if module.lecture_video_url:
@@ -181,9 +189,12 @@ def course_files(course: Course, uploads: Mapping[str, bytes] | None = None) -> 
             files[f"{folder}/lecture.md"] = lecture_file(module).encode()
         for lesson in module.lessons:
             if lesson.status != Status.ARCHIVED:
-                files[f"{folder}/{lesson.position:02d}-{lesson.slug}.md"] = lesson_file(
-                    lesson
-                ).encode()
+                stem = f"{folder}/{lesson.position:02d}-{lesson.slug}"
+                files[f"{stem}.md"] = lesson_file(lesson).encode()
+                for translation in lesson.translations:
+                    files[f"{stem}.{translation.language}.md"] = translation_file(
+                        translation
+                    ).encode()
         if module.quiz and module.quiz.status != Status.ARCHIVED:
             files[f"{folder}/quiz.yaml"] = dump_canonical_yaml(quiz_yaml(module.quiz)).encode()
     return files

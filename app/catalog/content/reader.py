@@ -23,6 +23,7 @@ from app.catalog.content.source import (
     Problem,
     QuestionSource,
     QuizSource,
+    TranslationSource,
 )
 from app.catalog.content.yamlio import LinedList, LinedMap, load_lined_yaml, yaml_error_line
 from app.catalog.paths import lesson_path, media_path
@@ -32,6 +33,8 @@ from app.core.urls import is_https_url
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED = re.compile(r"^(\d{2})-(.+)$")
+# A lesson's translation, beside it: '02-the-5r-framework.es.md' (file stem, language).
+TRANSLATED = re.compile(r"^(\d{2}-[^.]+)\.([^.]+)\.md$")
 EXTERNAL_SCHEMES = {"http", "https", "mailto"}
 MEDIA_TYPES = {
     ".png": "image/png",
@@ -70,6 +73,13 @@ LECTURE_KEYS = {"title": True, "minutes": True, "video_url": False}
 LESSON_KEYS = {
     "title": True, "minutes": True, "objectives": True, "status": False, "publish_at": False,
 }  # fmt: skip
+# A translation has its own title and (optionally) objectives; the rest is the original's.
+TRANSLATION_KEYS = {"title": True, "objectives": False}
+FROM_THE_ORIGINAL = {
+    key: "a translation takes it from the original lesson; remove it here"
+    for key in LESSON_KEYS
+    if key not in TRANSLATION_KEYS
+}
 QUIZ_KEYS = {
     "title": True, "status": False, "pass_mark": True, "attempts": False, "wait_minutes": False,
     "shuffle": False, "feedback": False, "questions": True,
@@ -95,15 +105,27 @@ class _Checker:
     def add(self, relative: str, line: int, message: str) -> None:
         self.problems.append(Problem(self.root / relative, line, message))
 
-    def keys(self, relative: str, mapping: Any, spec: dict[str, bool], where: str) -> bool:
-        """Check a mapping's keys against a spec: unknown keys and missing required ones."""
+    def keys(
+        self,
+        relative: str,
+        mapping: Any,
+        spec: dict[str, bool],
+        where: str,
+        explained: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Check a mapping's keys against a spec: unknown keys and missing required ones.
+
+        `explained` says why some keys that are not in the spec do not belong here.
+        """
         label = f"{where}: " if where else ""
         if not isinstance(mapping, LinedMap):
             line = getattr(mapping, "line", 1)
             self.add(relative, line, f"{label}expected a mapping of keys and values")
             return False
         for key in mapping:
-            if key not in spec:
+            if key not in spec and explained and key in explained:
+                self.add(relative, mapping.line_of(key), f"{label}{key}: {explained[key]}")
+            elif key not in spec:
                 hint = difflib.get_close_matches(str(key), list(spec), n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
                 allowed = ", ".join(spec)
@@ -253,6 +275,9 @@ class CourseReader:
         self.check = _Checker(self.root)
         self.course_slug = self.root.name
         self.lesson_files: dict[str, str] = {}  # course path (see course_path) -> lesson slug
+        # course path of a lesson -> [(language, path of its translation inside the course)]
+        self.translation_files: dict[str, list[tuple[str, str]]] = {}
+        self.languages: list[str] | None = None  # from course.yaml, once read
         self.media_files: dict[str, str] = {}  # course path -> name inside media/
 
     def read(self) -> tuple[CourseSource | None, list[Problem]]:
@@ -359,10 +384,16 @@ class CourseReader:
 
     def _collect_lesson_files(self, module_dirs: list[tuple[int, str, Path]]) -> None:
         seen: dict[str, str] = {}
+        translations: list[tuple[str, str, str]] = []
         for _position, _slug, folder in module_dirs:
             for entry in sorted(folder.iterdir()):
                 relative = f"{folder.name}/{entry.name}"
                 if entry.name.startswith(".") or entry.name in MODULE_FILES:
+                    continue
+                translated = TRANSLATED.match(entry.name)
+                if translated and entry.is_file():
+                    stem, language = translated.groups()
+                    translations.append((relative, f"{folder.name}/{stem}.md", language))
                     continue
                 match = NUMBERED.match(entry.name)
                 slug = match.group(2)[:-3] if match and entry.name.endswith(".md") else ""
@@ -381,6 +412,42 @@ class CourseReader:
                     continue
                 seen[slug] = relative
                 self.lesson_files[course_path(relative)] = slug
+        for relative, original, language in translations:
+            self._collect_translation(relative, original, language)
+
+    def _collect_translation(self, relative: str, original: str, language: str) -> None:
+        """Check that a translation has its lesson beside it and a language of the course."""
+        fine = True
+        if course_path(original) not in self.lesson_files:
+            self.check.add(
+                relative,
+                1,
+                f"a translation without its lesson: there is no {original} "
+                "(a translation sits beside its lesson, named like it with the language "
+                "before .md, such as 02-the-5r-framework.es.md)",
+            )
+            fine = False
+        languages = self.languages
+        if languages is not None and language not in languages[1:]:
+            others = ", ".join(languages[1:])
+            if language == languages[0]:
+                reason = f"'{language}' is the language the course is written in"
+            else:
+                reason = f"unknown language '{language}'"
+            self.check.add(
+                relative,
+                1,
+                f"{reason}: a translation is in one of the other languages listed in "
+                + (
+                    f"course.yaml's languages ({others})"
+                    if others
+                    else f"course.yaml's languages, and it lists only '{languages[0]}'"
+                ),
+            )
+            fine = False
+        if fine:
+            files = self.translation_files.setdefault(course_path(original), [])
+            files.append((language, relative))
 
     # course.yaml ---------------------------------------------------------------------------
 
@@ -398,6 +465,7 @@ class CourseReader:
         summary = c.text(name, data, "summary", "", limit=1000)
         status = c.choice(name, data, "status", "", ("published", "draft")) or "published"
         languages = c.text_list(name, data, "languages", "", limit=10)
+        self.languages = languages
         completion = self._read_completion(data.get("completion"))
         certificate = self._read_certificate(data.get("certificate"))
         cohorts = self._read_cohorts(data.get("cohorts"))
@@ -568,7 +636,9 @@ class CourseReader:
 
     # modules, lessons, lectures, quizzes ---------------------------------------------------
 
-    def _read_front_matter(self, relative: str, spec: dict[str, bool]):
+    def _read_front_matter(
+        self, relative: str, spec: dict[str, bool], explained: Mapping[str, str] | None = None
+    ):
         text = self._read_text(relative)
         if text is None:
             return None, None, None
@@ -583,7 +653,7 @@ class CourseReader:
             return None, None, None
         header, body = parts
         data = self._read_yaml(relative, header, line_offset=1)
-        if data is None or not self.check.keys(relative, data, spec, ""):
+        if data is None or not self.check.keys(relative, data, spec, "", explained):
             return None, None, None
         return data, body, text
 
@@ -643,6 +713,12 @@ class CourseReader:
             return None
         match = NUMBERED.match(path.name)
         body_html = self._render(relative, body, _lines_before(text, body))
+        translations = [
+            self._read_translation(language, translated)
+            for language, translated in sorted(
+                self.translation_files.get(course_path(relative), [])
+            )
+        ]
         return LessonSource(
             slug=self.lesson_files[course_path(relative)],
             position=int(match.group(1)),
@@ -651,6 +727,27 @@ class CourseReader:
             objectives=self.check.text_list(relative, data, "objectives", ""),
             status=self._status(relative, data),
             publish_at=self._publish_at(relative, data),
+            body_md=body,
+            body_html=body_html,
+            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            headings=section_headings(body_html),
+            translations=[translation for translation in translations if translation],
+        )
+
+    def _read_translation(self, language: str, relative: str) -> TranslationSource | None:
+        """A lesson's translation: its title, objectives (optional) and text."""
+        data, body, text = self._read_front_matter(relative, TRANSLATION_KEYS, FROM_THE_ORIGINAL)
+        if data is None:
+            return None
+        title = self.check.text(relative, data, "title", "")
+        objectives = self.check.text_list(relative, data, "objectives", "")
+        body_html = self._render(relative, body, _lines_before(text, body))
+        if title is None:
+            return None
+        return TranslationSource(
+            language=language,
+            title=title,
+            objectives=objectives or [],
             body_md=body,
             body_html=body_html,
             content_hash=hashlib.sha256(text.encode()).hexdigest(),

@@ -45,6 +45,19 @@ class CohortSource:
 
 
 @dataclass
+class TranslationSource:
+    """A lesson's text in another of the course's languages (`NN-slug.<language>.md`)."""
+
+    language: str
+    title: str
+    objectives: list[str]  # empty: the original's objectives are shown
+    body_md: str
+    body_html: str
+    content_hash: str
+    headings: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class LessonSource:
     slug: str
     position: int
@@ -57,6 +70,7 @@ class LessonSource:
     content_hash: str
     headings: list[dict[str, str]] = field(default_factory=list)
     publish_at: datetime | None = None
+    translations: list[TranslationSource] = field(default_factory=list)
 
 
 @dataclass
@@ -133,7 +147,8 @@ class CourseSource:
     def summary_line(self) -> str:
         quizzes = sum(1 for module in self.modules if module.quiz)
         sessions = sum(len(cohort.live_sessions) for cohort in self.cohorts)
+        translations = sum(len(lesson.translations) for lesson in self.lessons())
         return (
             f"{len(self.modules)} modules, {len(self.lessons())} lessons, {quizzes} quizzes, "
             f"{len(self.cohorts)} cohorts, {sessions} live sessions"
-        )
+        ) + (f", {translations} lesson translations" if translations else "")
