@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.catalog.models import Cohort, Course, MediaFile, Module, Status
+from app.catalog.models import Cohort, Course, LessonTranslation, MediaFile, Module, Status
 from app.extensions import db
 
 
@@ -59,4 +59,13 @@ def course_cohort(course_slug: str, cohort_slug: str, *options) -> Cohort | None
             Cohort.slug == cohort_slug,
         )
         .options(contains_eager(Cohort.course), *options)
+    )
+
+
+def lesson_translation(lesson_id: int, language: str) -> LessonTranslation | None:
+    """The lesson's translation into that language, if its course has one."""
+    return db.session.scalar(
+        select(LessonTranslation).where(
+            LessonTranslation.lesson_id == lesson_id, LessonTranslation.language == language
+        )
     )

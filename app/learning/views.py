@@ -1,10 +1,13 @@
 """The learner's pages: dashboard, applying to a cohort, lessons, lectures, marking progress."""
 
+from babel import Locale, UnknownLocaleError
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.catalog import queries as catalog_queries
+from app.catalog.models import Course, Lesson
 from app.certificates.queries import current_certificates
+from app.core.i18n import current_language
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning import bp, queries
@@ -112,7 +115,34 @@ def lesson(slug: str, lesson_slug: str):
         is_done=progress is not None and found.id in progress.facts.done_lesson_ids,
         applications={} if can_read else queries.applications_by_cohort(current_user, course),
         now=utcnow(),
+        **_reading(course, found),
     )
+
+
+def _reading(course: Course, lesson: Lesson) -> dict:
+    """For a reader whose interface is in another language than the course: the lesson's
+    translation into it (unless they asked for the original) and the languages' names."""
+    language = current_language()
+    if language == course.language:
+        return {}
+    translation = None
+    if language in course.languages[1:]:
+        translation = catalog_queries.lesson_translation(lesson.id, language)
+    original_chosen = translation is not None and request.args.get("text") == "original"
+    return {
+        "translation": None if original_chosen else translation,
+        "original_chosen": original_chosen,
+        "language_names": {code: _language_name(code) for code in (language, course.language)},
+    }
+
+
+def _language_name(code: str) -> str:
+    """A language's name in the reader's language: 'Spanish', 'español', 'espagnol'."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_language_name(current_language())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/done")
