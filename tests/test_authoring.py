@@ -138,7 +138,8 @@ def test_saving_the_same_text_makes_no_revision(staff):
         ({"minutes": "0"}, "Give a number of minutes from 1 to 180."),
         ({"minutes": "many"}, "Not a valid integer value."),
         ({"objectives": "  \n "}, "Give at least one objective"),
-        ({"body_md": ""}, "Write the lesson&#39;s text."),
+        # A lazy (translated) message is written as it is: flask_babel's LazyString has __html__.
+        ({"body_md": ""}, "Write the lesson's text."),
         ({"title": "Who does care work"}, "Another lesson of this course has this title."),
         ({"body_md": "See [this](03-missing.md)."},
          "line 1: link &#39;03-missing.md&#39; does not lead to a lesson of this course"),
@@ -218,7 +219,9 @@ def test_history_shows_the_difference_and_restoring_makes_a_new_revision(staff):
     page = history.get_data(as_text=True)
     assert "Revision 1 → revision 3" in page
     added = '<ins><span class="visually-hidden">Added: </span><span aria-hidden="true">+ </span>'
-    assert f"{added}A new line.</ins>" in page and f"{added}Another line.</ins>" in page
+    # The line is lesson text, in the course's language.
+    assert f'{added}<span lang="en">A new line.</span></ins>' in page
+    assert f'{added}<span lang="en">Another line.</span></ins>' in page
     assert page.count("Restore<span") == 2  # not for the current revision
 
     restored = browser.post_form(

@@ -1,14 +1,26 @@
 """What instructors make in the browser: lesson revisions and uploaded images."""
 
+import re
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Lesson, Status
 from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
+
+# How the history page names each stored note (the notes themselves stay in English).
+REVISION_NOTES = {
+    "created": _l("created"),
+    "saved": _l("saved"),
+    "imported": _l("imported"),
+    "links renumbered": _l("links renumbered"),
+}
+RESTORED_NOTE = re.compile(r"^restored revision (\d+)$")
 
 
 class LessonRevision(db.Model):
@@ -42,6 +54,13 @@ class LessonRevision(db.Model):
 
     def content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    def note_label(self) -> str:
+        """The note in the reader's language; a note this code does not know, as stored."""
+        restored = RESTORED_NOTE.match(self.note)
+        if restored:
+            return _("restored revision %(number)d", number=int(restored.group(1)))
+        return str(REVISION_NOTES.get(self.note, self.note))
 
     def __repr__(self) -> str:
         return f"<LessonRevision {self.number} of lesson {self.lesson_id}>"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.authoring.content import CourseFiles, RenderedText, content_hash, module_folder
@@ -73,7 +74,7 @@ def create_module(
 ) -> Module:  # fmt: skip
     """Add a module at the end of the course."""
     if any(module.slug == slug for module in course.modules):
-        raise AuthoringError("Another module of this course has this short name.", "slug")
+        raise AuthoringError(_("Another module of this course has this short name."), "slug")
     module = Module(
         slug=slug,
         position=next_module_position(course),
@@ -186,7 +187,7 @@ def create_lesson(module: Module, slug: str, text: LessonText, rendered: Rendere
         select(func.count(Lesson.id)).where(Lesson.course_id == course.id, Lesson.slug == slug)
     )
     if taken:
-        raise AuthoringError("Another lesson of this course has this short name.", "slug")
+        raise AuthoringError(_("Another lesson of this course has this short name."), "slug")
     position = max((lesson.position for lesson in module.lessons), default=0) + 1
     lesson = Lesson(
         course_id=course.id,

@@ -4,7 +4,11 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from app.core.i18n import current_language
 
 # Pillow's format name -> (Content-Type, file extension)
 FORMATS = {
@@ -35,24 +39,31 @@ class CheckedImage:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """'5.0 MB', '5,0 Mo': the number and the unit as the reader writes them."""
+    number = format_decimal(size / (1024 * 1024), format="0.0", locale=current_language())
+    return _("%(number)s MB", number=number)
 
 
 def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     """Say what the bytes are if they are a whole PNG, JPEG, WebP or GIF image; else refuse."""
     if len(data) > max_bytes:
         raise ImageTooLarge(
-            f"The image is {_megabytes(len(data))}; the largest accepted is "
-            f"{_megabytes(max_bytes)}. Save it smaller (for example 1600 pixels wide) and "
-            "upload it again."
+            _(
+                "The image is %(size)s; the largest accepted is %(limit)s. Save it smaller (for "
+                "example 1600 pixels wide) and upload it again.",
+                size=_megabytes(len(data)),
+                limit=_megabytes(max_bytes),
+            )
         )
     if not data:
-        raise ImageRefused("The file is empty. Choose an image to upload.")
+        raise ImageRefused(_("The file is empty. Choose an image to upload."))
     head = data[:512].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml")) or b"<svg" in head:
         raise ImageRefused(
-            "SVG images are not accepted, because they can carry scripts. Export the drawing "
-            "as PNG and upload that."
+            _(
+                "SVG images are not accepted, because they can carry scripts. Export the "
+                "drawing as PNG and upload that."
+            )
         )
     try:
         with warnings.catch_warnings():
@@ -64,7 +75,12 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
                     raise ImageRefused(_not_accepted())
                 if width * height > MAX_PIXELS:
                     raise ImageRefused(
-                        f"The image is {width} × {height} pixels; keep it under 40 megapixels."
+                        _(
+                            "The image is %(width)d × %(height)d pixels; keep it under 40 "
+                            "megapixels.",
+                            width=width,
+                            height=height,
+                        )
                     )
                 image.verify()  # checks the file's structure and checksums
             with Image.open(io.BytesIO(data)) as image:
@@ -78,7 +94,7 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
 
 
 def _not_accepted() -> str:
-    return (
+    return _(
         "This file is not a PNG, JPEG, WebP or GIF image (whatever its name says). "
         "Choose an image in one of these formats."
     )

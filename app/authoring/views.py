@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authoring import operations, queries
@@ -131,7 +132,7 @@ def new_module(slug: str):
         getattr(form, error.field).errors = [str(error)]
         return _module_page(course, form, None, 400)
     db.session.commit()
-    flash(f"Module “{form.title.data}” added. Add its lessons below.", "success")
+    flash(_("Module “%(title)s” added. Add its lessons below.", title=form.title.data), "success")
     return redirect(url_for("authoring.course", slug=slug, _anchor=f"module-{module.id}"))
 
 
@@ -164,7 +165,7 @@ def edit_module(slug: str, module_slug: str):
         actor=current_user,
     )
     db.session.commit()
-    flash("Module saved." if changed else "Nothing changed.", "success")
+    flash(_("Module saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("authoring.course", slug=slug))
 
 
@@ -174,21 +175,37 @@ def move_module(slug: str, module_slug: str):
     """Move a module one place up or down."""
     course = managed_course(slug, *queries.EDITABLE_OUTLINE)
     module = _module(course, module_slug)
-    return _move(course, operations.move_module, module, f"Module “{module.title}”", "")
+    title = module.title
+    return _move(
+        course,
+        operations.move_module,
+        module,
+        moved={
+            "up": _("Module “%(title)s” moved up.", title=title),
+            "down": _("Module “%(title)s” moved down.", title=title),
+        },
+        stuck={
+            "up": _("Module “%(title)s” is already at the top.", title=title),
+            "down": _("Module “%(title)s” is already at the bottom.", title=title),
+        },
+    )
 
 
-def _move(course: Course, move, item, name: str, where: str):
-    """Move a module or lesson as the form says, then back to the outline with what happened."""
+def _move(course: Course, move, item, *, moved: dict[str, str], stuck: dict[str, str]):
+    """Move a module or lesson as the form says, then back to the outline with what happened.
+
+    `moved` and `stuck` hold the sentences to show for each direction (whole sentences, so
+    that each language can order its words).
+    """
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
     direction = form.direction.data
     if move(item, direction, actor=current_user):
         db.session.commit()
-        flash(f"{name} moved {direction}.", "success")
+        flash(moved[direction], "success")
     else:
-        end = "top" if direction == "up" else "bottom"
-        flash(f"{name} is already at the {end}{where}.", "info")
+        flash(stuck[direction], "info")
     return redirect(url_for("authoring.course", slug=course.slug))
 
 
@@ -233,15 +250,17 @@ def _check_lesson(course, module, form, lesson):
     if not form.validate_on_submit():
         if form.base_revision.errors:  # a hidden field: say it where the page shows it
             form.form_errors.append(
-                "The form did not say which revision it was opened at. Reload the page, "
-                "copy your text back in, and save again."
+                _(
+                    "The form did not say which revision it was opened at. Reload the page, "
+                    "copy your text back in, and save again."
+                )
             )
         return None
     rendered = _files(course).render(module_folder(module), form.body_md.data)
     if rendered.problems:
         form.body_md.errors = rendered.problems
     if _title_taken(course, form.title.data, lesson):
-        form.title.errors = ["Another lesson of this course has this title."]
+        form.title.errors = [_("Another lesson of this course has this title.")]
     return None if rendered.problems or form.title.errors else rendered
 
 
@@ -274,7 +293,7 @@ def new_lesson(slug: str, module_slug: str):
         getattr(form, error.field).errors = [str(error)]
         return _lesson_page(course, module, form, status=400)
     db.session.commit()
-    flash(f"Lesson “{form.title.data}” saved as revision 1.", "success")
+    flash(_("Lesson “%(title)s” saved as revision 1.", title=form.title.data), "success")
     return redirect(url_for("authoring.edit_lesson", slug=slug, lesson_slug=lesson.slug))
 
 
@@ -314,9 +333,9 @@ def edit_lesson(slug: str, lesson_slug: str):
         return _conflict(course, module, form, text, lesson_slug)
     db.session.commit()
     if revision is None:
-        flash("Nothing changed, so no revision was made.", "info")
+        flash(_("Nothing changed, so no revision was made."), "info")
     else:
-        flash(f"Saved as revision {revision.number}.", "success")
+        flash(_("Saved as revision %(number)d.", number=revision.number), "success")
     return redirect(url_for("authoring.edit_lesson", slug=slug, lesson_slug=lesson_slug))
 
 
@@ -327,11 +346,22 @@ def _conflict(course, module, form, text: LessonText, lesson_slug: str):
     latest = queries.lesson_revision(lesson.id, lesson.revision)
     theirs, yours = lesson_file(lesson), lesson_file(text)
     form.base_revision.data = str(lesson.revision)
-    form.form_errors.append(
-        f"{_author_name(latest)} saved this lesson (revision {lesson.revision}) after you "
-        "opened it, so your changes were not saved. Compare the two versions below, bring "
-        "what you want to keep into the text, and save again."
-    )
+    if latest is None or latest.author is None:
+        message = _(
+            "An import of the course files saved this lesson (revision %(number)d) after you "
+            "opened it, so your changes were not saved. Compare the two versions below, bring "
+            "what you want to keep into the text, and save again.",
+            number=lesson.revision,
+        )
+    else:
+        message = _(
+            "%(name)s saved this lesson (revision %(number)d) after you opened it, so your "
+            "changes were not saved. Compare the two versions below, bring what you want to "
+            "keep into the text, and save again.",
+            name=latest.author.name,
+            number=lesson.revision,
+        )
+    form.form_errors.append(message)
     return _lesson_page(
         course,
         module,
@@ -343,20 +373,26 @@ def _conflict(course, module, form, text: LessonText, lesson_slug: str):
     )  # fmt: skip
 
 
-def _author_name(revision) -> str:
-    if revision is None or revision.author is None:
-        return "An import of the course files"
-    return revision.author.name
-
-
 @bp.post("/<slug>/lessons/<lesson_slug>/move")
 @staff_required
 def move_lesson(slug: str, lesson_slug: str):
     """Move a lesson one place up or down in its module."""
     course = managed_course(slug, *queries.EDITABLE_OUTLINE)
     lesson = _lesson(course, lesson_slug)
-    name = f"Lesson “{lesson.title}”"
-    return _move(course, operations.move_lesson, lesson, name, " of its module")
+    title = lesson.title
+    return _move(
+        course,
+        operations.move_lesson,
+        lesson,
+        moved={
+            "up": _("Lesson “%(title)s” moved up.", title=title),
+            "down": _("Lesson “%(title)s” moved down.", title=title),
+        },
+        stuck={
+            "up": _("Lesson “%(title)s” is already at the top of its module.", title=title),
+            "down": _("Lesson “%(title)s” is already at the bottom of its module.", title=title),
+        },
+    )
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>/preview")
@@ -395,7 +431,7 @@ def lesson_history(slug: str, lesson_slug: str):
     compared = [queries.lesson_revision(lesson.id, n) for n in (older, newer)]
     diff = None
     if None in compared:
-        flash("There is no such revision; showing the latest change instead.", "info")
+        flash(_("There is no such revision; showing the latest change instead."), "info")
         return redirect(url_for("authoring.lesson_history", slug=slug, lesson_slug=lesson_slug))
     if older != newer:
         diff = line_diff(lesson_file(compared[0]), lesson_file(compared[1]))
@@ -434,9 +470,18 @@ def restore_revision(slug: str, lesson_slug: str, number: int):
     made = operations.restore_revision(lesson, revision, _files(course), actor=current_user)
     db.session.commit()
     if made is None:
-        flash(f"Revision {number} is what the lesson says already; nothing changed.", "info")
+        flash(
+            _(
+                "Revision %(number)d is what the lesson says already; nothing changed.",
+                number=number,
+            ),
+            "info",
+        )
     else:
-        flash(f"Revision {number} restored as revision {made.number}.", "success")
+        flash(
+            _("Revision %(old)d restored as revision %(new)d.", old=number, new=made.number),
+            "success",
+        )
     return redirect(url_for("authoring.lesson_history", slug=slug, lesson_slug=lesson_slug))
 
 
@@ -467,7 +512,7 @@ def images(slug: str):
         return _images_page(course, form, 400)
     upload = form.image.data
     if not upload or not upload.filename:
-        form.image.errors = ["Choose an image to upload."]
+        form.image.errors = [_("Choose an image to upload.")]
         return _images_page(course, form, 400)
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = upload.stream.read(limit + 1)
@@ -485,7 +530,10 @@ def images(slug: str):
         form.image.errors = [str(error)]
         return _images_page(course, form, error.status)
     db.session.commit()
-    flash(f"“{image.original_name}” uploaded. Copy its Markdown into a lesson.", "success")
+    flash(
+        _("“%(name)s” uploaded. Copy its Markdown into a lesson.", name=image.original_name),
+        "success",
+    )
     return redirect(url_for("authoring.images", slug=slug))
 
 
