@@ -1,7 +1,9 @@
 """Outgoing mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/.
 
 Messages are queued on the database session and leave only when it commits, so a decision
-that is rolled back never sends an e-mail about itself.
+that is rolled back never sends an e-mail about itself. A message to a person is written in
+their profile's language, whoever's request sends it (an admin reading in English approves a
+learner who reads Spanish: the learner gets Spanish).
 """
 
 import smtplib
@@ -11,10 +13,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -37,6 +41,19 @@ def send_after_commit(to: str, subject: str, body: str) -> None:
     """Queue a message that is delivered when the current transaction commits."""
     queued = db.session.info.setdefault(OUTBOX_KEY, [])
     queued.append((current_app._get_current_object(), compose(to, subject, body)))
+
+
+def send_to_user_after_commit(recipient, subject, template: str, /, **context) -> None:
+    """Queue a message to a person in their own language, delivered when the transaction commits.
+
+    `subject` is a lazy string (`lazy_gettext`) or a callable returning one; it and the
+    template are rendered inside the recipient's language.
+    """
+    language = recipient.preferred_language
+    with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+        text = str(subject() if callable(subject) else subject)
+        body = render_template(template, **context)
+    send_after_commit(recipient.email, text, body)
 
 
 def deliver(message: EmailMessage) -> None:

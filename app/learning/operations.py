@@ -2,14 +2,15 @@
 
 from datetime import datetime
 
-from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Cohort, Course, Lesson
 from app.certificates.operations import issue_at_completion
 from app.core import audit
-from app.core.mail import send_after_commit
+from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
 from app.core.templating import long_date
 from app.core.types import utcnow
@@ -26,21 +27,29 @@ class ApplicationError(ValueError):
 def closed_reason(cohort: Cohort, now: datetime) -> str | None:
     """Why a cohort takes no applications now, or None when it does."""
     if cohort.is_archived:
-        return f"{cohort.title} is no longer running, so it takes no applications."
+        return _(
+            "%(cohort)s is no longer running, so it takes no applications.", cohort=cohort.title
+        )
     if now < cohort.applications_open_at:
         opens = long_date(cohort.applications_open_at, cohort.applications_open_zone)
-        return f"Applications for {cohort.title} open on {opens}."
+        return _("Applications for %(cohort)s open on %(date)s.", cohort=cohort.title, date=opens)
     if now >= cohort.applications_close_at:
         closed = long_date(cohort.applications_close_at, cohort.applications_close_zone)
-        return f"Applications for {cohort.title} closed on {closed}. Look out for the next cohort."
+        return _(
+            "Applications for %(cohort)s closed on %(date)s. Look out for the next cohort.",
+            cohort=cohort.title,
+            date=closed,
+        )
     return None
 
 
 def already_applied_message(application: Application) -> str:
     submitted = long_date(application.submitted_at, application.user.time_zone)
-    return (
-        f"You applied to {application.cohort.title} on {submitted}. "
-        f"Its status: {application.status.label}."
+    return _(
+        "You applied to %(cohort)s on %(date)s. Its status: %(status)s.",
+        cohort=application.cohort.title,
+        date=submitted,
+        status=application.status.label,
     )
 
 
@@ -65,7 +74,7 @@ def submit_application(
         with db.session.begin_nested():
             db.session.add(application)
     except IntegrityError as error:  # the same person applying from two tabs at once
-        raise ApplicationError("You have already applied to this cohort.") from error
+        raise ApplicationError(_("You have already applied to this cohort.")) from error
     audit.record(
         "application.submitted", actor=user, target=application, details={"cohort": cohort.slug}
     )
@@ -75,7 +84,7 @@ def submit_application(
         _mail_applicant(
             application,
             "mail/application_received.txt",
-            f"We received your application to {cohort.title}",
+            _l("We received your application to %(cohort)s", cohort=cohort.title),
         )
     return application
 
@@ -104,8 +113,11 @@ def _decide(application, status, *, actor, message, now) -> None:
     db.session.refresh(application)
     if changed != 1:
         raise ApplicationError(
-            f"The application of {application.user.name} was already decided "
-            f"({application.status.label.lower()})."
+            _(
+                "The application of %(name)s was already decided (%(status)s).",
+                name=application.user.name,
+                status=application.status.label.lower(),
+            )
         )
     audit.record(
         f"application.{status.value}",
@@ -118,13 +130,13 @@ def _decide(application, status, *, actor, message, now) -> None:
         _mail_applicant(
             application,
             "mail/application_approved.txt",
-            f"You are enrolled in {application.cohort.title}",
+            _l("You are enrolled in %(cohort)s", cohort=application.cohort.title),
         )
     else:
         _mail_applicant(
             application,
             "mail/application_rejected.txt",
-            f"Your application to {application.cohort.title}",
+            _l("Your application to %(cohort)s", cohort=application.cohort.title),
         )
 
 
@@ -147,11 +159,14 @@ def enrol(user, cohort: Cohort, *, application: Application | None = None, actor
     return enrollment
 
 
-def _mail_applicant(application: Application, template: str, subject: str) -> None:
-    send_after_commit(
-        application.user.email,
+def _mail_applicant(application: Application, template: str, subject) -> None:
+    """Write to the applicant in their profile's language (a lazy subject, rendered there)."""
+    send_to_user_after_commit(
+        application.user,
         subject,
-        render_template(template, application=application, course=application.cohort.course),
+        template,
+        application=application,
+        course=application.cohort.course,
     )
 
 
