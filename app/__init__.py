@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.catalog import bp as catalog_bp
     from app.certificates import bp as certificates_bp
     from app.core import bp as core_bp
+    from app.core.assets import register_assets
     from app.core.errors import register_error_handlers
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(authoring_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_assets(app)  # first, so that it compresses after every other after_request
     register_error_handlers(app)
     register_security_headers(app)
     register_template_filters(app)
