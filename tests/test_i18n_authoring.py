@@ -1,6 +1,7 @@
 """The course editor in Spanish and French: its own words translated, the course's text left as
 written and marked with the course's language (lang="en" for the example course)."""
 
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -186,7 +187,7 @@ def test_a_refused_save_in_spanish_says_why_beside_the_field_and_saves_nothing(e
     elements = Elements(html)
     message = "Dé un título a la lección."
     # In the summary, linked to the field, and beside the field, tied to it for screen readers.
-    assert f'<a href="#title">Título: {message}</a>' in html
+    assert re.search(rf'<a href="#title">Título ?: {re.escape(message)}</a>', html)
     assert f'<p class="field-error" id="title-error">{message}</p>' in html
     title = elements.by_id("title")[1]
     assert "title-error" in title["aria-describedby"].split()
