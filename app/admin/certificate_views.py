@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
@@ -94,18 +95,24 @@ def certificates_zip():
     limit = current_app.config["CERTIFICATE_ZIP_LIMIT"]
     if not count:
         flash(
-            "No certificate with a serial matches these filters, so there was nothing to put "
-            "in a ZIP. Those waiting for the learner's name have no PDF yet.",
+            _(
+                "No certificate with a serial matches these filters, so there was nothing to put "
+                "in a ZIP. Those waiting for the learner's name have no PDF yet."
+            ),
             "info",
         )
         return redirect(url_for("admin.certificates", **filters.as_args()))
     if count > limit:
         return error_response(
             400,
-            "Too many certificates for one ZIP",
-            f"{count} certificates match these filters, and one ZIP holds at most {limit}. "
-            "Go back and narrow the filters (a course, a cohort or a status), then download "
-            "each part.",
+            _("Too many certificates for one ZIP"),
+            _(
+                "%(count)d certificates match these filters, and one ZIP holds at most "
+                "%(limit)d. Go back and narrow the filters (a course, a cohort or a status), "
+                "then download each part.",
+                count=count,
+                limit=limit,
+            ),
         )
     found = list(db.session.scalars(statement.options(joinedload(Certificate.course))))
     now = utcnow()
@@ -192,7 +199,13 @@ def revoke_certificate(certificate_id: int):
         flash(str(error), "error")
         return _render_certificate(_certificate_or_404(certificate_id), status=409)
     db.session.commit()
-    flash(f"Certificate {found.display_serial} revoked. Its public page says so now.", "success")
+    flash(
+        _(
+            "Certificate %(serial)s revoked. Its public page says so now.",
+            serial=found.display_serial,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.certificate", certificate_id=found.id), 303)
 
 
@@ -222,5 +235,11 @@ def reissue_certificate(certificate_id: int):
         flash(str(error), "error")
         return _render_certificate(_certificate_or_404(certificate_id), status=409)
     db.session.commit()
-    flash(f"Reissued as {new.display_serial}; the old serial now says it was replaced.", "success")
+    flash(
+        _(
+            "Reissued as %(serial)s; the old serial now says it was replaced.",
+            serial=new.display_serial,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.certificate", certificate_id=new.id), 303)

@@ -1,5 +1,6 @@
 """Forms of the administration pages."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -23,16 +24,19 @@ class DecisionForm(FlaskForm):
     """
 
     decision = RadioField(
-        "Decision",
-        choices=[SelectChoice("approve", "Approve and enrol"), SelectChoice("reject", "Reject")],
-        validators=[DataRequired("Choose approve or reject.")],
+        _l("Decision"),
+        choices=[
+            SelectChoice("approve", _l("Approve and enrol")),
+            SelectChoice("reject", _l("Reject")),
+        ],
+        validators=[DataRequired(_l("Choose approve or reject."))],
     )
     message = TextAreaField(
-        "Message to the applicants (optional, sent in the e-mail)",
+        _l("Message to the applicants (optional, sent in the e-mail)"),
         filters=[strip_text],
         validators=[
             Optional(),
-            Length(max=2000, message="Use at most 2000 characters."),
+            Length(max=2000, message=_l("Use at most %(max)d characters.")),
             no_control_characters,
         ],
     )
@@ -45,8 +49,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[SelectChoice(role.value, role.label) for role in Role])
-    courses = MultiCheckboxField("Courses this instructor teaches", coerce=int)
+    role = SelectField(_l("Role"))
+    courses = MultiCheckboxField(_l("Courses this instructor teaches"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made for each form, not at import: the roles' names are in the reader's language.
+        self.role.choices = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class AccountStatusForm(FlaskForm):

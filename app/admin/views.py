@@ -1,6 +1,8 @@
 """Administration pages: the application queue, users and roles, the audit log."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -10,6 +12,7 @@ from app.accounts.operations import AccountError
 from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
 from app.core.csv_export import csv_response
+from app.core.i18n import current_language
 from app.core.paging import requested_page
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
@@ -40,9 +43,13 @@ def _render_queue(form: DecisionForm, status: int = 200, selected: set[int] | No
         page=page,
         filters=filters,
         cohorts=queries.manageable_cohorts(current_user),
-        countries=[
-            (code, country_name(code)) for code in queries.applicant_countries(current_user)
-        ],
+        countries=sorted(
+            (
+                (code, country_name(code, current_language()))
+                for code in queries.applicant_countries(current_user)
+            ),
+            key=lambda pair: pair[1],
+        ),
         statuses=list(ApplicationStatus),
         form=form,
         selected=selected or set(),
@@ -109,9 +116,9 @@ def decide():
     back = safe_next_path(form.return_to.data) or url_for("admin.applications")
     valid = form.validate_on_submit()
     if not raw_ids:
-        form.form_errors.append("Tick at least one application.")
+        form.form_errors.append(_("Tick at least one application."))
     elif len(ids) != len(raw_ids):
-        form.form_errors.append("Some of the chosen applications do not exist.")
+        form.form_errors.append(_("Some of the chosen applications do not exist."))
     if not valid or form.form_errors:
         return _render_queue(form, status=400, selected=set(ids))
     found = queries.manageable_applications(current_user, ids)
@@ -128,13 +135,33 @@ def decide():
             decided.append(item)
     missing = len(ids) - len(found)
     db.session.commit()
-    verb = "approved and enrolled" if approve else "rejected"
-    if decided:
-        flash(f"{len(decided)} application{'s' if len(decided) != 1 else ''} {verb}.", "success")
+    if decided and approve:
+        flash(
+            ngettext(
+                "%(num)d application approved and enrolled.",
+                "%(num)d applications approved and enrolled.",
+                len(decided),
+            ),
+            "success",
+        )
+    elif decided:
+        flash(
+            ngettext(
+                "%(num)d application rejected.", "%(num)d applications rejected.", len(decided)
+            ),
+            "success",
+        )
     if skipped:
-        flash("Not changed: " + "; ".join(skipped) + ".", "info")
+        flash(_("Not changed: %(reasons)s.", reasons="; ".join(skipped)), "info")
     if missing:
-        flash(f"{missing} of the chosen applications could not be found.", "error")
+        flash(
+            ngettext(
+                "%(num)d of the chosen applications could not be found.",
+                "%(num)d of the chosen applications could not be found.",
+                missing,
+            ),
+            "error",
+        )
     return redirect(back)
 
 
@@ -173,7 +200,7 @@ def _render_user(user: User, role_form: RoleForm | None = None, status: int = 20
         user=user,
         role_form=role_form,
         status_form=AccountStatusForm(active="no" if user.is_active else "yes"),
-        country=country_name(user.country),
+        country=country_name(user.country, current_language()),
     ), status
 
 
@@ -197,7 +224,7 @@ def set_role(user_id: int):
     role = Role(form.role.data)
     chosen = [course for course in courses if course.id in set(form.courses.data or [])]
     if chosen and role != Role.INSTRUCTOR:
-        form.courses.errors = ["Only instructors teach courses: choose the instructor role."]
+        form.courses.errors = [_("Only instructors teach courses: choose the instructor role.")]
         return _render_user(found, form, status=400)
     try:
         account_operations.set_role(found, role, actor=current_user._get_current_object())
@@ -209,11 +236,17 @@ def set_role(user_id: int):
         form.role.errors = [str(error)]
         return _render_user(found, form, status=409)
     db.session.commit()
-    flash(
-        f"{found.name} is now {role.label.lower()}"
-        + (f" of {', '.join(course.title for course in chosen)}." if chosen else "."),
-        "success",
-    )
+    role_name = str(role.label).lower()
+    if chosen:
+        message = _(
+            "%(name)s is now %(role)s of %(courses)s.",
+            name=found.name,
+            role=role_name,
+            courses=", ".join(course.title for course in chosen),
+        )
+    else:
+        message = _("%(name)s is now %(role)s.", name=found.name, role=role_name)
+    flash(message, "success")
     return redirect(url_for("admin.user", user_id=found.id))
 
 
@@ -234,10 +267,11 @@ def set_status(user_id: int):
         flash(str(error), "error")
         return _render_user(found, status=409)
     db.session.commit()
-    flash(
-        f"{found.name}'s account is {'active again' if found.is_active else 'deactivated'}.",
-        "success",
-    )
+    if found.is_active:
+        message = _("%(name)s's account is active again.", name=found.name)
+    else:
+        message = _("%(name)s's account is deactivated.", name=found.name)
+    flash(message, "success")
     return redirect(url_for("admin.user", user_id=found.id))
 
 

@@ -1,15 +1,17 @@
 """Forms for the holder's name, issuing, revoking and reissuing certificates."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.core.forms import no_control_characters, strip_text
 
-REQUIRED = "This field is required."
+REQUIRED = _l("This field is required.")
 
 
-def reason_field(label: str, description: str) -> TextAreaField:
+def reason_field(label, description) -> TextAreaField:
+    """A required reason of at most 1000 characters (label and description: lazy strings)."""
     return TextAreaField(
         label,
         filters=[strip_text],
@@ -17,7 +19,7 @@ def reason_field(label: str, description: str) -> TextAreaField:
         validators=[
             InputRequired(REQUIRED),
             DataRequired(REQUIRED),
-            Length(max=1000, message="Use at most 1000 characters."),
+            Length(max=1000, message=_l("Use at most %(max)d characters.")),
             no_control_characters,
         ],
     )
@@ -25,17 +27,17 @@ def reason_field(label: str, description: str) -> TextAreaField:
 
 class CertificateNameForm(FlaskForm):
     name = StringField(
-        "Your name as it should appear on certificates",
+        _l("Your name as it should appear on certificates"),
         filters=[strip_text],
-        description=(
+        description=_l(
             "Write it in full, with its accents and in the script you want printed, "
             "for example Görsev Argın rather than Gorsev Argin."
         ),
         validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
     )
     checked = BooleanField(
-        "I have checked the spelling: print my name exactly like this.",
-        validators=[DataRequired("Tick the box to confirm that the spelling is right.")],
+        _l("I have checked the spelling: print my name exactly like this."),
+        validators=[DataRequired(_l("Tick the box to confirm that the spelling is right."))],
     )
 
 
@@ -48,26 +50,26 @@ class IssueForm(FlaskForm):
 
 class ExceptionForm(FlaskForm):
     reason = reason_field(
-        "Why this learner gets a certificate without completing",
-        "Kept on the certificate's record and in the audit log; the learner does not see it.",
+        _l("Why this learner gets a certificate without completing"),
+        _l("Kept on the certificate's record and in the audit log; the learner does not see it."),
     )
 
 
 class RevokeForm(FlaskForm):
     reason = reason_field(
-        "Reason for revoking",
-        "Shown on the public verification page, next to the date of revocation.",
+        _l("Reason for revoking"),
+        _l("Shown on the public verification page, next to the date of revocation."),
     )
 
 
 class ReissueForm(FlaskForm):
     reason = reason_field(
-        "Reason for reissuing",
-        "Kept with the certificate's history, for example “Name misspelt”.",
+        _l("Reason for reissuing"),
+        _l("Kept with the certificate's history, for example “Name misspelt”."),
     )
     holder_name = StringField(
-        "Name to print",
+        _l("Name to print"),
         filters=[strip_text],
-        description="Change it only to correct the spelling the learner asked for.",
+        description=_l("Change it only to correct the spelling the learner asked for."),
         validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
     )

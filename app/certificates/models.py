@@ -5,6 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -45,12 +46,16 @@ class CertificateStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "awaiting_name": "Waiting for the learner to confirm their name",
-            "issued": "Valid",
-            "revoked": "Revoked",
-            "replaced": "Replaced",
-        }[self.value]
+        """The status in the reader's language (a lazy string: str() it to store or join it)."""
+        return STATUS_LABELS[self.value]
+
+
+STATUS_LABELS = {
+    "awaiting_name": _l("Waiting for the learner to confirm their name"),
+    "issued": _l("Valid"),
+    "revoked": _l("Revoked"),
+    "replaced": _l("Replaced"),
+}
 
 
 class Certificate(db.Model):
@@ -120,6 +125,11 @@ class Certificate(db.Model):
     @property
     def display_serial(self) -> str:
         return display_serial(self.serial) if self.serial else ""
+
+    @property
+    def language(self) -> str:
+        """The language of the text it states (its course's), for `lang=`; 'en' without one."""
+        return self.course.language if self.course is not None else "en"
 
     @property
     def is_issued(self) -> bool:

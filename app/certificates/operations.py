@@ -4,6 +4,7 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.catalog.models import Cohort
@@ -28,17 +29,20 @@ def clean_name(text: str) -> str:
     """A name as it will be printed: composed Unicode (NFC), single spaces, no controls."""
     name = " ".join(unicodedata.normalize("NFC", text or "").split())
     if any(unicodedata.category(c) in {"Cc", "Cf"} and c not in "\u200c\u200d" for c in name):
-        raise CertificateError("Remove the invisible control characters from the name.")
+        raise CertificateError(_("Remove the invisible control characters from the name."))
     if len(name) < 2:
-        raise CertificateError("Write your name as it should appear on the certificate.")
+        raise CertificateError(_("Write your name as it should appear on the certificate."))
     if len(name) > NAME_LONGEST:
-        raise CertificateError(f"A name can have at most {NAME_LONGEST} characters.")
+        raise CertificateError(_("A name can have at most %(num)d characters.", num=NAME_LONGEST))
     unprintable = missing_characters(name)
     if unprintable:
         raise CertificateError(
-            f"The certificate cannot print {' '.join(unprintable)} yet: its fonts cover Latin, "
-            "Arabic and Korean letters. Write your name in one of those scripts, or ask the "
-            "course team for help."
+            _(
+                "The certificate cannot print %(characters)s yet: its fonts cover Latin, "
+                "Arabic and Korean letters. Write your name in one of those scripts, or ask the "
+                "course team for help.",
+                characters=" ".join(unprintable),
+            )
         )
     return name
 
@@ -93,8 +97,11 @@ def issue_certificate(
     reason = (reason or "").strip() or None
     if not enrollment.is_complete and reason is None:
         raise CertificateError(
-            f"{enrollment.user.name} has not completed the course. To issue a certificate "
-            "anyway, issue it by exception and give the reason."
+            _(
+                "%(name)s has not completed the course. To issue a certificate "
+                "anyway, issue it by exception and give the reason.",
+                name=enrollment.user.name,
+            )
         )
     cohort: Cohort = enrollment.cohort
     course = cohort.course
@@ -203,7 +210,7 @@ def revoke_certificate(certificate: Certificate, *, actor, reason: str, now: dat
     """Revoke a valid certificate: its public page says so, with the reason, at once."""
     reason = (reason or "").strip()
     if not reason:
-        raise CertificateError("Give the reason for revoking: the verification page shows it.")
+        raise CertificateError(_("Give the reason for revoking: the verification page shows it."))
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.status == CertificateStatus.ISSUED)
@@ -218,8 +225,10 @@ def revoke_certificate(certificate: Certificate, *, actor, reason: str, now: dat
     db.session.refresh(certificate)
     if changed != 1:
         raise CertificateError(
-            f"This certificate is {certificate.status.label.lower()}: only a valid one can be "
-            "revoked."
+            _(
+                "This certificate is %(status)s: only a valid one can be revoked.",
+                status=str(certificate.status.label).lower(),
+            )
         )
     audit.record(
         "certificate.revoked",
@@ -235,7 +244,7 @@ def reissue_certificate(
     """A new certificate (new serial) in place of one: the old one says "replaced by" it."""
     reason = (reason or "").strip()
     if not reason:
-        raise CertificateError("Give the reason for reissuing: it is kept with the history.")
+        raise CertificateError(_("Give the reason for reissuing: it is kept with the history."))
     name = clean_name(holder_name) if holder_name is not None else old.holder_name
     enrollment_id = old.current_for_enrollment_id
     # Conditional, so that two admins reissuing the same certificate make one replacement.
@@ -252,7 +261,10 @@ def reissue_certificate(
     db.session.refresh(old)
     if changed != 1:
         raise CertificateError(
-            "This certificate was already replaced, or was never issued: reissue the current one."
+            _(
+                "This certificate was already replaced, or was never issued: reissue the "
+                "current one."
+            )
         )
     new = Certificate(
         user_id=old.user_id,

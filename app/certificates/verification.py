@@ -12,7 +12,12 @@ def _day(moment: datetime | None) -> str | None:
 
 
 def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
-    """Everything anyone may know about an issued certificate, as JSON-ready data."""
+    """Everything anyone may know about an issued certificate, as JSON-ready data.
+
+    Other systems read it (/verify/<serial>.json), so it stays the same whatever the reader's
+    language: codes ("valid", "revoked"), ISO dates and the certificate's own frozen text. The
+    page shows it in the reader's language (certificates/verify.html).
+    """
     replaced_by = certificate.replaced_by
     return {
         "serial": certificate.display_serial,

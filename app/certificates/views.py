@@ -10,6 +10,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.catalog.models import Cohort
@@ -29,10 +32,10 @@ from app.extensions import db, limiter
 from app.learning.models import Enrollment
 
 ROSTER_VIEWS = {
-    "all": "Everyone",
-    "eligible": "Completed, no certificate yet",
-    "certified": "With a certificate",
-    "not_complete": "Not completed",
+    "all": _l("Everyone"),
+    "eligible": _l("Completed, no certificate yet"),
+    "certified": _l("With a certificate"),
+    "not_complete": _l("Not completed"),
 }
 
 
@@ -41,7 +44,9 @@ ROSTER_VIEWS = {
 verification_limit = limiter.shared_limit(
     lambda: current_app.config["VERIFICATIONS_PER_ADDRESS"],
     scope="verification",
-    error_message="Too many certificate checks from your network. Wait a minute, then try again.",
+    error_message=lambda: _(
+        "Too many certificate checks from your network. Wait a minute, then try again."
+    ),
 )
 
 
@@ -66,17 +71,21 @@ def name():
             if issued or reissued:
                 count = len(issued) + len(reissued)
                 flash(
-                    f"Your name is confirmed as “{user.certificate_name}”. "
-                    + (
-                        "Your certificate is ready"
-                        if count == 1
-                        else f"{count} certificates are ready"
-                    )
-                    + " on your dashboard.",
+                    ngettext(
+                        "Your name is confirmed as “%(name)s”. Your certificate is ready on "
+                        "your dashboard.",
+                        "Your name is confirmed as “%(name)s”. %(num)d certificates are ready "
+                        "on your dashboard.",
+                        count,
+                        name=user.certificate_name,
+                    ),
                     "success",
                 )
             else:
-                flash(f"Your name is confirmed as “{user.certificate_name}”.", "success")
+                flash(
+                    _("Your name is confirmed as “%(name)s”.", name=user.certificate_name),
+                    "success",
+                )
             return redirect(url_for("learning.dashboard"))
     return form_page("certificates/name.html", form, valid=queries.valid_certificates_of(user))
 
@@ -99,10 +108,13 @@ def pdf(serial: str):
     except UnprintableText as error:
         return error_response(
             409,
-            "The PDF cannot be made",
-            f"The certificate's fonts cannot print {' '.join(error.characters)}. The signed "
-            "credential and the verification page are not affected; the course team can "
-            "reissue the certificate with the name in Latin, Arabic or Korean script.",
+            _("The PDF cannot be made"),
+            _(
+                "The certificate's fonts cannot print %(characters)s. The signed "
+                "credential and the verification page are not affected; the course team can "
+                "reissue the certificate with the name in Latin, Arabic or Korean script.",
+                characters=" ".join(error.characters),
+            ),
         )
     db.session.commit()  # keeps the PDF made on first download
     return _download(data, "application/pdf", f"certificate-{certificate.display_serial}.pdf")
@@ -223,7 +235,7 @@ def issue(slug: str, cohort_slug: str):
     cohort = _issuing_cohort(slug, cohort_slug)
     form = IssueForm()
     if not form.validate_on_submit() or not (form.everyone.data or form.enrollment_id.data):
-        flash("Choose a learner, or everyone eligible, then try again.", "error")
+        flash(_("Choose a learner, or everyone eligible, then try again."), "error")
         return _roster_page(cohort, 400)
     actor = current_user._get_current_object()
     now = utcnow()
@@ -252,21 +264,22 @@ def _enrollment_of(cohort: Cohort, enrollment_id: int | None) -> Enrollment:
 
 def _issued_message(issued: list[Certificate], enrollment: Enrollment | None = None) -> str:
     if enrollment is not None and not issued:
-        return f"{enrollment.user.name} has a certificate already: nothing was issued."
+        return _(
+            "%(name)s has a certificate already: nothing was issued.", name=enrollment.user.name
+        )
     if not issued:
-        return "Everyone eligible has a certificate already: nothing was issued."
+        return _("Everyone eligible has a certificate already: nothing was issued.")
     waiting = sum(1 for certificate in issued if not certificate.is_issued)
     done = len(issued) - waiting
-    parts = []
-    if done:
-        parts.append("1 certificate issued" if done == 1 else f"{done} certificates issued")
-    if waiting:
-        parts.append(
-            f"{waiting} approved, to be issued once the learner confirms the name to print"
-            if waiting == 1
-            else f"{waiting} approved, to be issued once the learners confirm the names to print"
-        )
-    return "; ".join(parts) + "."
+    issued_part = ngettext("%(num)d certificate issued", "%(num)d certificates issued", done)
+    waiting_part = ngettext(
+        "%(num)d approved, to be issued once the learner confirms the name to print",
+        "%(num)d approved, to be issued once the learners confirm the names to print",
+        waiting,
+    )
+    if done and waiting:
+        return _("%(issued)s; %(approved)s.", issued=issued_part, approved=waiting_part)
+    return (issued_part if done else waiting_part) + "."
 
 
 @bp.route(
@@ -288,7 +301,10 @@ def exception(slug: str, cohort_slug: str, enrollment_id: int):
             reason=form.reason.data,
         )
         db.session.commit()
-        flash(f"A certificate for {enrollment.user.name} was issued by exception.", "success")
+        flash(
+            _("A certificate for %(name)s was issued by exception.", name=enrollment.user.name),
+            "success",
+        )
         return redirect(url_for("certificates.cohort", slug=slug, cohort_slug=cohort_slug))
     page, status = form_page(
         "certificates/exception.html",
