@@ -3,6 +3,7 @@ and shown to readers whose interface is in another of the course's languages."""
 
 import filecmp
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import LessonProgress
 from app.learning.operations import mark_lesson_done
-from tests.conftest import EXAMPLE_COURSE, Browser
+from tests.conftest import EXAMPLE_COURSE, REPO, Browser
 from tests.learning_helpers import enrolled_learner
 from tests.test_content_import import assert_same_tree, run_import
 from tests.test_content_validate import replace_in, validate
@@ -416,3 +417,21 @@ def test_the_translation_costs_one_query_whatever_the_course_holds(reader, count
     assert counts["es", FIRST] == counts["es", SECOND] == counts["en", FIRST] + 1
     assert counts["fr", FIRST] == counts["fr", SECOND] == counts["en", SECOND] + 1
     assert counts["en", FIRST] == counts["en", SECOND]
+
+
+def test_the_real_course_has_its_first_lesson_in_spanish_and_french():
+    source, found = read_course(REPO / "courses" / "caring_cities")
+    assert found == []
+    assert source.languages == ["en", "es", "fr"]
+    first = source.modules[0].lessons[0]
+    assert first.slug == "how-this-course-works"
+    assert [t.language for t in first.translations] == ["es", "fr"]
+    links = set(re.findall(r'href="(/courses/[^"]+)"', first.body_html))
+    for translation in first.translations:
+        # The same sections, the same lessons linked, the same "In your city" note.
+        assert len(translation.headings) == len(first.headings), translation.language
+        assert set(re.findall(r'href="(/courses/[^"]+)"', translation.body_html)) == links
+        assert len(translation.objectives) == len(first.objectives)
+        assert translation.body_html.count('class="admonition note"') == 1
+    titles = {t.language: t.title for t in first.translations}
+    assert titles == {"es": "Cómo funciona este curso", "fr": "Comment fonctionne ce cours"}
