@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.catalog.content.exporter import export_course, translation_file
 from app.catalog.content.reader import read_course
 from app.catalog.models import Lesson, LessonTranslation, Status
 from app.catalog.operations import import_course
+from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import LessonProgress
@@ -435,3 +437,32 @@ def test_the_real_course_has_its_first_lesson_in_spanish_and_french():
         assert translation.body_html.count('class="admonition note"') == 1
     titles = {t.language: t.title for t in first.translations}
     assert titles == {"es": "Cómo funciona este curso", "fr": "Comment fonctionne ce cours"}
+
+
+def test_moving_a_lesson_in_the_browser_takes_its_translation_and_links_along(
+    app, translated, make_user, tmp_path
+):
+    teacher = make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[translated])
+    browser = Browser(app.test_client())
+    browser.login(teacher.email)
+    author = "/author/translated-course"
+    moved = browser.post_form(
+        f"{author}/lessons/care-at-home/move", {"direction": "up"}, page=author
+    )
+    assert moved.status_code == 302
+    spanish = translations()["what-care-is.es"]
+    assert "](01-care-at-home.md#at-home)" in spanish.body_md
+    assert spanish.content_hash == hashlib.sha256(translation_file(spanish).encode()).hexdigest()
+    target = tmp_path / "exported"
+    export_course(translated, target)
+    assert sorted(path.name for path in (target / BASICS).iterdir()) == [
+        "01-care-at-home.fr.md", "01-care-at-home.md", "02-what-care-is.es.md",
+        "02-what-care-is.md", "module.md",
+    ]  # fmt: skip
+    source, found = read_course(target)
+    assert found == []
+    moved_lesson = source.modules[0].lessons[0]
+    assert (moved_lesson.slug, moved_lesson.translations[0].title) == (
+        "care-at-home",
+        "Le soin à la maison",
+    )

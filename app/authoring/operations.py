@@ -15,8 +15,8 @@ from sqlalchemy import func, select, update
 from app.authoring.content import CourseFiles, RenderedText, content_hash, module_folder
 from app.authoring.models import LessonRevision, UploadedImage
 from app.authoring.uploads import check_image
-from app.catalog.content.exporter import lesson_file
-from app.catalog.models import Course, Lesson, Module, Status
+from app.catalog.content.exporter import lesson_file, translation_file
+from app.catalog.models import Course, Lesson, LessonTranslation, Module, Status
 from app.catalog.operations import record_lesson_revision
 from app.core.audit import record
 from app.extensions import db
@@ -175,6 +175,14 @@ def _relink(course: Course, renames: dict[str, str], *, actor) -> None:
                 lesson.body_md = text
                 lesson.content_hash = content_hash(lesson_file(lesson))
                 record_lesson_revision(lesson, author=actor, note="links renumbered")
+    # Lesson translations (edited only as files) name lesson files too.
+    for translation in db.session.scalars(
+        select(LessonTranslation).join(Lesson).where(Lesson.course_id == course.id)
+    ):
+        text = renumbered(translation.body_md)
+        if text != translation.body_md:
+            translation.body_md = text
+            translation.content_hash = content_hash(translation_file(translation))
     if course.guidebook_md:
         course.guidebook_md = renumbered(course.guidebook_md)
     db.session.flush()
