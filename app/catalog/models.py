@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -152,29 +154,53 @@ class Course(TimestampMixin, db.Model):
             lessons = [lesson for m in self.visible_modules() for lesson in m.published_lessons()]
             minutes = sum(lesson.minutes for lesson in lessons)
             sentences.append(
-                f"Read every lesson and mark it as done: {len(lessons)} lessons, "
-                f"about {minutes} minutes of reading in all."
+                ngettext(
+                    "Read every lesson and mark it as done: %(num)d lesson, "
+                    "about %(minutes)d minutes of reading in all.",
+                    "Read every lesson and mark it as done: %(num)d lessons, "
+                    "about %(minutes)d minutes of reading in all.",
+                    len(lessons),
+                    minutes=minutes,
+                )
             )
         quizzes = self.published_quizzes()
         if rules.get("quizzes") == "all" and quizzes:
             marks = sorted({quiz.pass_mark for quiz in quizzes})
-            mark_text = f"{marks[0]} %" if len(marks) == 1 else "its pass mark"
-            which = (
-                "the module quiz"
-                if len(quizzes) == 1
-                else f"each of the {len(quizzes)} module quizzes"
-            )
-            sentences.append(
-                f"Pass {which} with at least {mark_text}. "
-                "You can take a quiz again; your best score counts."
-            )
+            if len(quizzes) == 1:
+                sentence = _(
+                    "Pass the module quiz with at least %(mark)d %%. "
+                    "You can take a quiz again; your best score counts.",
+                    mark=marks[0],
+                )
+            elif len(marks) == 1:
+                sentence = _(
+                    "Pass each of the %(count)d module quizzes with at least %(mark)d %%. "
+                    "You can take a quiz again; your best score counts.",
+                    count=len(quizzes),
+                    mark=marks[0],
+                )
+            else:
+                sentence = _(
+                    "Pass each of the %(count)d module quizzes with at least its pass mark. "
+                    "You can take a quiz again; your best score counts.",
+                    count=len(quizzes),
+                )
+            sentences.append(sentence)
         live = rules.get("live_sessions") or {}
         if live.get("minimum"):
-            watched = " or watch their recordings" if live.get("recordings_count") else ""
-            sentences.append(
-                f"Take part in at least {live['minimum']} of the live sessions that count for "
-                f"the certificate (see the schedule){watched}."
-            )
+            if live.get("recordings_count"):
+                sentence = _(
+                    "Take part in at least %(minimum)d of the live sessions that count for "
+                    "the certificate (see the schedule) or watch their recordings.",
+                    minimum=live["minimum"],
+                )
+            else:
+                sentence = _(
+                    "Take part in at least %(minimum)d of the live sessions that count for "
+                    "the certificate (see the schedule).",
+                    minimum=live["minimum"],
+                )
+            sentences.append(sentence)
         return sentences
 
     def __repr__(self) -> str:

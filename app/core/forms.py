@@ -1,10 +1,29 @@
 """Pieces every form shares: text clean-up and the choices of profile fields."""
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
+from app.core.i18n import current_language
 from app.core.places import countries, selectable_time_zones, time_zones_by_area
+
+# The time zone picker's groups (the IANA areas), as the reader reads them.
+ZONE_AREA_LABELS = {
+    "Africa": _l("Africa"),
+    "America": _l("America"),
+    "Antarctica": _l("Antarctica"),
+    "Asia": _l("Asia"),
+    "Atlantic": _l("Atlantic"),
+    "Australia": _l("Australia"),
+    "Europe": _l("Europe"),
+    "Indian": _l("Indian"),
+    "Pacific": _l("Pacific"),
+    "Other": _l("Other"),
+}
+COUNTRY_LABEL = _l("Country")
+TIME_ZONE_LABEL = _l("Time zone")
 
 
 def form_page(template: str, form, **context):
@@ -25,29 +44,32 @@ def normalise_email(value):
 
 def no_control_characters(form, field) -> None:
     if field.data and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
-        raise ValidationError("Remove the invisible control characters from this field.")
+        raise ValidationError(_("Remove the invisible control characters from this field."))
 
 
 class CountryField(SelectField):
-    def __init__(self, label="Country", **kwargs):
+    """Countries by their names in the reader's language (the stored value is the ISO code)."""
+
+    def __init__(self, label=COUNTRY_LABEL, **kwargs):
         super().__init__(label, **kwargs)
         self.choices = [
-            SelectChoice("", "Choose a country"),
-            *(SelectChoice(code, name) for code, name in countries()),
+            SelectChoice("", _("Choose a country")),
+            *(SelectChoice(code, name) for code, name in countries(current_language())),
         ]
 
 
 class TimeZoneField(SelectField):
     """A time zone picker grouped by area; a small script preselects the browser's zone."""
 
-    def __init__(self, label="Time zone", **kwargs):
+    def __init__(self, label=TIME_ZONE_LABEL, **kwargs):
         super().__init__(label, **kwargs)
         self.choices = [
-            SelectChoice(zone, zone.replace("_", " "), optgroup=area)
+            SelectChoice(zone, zone.replace("_", " "), optgroup=group)
             for area, zones in time_zones_by_area()
+            for group in [str(ZONE_AREA_LABELS.get(area, area))]
             for zone in zones
         ]
 
     def pre_validate(self, form) -> None:
         if self.data not in selectable_time_zones():
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(_("Choose a time zone from the list."))

@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 
@@ -18,8 +19,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
     @property
-    def label(self) -> str:
-        return self.value.capitalize()
+    def label(self):
+        """The role's name in the reader's language (a lazy string: `str()` it to store it)."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.ADMIN: _l("Admin"),
+}
 
 
 def role_required(*roles: Role) -> Callable:

@@ -1,5 +1,6 @@
 """Countries and time zones offered in forms."""
 
+import unicodedata
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -22,14 +23,22 @@ ZONE_AREAS = (
 
 @cache
 def countries(locale: str = "en") -> tuple[tuple[str, str], ...]:
-    """(ISO 3166 code, name) for every country and territory, sorted by name."""
+    """(ISO 3166 code, name) for every country and territory, sorted by name in `locale`
+    ('Égypte' among the E's, not after 'Zimbabwe'). Every language offers the same codes: one
+    that a language has no name for (Sark in Spanish) keeps its English name."""
+    english = Locale.parse("en").territories
     names = Locale.parse(locale).territories
     found = [
-        (code, name)
-        for code, name in names.items()
+        (code, names.get(code) or name)
+        for code, name in english.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
-    return tuple(sorted(found, key=lambda pair: pair[1]))
+    return tuple(sorted(found, key=lambda pair: _sort_key(pair[1])))
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def country_name(code: str | None, locale: str = "en") -> str:

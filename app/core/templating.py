@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 from app.core.places import country_name
 from app.core.timezones import format_date, local_time
@@ -27,6 +28,13 @@ def zone_abbreviation(value: datetime, zone_name: str) -> str:
     if name.startswith(("+", "-")):
         return f"UTC{name}"
     return name
+
+
+def course_text(text: str, language: str) -> Markup:
+    """Course text inside a sentence of the interface, marked with the course's language
+    (WCAG 3.1.2), e.g. a cohort's title in a flash message: `escape(_("... %(cohort)s ..."))
+    % {"cohort": course_text(cohort.title, course.language)}` keeps the sentence safe HTML."""
+    return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
 def register_template_filters(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,10 +19,11 @@ class ApplicationStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status in the reader's language (English outside a request)."""
         return {
-            "pending": "Waiting for review",
-            "approved": "Approved",
-            "rejected": "Not accepted",
+            "pending": _("Waiting for review"),
+            "approved": _("Approved"),
+            "rejected": _("Not accepted"),
         }[self.value]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from app.catalog.models import Cohort, Course, Lesson, Module, Quiz
 from app.quizzes.models import QuizRecord
@@ -56,7 +57,7 @@ class Step:
 
     @property
     def label(self) -> str:
-        return {"lesson": "Lesson", "lecture": "Lecture", "quiz": "Quiz"}[self.kind]
+        return {"lesson": _("Lesson"), "lecture": _("Lecture"), "quiz": _("Quiz")}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _lessons_rule(value: Any, course: Course, cohort: Cohort | None, facts: Lear
         return None
     lessons = [lesson for m in course.visible_modules() for lesson in m.published_lessons()]
     done = sum(1 for lesson in lessons if lesson.id in facts.done_lesson_ids)
-    return Requirement("lessons", "Read every lesson and mark it as done", done, len(lessons))
+    return Requirement("lessons", _("Read every lesson and mark it as done"), done, len(lessons))
 
 
 def _quizzes_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
@@ -90,7 +91,7 @@ def _quizzes_rule(value: Any, course: Course, cohort: Cohort | None, facts: Lear
     if value != "all" or not quizzes:
         return None
     passed = sum(1 for quiz in quizzes if facts.quiz_record(quiz).is_passed)
-    return Requirement("quizzes", "Pass every module quiz", passed, len(quizzes))
+    return Requirement("quizzes", _("Pass every module quiz"), passed, len(quizzes))
 
 
 def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
@@ -102,8 +103,10 @@ def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts
     taken_part = facts.attended_session_ids
     if course.counts_recordings:
         taken_part = taken_part | facts.watched_session_ids
-    text = "Take part in live sessions" + (
-        ", or watch their recordings" if course.counts_recordings else ""
+    text = (
+        _("Take part in live sessions, or watch their recordings")
+        if course.counts_recordings
+        else _("Take part in live sessions")
     )
     return Requirement("live_sessions", text, len(counting & taken_part), minimum)
 

@@ -2,12 +2,15 @@
 
 from babel import Locale, UnknownLocaleError
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import escape
 
 from app.catalog import queries as catalog_queries
 from app.catalog.models import Course, Lesson
 from app.certificates.queries import current_certificates
 from app.core.i18n import current_language
+from app.core.templating import course_text
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning import bp, queries
@@ -71,14 +74,22 @@ def apply(slug: str, cohort_slug: str):
                 status = 409
             else:
                 db.session.commit()
+                title = {"cohort": course_text(cohort.title, cohort.course.language)}
                 if cohort.enrols_on_application:
                     flash(
-                        f"You are enrolled in {cohort.title}. You can start reading now.", "success"
+                        escape(_("You are enrolled in %(cohort)s. You can start reading now."))
+                        % title,
+                        "success",
                     )
                     return redirect(url_for("catalog.course", slug=slug))
                 flash(
-                    f"Your application to {cohort.title} is sent. We will e-mail you the "
-                    "decision; you can also follow it on your dashboard.",
+                    escape(
+                        _(
+                            "Your application to %(cohort)s is sent. We will e-mail you the "
+                            "decision; you can also follow it on your dashboard."
+                        )
+                    )
+                    % title,
                     "success",
                 )
                 return redirect(url_for("learning.dashboard"))
@@ -162,11 +173,14 @@ def mark_done(slug: str, lesson_slug: str):
         going_to = url_for("catalog.course", slug=slug)
     else:
         going_to = following.url
-    message = (
-        f"You have completed {course.title}. Congratulations! Your dashboard shows it."
-        if completed
-        else f"“{found.title}” is marked as done."
-    )
+    if completed:
+        message = escape(
+            _("You have completed %(course)s. Congratulations! Your dashboard shows it.")
+        ) % {"course": course_text(course.title, course.language)}
+    else:
+        message = escape(_("“%(title)s” is marked as done.")) % {
+            "title": course_text(found.title, course.language)
+        }
     db.session.commit()  # after it every loaded object is expired: read nothing more
     flash(message, "success")
     return redirect(going_to)

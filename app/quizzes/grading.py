@@ -9,6 +9,8 @@ right * 100 >= pass_mark * questions.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 FIELD_PREFIX = "q-"
 
 
@@ -62,7 +64,7 @@ def read_answers(
         chosen = set()
         for value in values:
             if value not in offered:
-                by_question[key.question_id] = (
+                by_question[key.question_id] = _(
                     "That answer is not one of this question's choices. Choose again."
                 )
                 break
@@ -70,16 +72,18 @@ def read_answers(
         else:
             if not chosen:
                 by_question[key.question_id] = (
-                    "Choose one or more answers." if key.allows_several else "Choose an answer."
+                    _("Choose one or more answers.")
+                    if key.allows_several
+                    else _("Choose an answer.")
                 )
             elif len(chosen) > 1 and not key.allows_several:
-                by_question[key.question_id] = "Choose only one answer."
+                by_question[key.question_id] = _("Choose only one answer.")
             else:
                 answers[key.question_id] = frozenset(chosen)
     asked = {field_name(key.question_id) for key in keys}
     strangers = [name for name in form if name.startswith(FIELD_PREFIX) and name not in asked]
     for_form = (
-        ["The form answered questions that are not in this attempt. Answer the questions below."]
+        [_("The form answered questions that are not in this attempt. Answer the questions below.")]
         if strangers
         else []
     )

@@ -5,6 +5,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -67,17 +69,23 @@ def latest_version_ids(questions: Sequence[Question]) -> dict[int, int]:
 def start_refusal(record: QuizRecord, now: datetime, zone: str) -> str | None:
     """Why the learner cannot start a new attempt now, or None when they can."""
     if not record.quiz.active_questions():
-        return "This quiz has no questions yet."
+        return _("This quiz has no questions yet.")
     if record.attempts_left == 0:
-        used = record.quiz.max_attempts
-        return f"You have used all {used} attempt{'' if used == 1 else 's'} at this quiz."
+        return ngettext(
+            "You have used your only attempt at this quiz.",
+            "You have used all %(num)d attempts at this quiz.",
+            record.quiz.max_attempts,
+        )
     next_at = record.next_start_at()
     if next_at is not None and now < next_at:
         minutes = -(-int((next_at - now).total_seconds()) // 60)
-        return (
-            f"You can start your next attempt on {long_date(next_at, zone)} at "
-            f"{clock(next_at, zone)} {zone_abbreviation(next_at, zone)}, "
-            f"in {minutes} minute{'' if minutes == 1 else 's'}."
+        return ngettext(
+            "You can start your next attempt on %(date)s at %(time)s %(zone)s, in %(num)d minute.",
+            "You can start your next attempt on %(date)s at %(time)s %(zone)s, in %(num)d minutes.",
+            minutes,
+            date=long_date(next_at, zone),
+            time=clock(next_at, zone),
+            zone=zone_abbreviation(next_at, zone),
         )
     return None
 
@@ -118,7 +126,7 @@ def start_attempt(
             db.session.add(attempt)
     except IntegrityError as error:  # another tab started the same attempt a moment ago
         raise QuizError(
-            "You started this quiz in another window a moment ago. Open your attempt below."
+            _("You started this quiz in another window a moment ago. Open your attempt below.")
         ) from error
     return attempt
 
@@ -178,8 +186,11 @@ def submit_attempt(
     AlreadySubmitted when the attempt was graded before, even a moment ago in another request.
     """
     already = AlreadySubmitted(
-        f"Attempt {attempt.number} was already submitted, so these answers were not graded "
-        "again. Its results are below."
+        _(
+            "Attempt %(number)d was already submitted, so these answers were not graded "
+            "again. Its results are below.",
+            number=attempt.number,
+        )
     )
     if attempt.is_submitted:  # a stale form: refused before its answers are even read
         raise already

@@ -1,6 +1,7 @@
 """Quiz pages: a module's quiz with the learner's attempts, an attempt's form, its results."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.types import utcnow
@@ -129,8 +130,18 @@ def attempt(slug: str, module_slug: str, number: int):
 
 
 def _result_sentence(result, pass_mark: int) -> str:
-    outcome = "You passed" if result.is_passed else f"The pass mark is {pass_mark} %"
-    return (
-        f"Your answers are graded: {result.right_count} of {result.question_count} right, "
-        f"{result.score} %. {outcome}."
+    if result.is_passed:
+        return _(
+            "Your answers are graded: %(right)d of %(total)d right, %(score)d %%. You passed.",
+            right=result.right_count,
+            total=result.question_count,
+            score=result.score,
+        )
+    return _(
+        "Your answers are graded: %(right)d of %(total)d right, %(score)d %%. "
+        "The pass mark is %(mark)d %%.",
+        right=result.right_count,
+        total=result.question_count,
+        score=result.score,
+        mark=pass_mark,
     )
