@@ -339,7 +339,7 @@ def test_a_spanish_reader_gets_the_spanish_translation(reader):
     assert "Care work keeps people alive" not in page
     assert "Say what care work is." not in page
     # The way to the original, in the reader's language.
-    assert f'<a href="{FIRST}?text=original">Leer el original en inglés</a>' in page
+    assert f'<a href="{FIRST}?text=original">Lea el original en inglés</a>' in page
     assert "Está leyendo una traducción." in visible_text(page)
 
 
@@ -350,7 +350,7 @@ def test_the_original_can_be_read_and_left_again(reader):
     assert '<div class="prose" lang="en"><p>Care work keeps people alive and well.</p>' in page
     assert '<ul lang="en"><li>Say what care work is.</li>' in page
     assert "Está leyendo el original en inglés." in visible_text(page)
-    assert f'<a href="{FIRST}">Leer la lección en español</a>' in page
+    assert f'<a href="{FIRST}">Lea la lección en español</a>' in page
     assert "El trabajo de cuidados mantiene" not in page
 
 
