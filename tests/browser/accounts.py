@@ -1,0 +1,39 @@
+"""The accounts the browser tests' server starts with (one password for all)."""
+
+from dataclasses import dataclass
+
+from app.core.permissions import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Account:
+    key: str
+    email: str
+    name: str
+    role: Role = Role.LEARNER
+    language: str = "en"
+    enrolled: bool = False  # in the course's one cohort
+    applied: bool = False  # a pending application to it
+    certificate_name: str | None = None  # confirmed before the tests start
+
+
+ADMIN = Account("admin", "ada.admin@cities.example", "Ada Admin", role=Role.ADMIN)
+INSTRUCTOR = Account(
+    "instructor", "ines.instructor@cities.example", "Ines Instructor", role=Role.INSTRUCTOR
+)
+READER = Account("reader", "rosa.reader@cities.example", "Rosa Reader", enrolled=True)
+APPLICANT = Account("applicant", "pat.applicant@cities.example", "Pat Applicant", applied=True)
+HOLDER = Account(
+    "holder",
+    "kim.holder@cities.example",
+    "Kim Holder",
+    enrolled=True,
+    certificate_name="Kim Holder",
+)
+SPANISH = Account("spanish", "lucia.garcia@cities.example", "Lucía García", enrolled=True)
+FRENCH = Account("french", "lea.martin@cities.example", "Léa Martin", enrolled=True)
+
+ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, SPANISH, FRENCH]
+BY_KEY = {account.key: account for account in ALL}

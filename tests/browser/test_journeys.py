@@ -1,0 +1,253 @@
+"""The journeys people take, in a real browser: a learner from registering to a verified
+certificate, an instructor publishing a lesson, an admin revoking a certificate.
+
+Every page is checked on the way (axe, reflow, script errors: see pages.py); the key ones
+are saved as screenshots in test-artifacts/screenshots/.
+"""
+
+import re
+
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from tests.browser import accounts
+
+COURSE = "Example course"
+LEARNER = accounts.Account("learner", "amara.diallo@dakar.example", "Amara Diallo")
+MOTIVATION = (
+    "In Dakar we are opening two day centres for older people and I coordinate them. "
+    "I want to learn how other cities count and share care work."
+)
+
+
+def register(page, check, account: accounts.Account, prefix: str) -> None:
+    """Register through the form, from the main menu, filling it by its labels."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Register").click()
+    check(page, f"{prefix}-register", screenshot=True)
+    page.get_by_label("Full name").fill(account.name)
+    page.get_by_label("E-mail address").fill(account.email)
+    page.get_by_label("Password").fill(accounts.PASSWORD)
+    page.get_by_label("Organisation").fill("City of Dakar")
+    page.get_by_label("Position").fill("Head of social services")
+    page.get_by_label("City").fill("Dakar")
+    page.get_by_label("Country").select_option(label="Senegal")
+    page.get_by_label("Time zone").select_option("Africa/Dakar")
+    page.get_by_role("button", name="Create my account").click()
+    expect_message(page, f"Welcome, {account.name}")
+
+
+def hidden_suffix(text: str, name: str) -> re.Pattern:
+    """A button's name made of its text and a visually hidden ": name" (Playwright's name
+    computation puts a space before the hidden part, being out of flow)."""
+    return re.compile(rf"^{re.escape(text)}\s*: {re.escape(name)}$")
+
+
+def expect_message(page, text: str) -> None:
+    """The page shows a message (a status region: flashed messages are) saying `text`."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+def mark_done_until(page, check, stop: str) -> None:
+    """Follow the course path: mark each lesson done (which goes on to the next step) until
+    the page is the step named `stop` (a lecture or a quiz)."""
+    for _step in range(10):
+        heading = page.get_by_role("heading", level=1)
+        if stop in heading.inner_text():
+            return
+        mark_done = page.get_by_role("button", name=re.compile("^Mark as done"))
+        if mark_done.count():
+            check(page, f"learner-lesson-{heading.inner_text()}")
+            mark_done.click()
+            expect_message(page, "is marked as done")
+        else:
+            page.get_by_role("navigation", name="Previous and next").get_by_role(
+                "link", name=re.compile("^Next:")
+            ).click()
+    raise AssertionError(f"never reached {stop}")
+
+
+def session_titles(data: bytes) -> set[str]:
+    """The titles of the events of an iCalendar file (which must parse)."""
+    calendar = Calendar.from_ical(data)
+    return {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
+
+
+def answer(page, right: bool) -> None:
+    """Answer the three questions of the first module's quiz (shown in any order)."""
+    picks = {
+        "How many hours a day do women spend on unpaid work": ["4.1 hours"]
+        if right
+        else ["1.7 hours"],
+        "Which of these are indirect care work?": ["Cooking", "Fetching water"]
+        if right
+        else ["Feeding a baby"],
+        "Unpaid care work has no economic value.": ["False"] if right else ["True"],
+    }
+    for prompt, labels in picks.items():
+        question = page.get_by_role("group", name=re.compile(re.escape(prompt)))
+        for label in labels:
+            question.get_by_label(label, exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+
+
+def test_learner_journey(server, new_page, check):
+    # Logged out: the catalogue, the course, registering.
+    page = new_page()
+    page.goto("/")
+    check(page, "learner-01-catalogue", screenshot=True)
+    page.get_by_role("link", name=COURSE).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(COURSE)
+    check(page, "learner-02-course-logged-out", screenshot=True)
+    register(page, check, LEARNER, "learner-03")
+    check(page, "learner-04-dashboard-new", screenshot=True)
+
+    # Applying to the cohort.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
+    page.get_by_role("link", name=COURSE).first.click()
+    page.get_by_role("link", name=re.compile("^Apply to Cohort of")).click()
+    check(page, "learner-05-apply", screenshot=True)
+    page.get_by_label("Why do you want to take this course?").fill(MOTIVATION)
+    page.get_by_label(re.compile("^I work for a local or metropolitan government")).check()
+    page.get_by_role("button", name="Send my application").click()
+    expect_message(page, "Your application to Cohort of")
+    check(page, "learner-06-dashboard-applied")
+    (received,) = server.mail_to(LEARNER.email)
+    assert received["Subject"].startswith("We received your application to Cohort of")
+
+    # An admin approves it.
+    admin = new_page(accounts.ADMIN)
+    admin.goto("/dashboard")
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    check(admin, "admin-home")
+    admin.get_by_role("navigation", name="Administration").get_by_role(
+        "link", name="Applications"
+    ).click()
+    admin.get_by_role("checkbox", name=f"Choose {LEARNER.name}").check()
+    admin.get_by_role("radio", name="Approve and enrol").check()
+    check(admin, "learner-07-admin-applications", screenshot=True)
+    admin.get_by_role("button", name="Apply the decision").click()
+    expect_message(admin, "approved")
+    check(admin, "admin-applications-decided")
+    assert any(
+        message["Subject"].startswith("You are enrolled in Cohort of")
+        for message in server.mail_to(LEARNER.email)
+    )
+
+    # Reading: the dashboard's next step, lessons marked done one after the other.
+    page.goto("/dashboard")
+    check(page, "learner-08-dashboard-enrolled", screenshot=True)
+    page.get_by_role("link", name="Lesson: What care work is").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What care work is")
+    check(page, "learner-09-lesson", screenshot=True)
+    mark_done_until(page, check, "Care work in five minutes")
+    check(page, "learner-10-lecture", screenshot=True)
+    page.get_by_role("navigation", name="Previous and next").get_by_role(
+        "link", name=re.compile("^Next: quiz")
+    ).click()
+
+    # The quiz: a wrong attempt shows what was wrong and why; the second one passes.
+    check(page, "learner-11-quiz", screenshot=True)
+    page.get_by_role("button", name="Start the quiz").click()
+    check(page, "learner-12-quiz-attempt", screenshot=True)
+    answer(page, right=False)
+    expect_message(page, "The pass mark is 70 %")
+    expect(page.get_by_role("heading", name="0 %: not passed")).to_be_visible()
+    review = page.get_by_role("region", name="Your answers, and the right ones")
+    expect(review.get_by_text("Not right")).to_have_count(3)
+    expect(review).to_contain_text("Women spend 4.1 hours a day on unpaid work")
+    check(page, "learner-13-quiz-failed", screenshot=True)
+    page.get_by_role("link", name="Back to the quiz").click()
+    page.get_by_role("button", name=re.compile("^(Start|Try)")).click()
+    answer(page, right=True)
+    expect_message(page, "You passed")
+    expect(page.get_by_role("heading", name="100 %: passed")).to_be_visible()
+    check(page, "learner-14-quiz-passed", screenshot=True)
+
+    # The rest of the lessons.
+    page.goto("/dashboard")
+    page.get_by_role("link", name=re.compile("^Lesson: ")).click()
+    mark_done_until(page, check, COURSE)
+    check(page, "learner-15-course-lessons-done")
+
+    # Live sessions: the schedule, calendar files and the personal feed.
+    page.goto("/dashboard")
+    page.get_by_role("link", name=re.compile("^The whole schedule of")).click()
+    check(page, "learner-16-schedule", screenshot=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Add every session to your calendar (.ics)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".ics")
+    assert session_titles(download.path().read_bytes()) == {
+        f"{COURSE}: Orientation",
+        f"{COURSE}: Session 1: Care in the neighbourhood",
+    }
+    page.get_by_role("link", name="Subscribe to your personal calendar feed").click()
+    check(page, "learner-17-calendar-feed")
+    page.get_by_role("button", name="Make my calendar feed").click()
+    expect_message(page, "Your calendar feed is ready")
+    feed_url = page.get_by_label("Your feed's address").input_value()
+    assert re.fullmatch(rf"{re.escape(server.url)}/calendar/[\w-]+\.ics", feed_url)
+    check(page, "learner-18-calendar-feed-made", screenshot=True)
+    feed = page.request.get(feed_url)
+    assert feed.ok
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert f"{COURSE}: Orientation" in session_titles(feed.body())
+
+    # The instructor records that the learner took part in the session that counts.
+    instructor = new_page(accounts.INSTRUCTOR)
+    instructor.goto("/courses/example-course")
+    instructor.get_by_role("link", name=re.compile("^The live sessions of")).click()
+    check(instructor, "instructor-schedule")
+    instructor.get_by_role("region", name="Past sessions").get_by_role(
+        "link", name="Attendance and recording of this session"
+    ).click()
+    check(instructor, "learner-19-instructor-attendance", screenshot=True)
+    instructor.get_by_role("button", name=hidden_suffix("Mark present", LEARNER.name)).click()
+    expect_message(instructor, f"{LEARNER.name} is marked present")
+    check(instructor, "instructor-attendance-marked")
+
+    # Complete: the dashboard says so.
+    page.goto("/dashboard")
+    expect(page.get_by_role("main")).to_contain_text("Completed")
+    check(page, "learner-20-dashboard-completed", screenshot=True)
+
+    # The admin issues the certificate; it waits for the learner's name.
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    admin.get_by_role("navigation", name="Administration").get_by_role(
+        "link", name="Certificates"
+    ).click()
+    admin.get_by_label("Cohort").select_option(label=server.cohort_title)
+    admin.get_by_role("button", name="Search").click()
+    check(admin, "admin-certificates-console")
+    admin.get_by_role("link", name="its certificates page").click()
+    check(admin, "learner-21-admin-certificates", screenshot=True)
+    admin.get_by_role("button", name=f"Issue a certificate to {LEARNER.name}").click()
+    expect_message(admin, "approved, to be issued once")
+
+    page.goto("/dashboard")
+    page.get_by_role("link", name="Confirm your name").click()
+    check(page, "learner-22-certificate-name", screenshot=True)
+    expect(page.get_by_label("Your name as it should appear on certificates")).to_have_value(
+        LEARNER.name
+    )
+    page.get_by_label(re.compile("^I have checked the spelling")).check()
+    page.get_by_role("button", name="Confirm my name").click()
+    expect_message(page, "Your certificate is ready")
+    check(page, "learner-23-dashboard-certificate", screenshot=True)
+
+    # The PDF, then the public verification page (logged in, then as anyone).
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("^Download the PDF")).click()
+    pdf = download_info.value
+    assert pdf.suggested_filename.startswith("certificate-")
+    assert pdf.path().read_bytes().startswith(b"%PDF-")
+    verify_url = page.get_by_label("Share link: anyone can check").input_value()
+    assert verify_url.startswith(f"{server.url}/verify/")
+    page.goto(verify_url)
+    expect(page.get_by_role("main")).to_contain_text("Valid")
+    expect(page.get_by_role("main")).to_contain_text(LEARNER.name)
+    check(page, "learner-24-verify", screenshot=True)
+    anyone = new_page()
+    anyone.goto(verify_url)
+    expect(anyone.get_by_role("main")).to_contain_text("Valid")
+    check(anyone, "learner-25-verify-logged-out")
