@@ -381,8 +381,10 @@ def test_the_edit_form_shows_the_question_as_saved(course, module, quiz, editor)
     question = question_by_slug(quiz, "kinds-of-care")
     page = editor.client.get(question_path(course, module, question)).text
     assert 'name="version" type="hidden" value="1"' in page
+    # The choice is course text: its box says which language it is written in.
     assert (
-        'id="choice_3" maxlength="500" name="choice_3" type="text" value="Fetching water"' in page
+        'id="choice_3" lang="en" maxlength="500" name="choice_3" type="text" '
+        'value="Fetching water"' in page
     )
     assert re.search(r'<input checked id="right-0" name="right" type="checkbox" value="1">', page)
     assert re.search(r'<input id="right-1" name="right" type="checkbox" value="2">', page)

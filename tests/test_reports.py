@@ -744,7 +744,7 @@ def test_item_analysis_for_one_cohort(
     html = teacher_browser.client.get(
         analysis_url(course, quiz_module, cohort=autumn.slug)
     ).get_data(as_text=True)
-    assert "No submitted attempts yet in Cohort autumn" in html
+    assert 'No submitted attempts yet in <span lang="en">Cohort autumn</span>.' in html
     html = teacher_browser.client.get(
         analysis_url(course, quiz_module, cohort=spring.slug)
     ).get_data(as_text=True)

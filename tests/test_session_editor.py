@@ -1,5 +1,6 @@
 """The schedule editor: staff add, edit, cancel and restore live sessions in the browser."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 
@@ -74,6 +75,15 @@ def lea_browser(app, lea) -> Browser:
 
 def list_url(cohort) -> str:
     return f"/author/{cohort.course.slug}/cohorts/{cohort.slug}/sessions"
+
+
+def confirmation(response) -> str:
+    """The page's confirmation, as HTML: course text in it is marked with its language."""
+    found = re.search(
+        r'<p class="message message-success">(.*?)</p>', response.get_data(as_text=True), re.S
+    )
+    assert found, "the page confirms nothing"
+    return found.group(1)
 
 
 def new_url(cohort) -> str:
@@ -189,8 +199,12 @@ def test_a_session_added_moved_and_cancelled_reaches_the_schedule_and_calendars(
     response = add(teacher_browser, spring)
     assert response.status_code == 302
     assert response.headers["Location"] == f"{list_url(spring)}#session-session-2"
-    listed = page_text(teacher_browser.client.get(response.headers["Location"]))
-    assert "“Session 2: Care at work” is on the schedule of Spring 2027." in listed
+    listed_page = teacher_browser.client.get(response.headers["Location"])
+    assert confirmation(listed_page) == (
+        '“<span lang="en">Session 2: Care at work</span>” is on the schedule of '
+        '<span lang="en">Spring 2027</span>.'
+    )
+    listed = page_text(listed_page)
     # The teacher's zone (Bogotá), with the session's own beside it.
     assert (
         "Wednesday 14 April 2027, 03:00–05:00 UTC-05 (10:00–12:00 CEST in Europe/Madrid)"
@@ -214,8 +228,8 @@ def test_a_session_added_moved_and_cancelled_reaches_the_schedule_and_calendars(
     # Moved by an hour and a half.
     response = edit(teacher_browser, live, clock="11:30")
     assert response.status_code == 302
-    assert "“Session 2: Care at work” is saved (the start)." in page_text(
-        teacher_browser.client.get(list_url(spring))
+    assert confirmation(teacher_browser.client.get(list_url(spring))) == (
+        '“<span lang="en">Session 2: Care at work</span>” is saved (the start).'
     )
     text = page_text(lea_browser.client.get(schedule_url(spring)))
     assert "Wednesday 14 April 2027, 18:30–20:30 KST (11:30–13:30 CEST in Europe/Madrid)" in text
@@ -325,8 +339,8 @@ def test_a_save_that_changes_nothing_leaves_the_sequence(teacher_browser, client
     before = events_of(client.get(f"/live/{live.id}.ics"))
     response = edit(teacher_browser, live)
     assert response.status_code == 302
-    text = page_text(teacher_browser.client.get(response.headers["Location"]))
-    assert f"Nothing to save: “{live.title}” is as it was." in text
+    message = confirmation(teacher_browser.client.get(response.headers["Location"]))
+    assert message == f'Nothing to save: “<span lang="en">{live.title}</span>” is as it was.'
     after = events_of(client.get(f"/live/{live.id}.ics"))
     (uid,) = after
     assert int(after[uid]["SEQUENCE"]) == int(before[uid]["SEQUENCE"])
@@ -541,8 +555,8 @@ def test_cancelling_or_restoring_twice_counts_once(teacher_browser, spring):
         assert teacher_browser.post_form(cancel_url, {"confirm": "yes"}).status_code == 302
     db.session.refresh(live)
     assert (live.status, live.sequence) == (SessionStatus.CANCELLED, 1)
-    assert "“Orientation” was already cancelled." in page_text(
-        teacher_browser.client.get(list_url(spring))
+    assert confirmation(teacher_browser.client.get(list_url(spring))) == (
+        '“<span lang="en">Orientation</span>” was already cancelled.'
     )
     restore_url = f"{edit_url(live)}/restore"
     for _ in range(2):

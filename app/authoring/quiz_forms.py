@@ -5,6 +5,9 @@ The rules are those of quiz.yaml (see `app.catalog.content.reader`), so that a q
 in the browser exports to files that read back without problems.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,7 +30,7 @@ from app.core.forms import no_control_characters
 
 # The choice boxes a question form shows; blank ones are left out.
 CHOICE_SLOTS = 6
-WHOLE_NUMBER = "Give a whole number, such as 70."
+WHOLE_NUMBER = _l("Give a whole number, such as 70.")
 
 
 def clean_text(value):
@@ -38,66 +41,77 @@ def clean_text(value):
 
 
 def _text_length(limit: int) -> Length:
-    return Length(max=limit, message=f"Use at most {limit} characters.")
+    return Length(
+        max=limit,
+        message=lazy_ngettext(
+            "Use at most %(num)d character.", "Use at most %(num)d characters.", limit
+        ),
+    )
 
 
 class NewQuizForm(FlaskForm):
     """A quiz's settings; a new quiz starts as a draft, so this form has no status."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[clean_text],
         validators=[
-            DataRequired("Give the quiz a title."),
+            DataRequired(_l("Give the quiz a title.")),
             _text_length(200),
             no_control_characters,
         ],
     )
     pass_mark = IntegerField(
-        "Pass mark (%)",
-        description="The score, in per cent, that passes the quiz: 0 to 100.",
+        _l("Pass mark (%)"),
+        description=_l("The score, in per cent, that passes the quiz: 0 to 100."),
         invalid_value_message=WHOLE_NUMBER,
         validators=[
-            InputRequired("Give the pass mark, a whole number from 0 to 100."),
-            NumberRange(0, 100, "The pass mark is a whole number from 0 to 100."),
+            InputRequired(_l("Give the pass mark, a whole number from 0 to 100.")),
+            NumberRange(0, 100, _l("The pass mark is a whole number from 0 to 100.")),
         ],
     )
     max_attempts = IntegerField(
-        "Attempts",
-        description="How many attempts each learner has, from 1 to 100. Leave it blank for "
-        "as many as they need.",
+        _l("Attempts"),
+        description=_l(
+            "How many attempts each learner has, from 1 to 100. Leave it blank for as many as "
+            "they need."
+        ),
         invalid_value_message=WHOLE_NUMBER,
         validators=[
             Optional(),
-            NumberRange(1, 100, "Attempts is a whole number from 1 to 100, or blank for no limit."),
+            NumberRange(
+                1, 100, _l("Attempts is a whole number from 1 to 100, or blank for no limit.")
+            ),
         ],
     )
     wait_minutes = IntegerField(
-        "Minutes between attempts",
-        description="How long a learner waits after an attempt before the next one: 0 to "
-        "10080 (a week). Blank or 0: no wait.",
+        _l("Minutes between attempts"),
+        description=_l(
+            "How long a learner waits after an attempt before the next one: 0 to 10080 (a "
+            "week). Blank or 0: no wait."
+        ),
         invalid_value_message=WHOLE_NUMBER,
         validators=[
             Optional(),
-            NumberRange(0, 10080, "The wait is a whole number of minutes from 0 to 10080."),
+            NumberRange(0, 10080, _l("The wait is a whole number of minutes from 0 to 10080.")),
         ],
     )
     shuffle = BooleanField(
-        "Shuffle the questions and their choices for each attempt",
-        description="True or false questions keep True before False.",
+        _l("Shuffle the questions and their choices for each attempt"),
+        description=_l("True or false questions keep True before False."),
     )
     feedback = RadioField(
-        "When learners see the right answers and explanations",
+        _l("When learners see the right answers and explanations"),
         choices=[
-            SelectChoice(Feedback.EVERY_ATTEMPT.value, "After every attempt"),
-            SelectChoice(Feedback.ONCE_PASSED.value, "Once they have passed the quiz"),
+            SelectChoice(Feedback.EVERY_ATTEMPT.value, _l("After every attempt")),
+            SelectChoice(Feedback.ONCE_PASSED.value, _l("Once they have passed the quiz")),
         ],
         default=Feedback.EVERY_ATTEMPT.value,
         validate_choice=False,
         validators=[
             AnyOf(
                 [feedback.value for feedback in Feedback],
-                message="Choose when learners see the right answers.",
+                message=_l("Choose when learners see the right answers."),
             )
         ],
     )
@@ -116,16 +130,16 @@ class NewQuizForm(FlaskForm):
 
 class QuizSettingsForm(NewQuizForm):
     status = RadioField(
-        "Status",
+        _l("Status"),
         choices=[
-            SelectChoice(Status.PUBLISHED.value, "Published: learners of the module take it"),
-            SelectChoice(Status.DRAFT.value, "Draft: hidden from learners"),
+            SelectChoice(Status.PUBLISHED.value, _l("Published: learners of the module take it")),
+            SelectChoice(Status.DRAFT.value, _l("Draft: hidden from learners")),
         ],
         validate_choice=False,
         validators=[
             AnyOf(
                 [Status.PUBLISHED.value, Status.DRAFT.value],
-                message="Choose published or draft.",
+                message=_l("Choose published or draft."),
             )
         ],
     )
@@ -145,43 +159,46 @@ class QuestionForm(FlaskForm):
     # The version the form was made from: a save from an older one is refused.
     version = HiddenField()
     kind = RadioField(
-        "Kind of question",
+        _l("Kind of question"),
         choices=[
-            SelectChoice(QuestionKind.SINGLE.value, "One right answer"),
-            SelectChoice(QuestionKind.MULTIPLE.value, "One or more right answers"),
-            SelectChoice(QuestionKind.TRUE_FALSE.value, "True or false"),
+            SelectChoice(QuestionKind.SINGLE.value, _l("One right answer")),
+            SelectChoice(QuestionKind.MULTIPLE.value, _l("One or more right answers")),
+            SelectChoice(QuestionKind.TRUE_FALSE.value, _l("True or false")),
         ],
         validate_choice=False,
-        validators=[AnyOf([kind.value for kind in QuestionKind], message="Choose the kind.")],
+        validators=[AnyOf([kind.value for kind in QuestionKind], message=_l("Choose the kind."))],
     )
     prompt = TextAreaField(
-        "Question",
-        description="For a true or false question, the statement to judge.",
+        _l("Question"),
+        description=_l("For a true or false question, the statement to judge."),
         filters=[clean_text],
         validators=[
-            DataRequired("Write the question."),
+            DataRequired(_l("Write the question.")),
             _text_length(2000),
             no_control_characters,
         ],
     )
     right = MultiCheckboxField(
-        "Right choices",
-        choices=[SelectChoice(n, f"Choice {n} is right") for n in range(1, CHOICE_SLOTS + 1)],
+        _l("Right choices"),
+        choices=[
+            SelectChoice(n, _l("Choice %(num)d is right", num=n))
+            for n in range(1, CHOICE_SLOTS + 1)
+        ],
         coerce=int,
-        invalid_choice_message="Mark right choices with the boxes beside them.",
+        invalid_choice_message=_l("Mark right choices with the boxes beside them."),
     )
     answer = RadioField(
-        "For a true or false question, the statement is",
-        choices=[SelectChoice("true", "True"), SelectChoice("false", "False")],
+        _l("For a true or false question, the statement is"),
+        choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
         validate_choice=False,
-        validators=[Optional(), AnyOf(["true", "false"], message="Choose true or false.")],
+        validators=[Optional(), AnyOf(["true", "false"], message=_l("Choose true or false."))],
     )
     explanation = TextAreaField(
-        "Explanation",
-        description="Why the right answer is right: learners read it with their results.",
+        _l("Explanation"),
+        description=_l("Why the right answer is right: learners read it with their results."),
         filters=[clean_text],
         validators=[
-            DataRequired("Write the explanation learners see with the right answer."),
+            DataRequired(_l("Write the explanation learners see with the right answer.")),
             _text_length(2000),
             no_control_characters,
         ],
@@ -222,8 +239,11 @@ class QuestionForm(FlaskForm):
             empty_right = [n for n in sorted(self.right.data or []) if n not in filled]
             if empty_right:
                 self.right.errors.append(
-                    f"Choice {empty_right[0]} is marked as right but has no text: write it, "
-                    "or untick it."
+                    _(
+                        "Choice %(num)d is marked as right but has no text: write it, or "
+                        "untick it.",
+                        num=empty_right[0],
+                    )
                 )
                 return False
             right = frozenset(filled.index(n) + 1 for n in self.right.data or [])
@@ -256,7 +276,7 @@ for _number in range(1, CHOICE_SLOTS + 1):
         QuestionForm,
         f"choice_{_number}",
         StringField(
-            f"Choice {_number}",
+            _l("Choice %(num)d", num=_number),
             filters=[clean_text],
             validators=[_text_length(500), no_control_characters],
         ),
@@ -265,17 +285,21 @@ for _number in range(1, CHOICE_SLOTS + 1):
 
 class NewQuestionForm(QuestionForm):
     slug = StringField(
-        "Id",
-        description="Names the question in quiz.yaml, and cannot be changed later: lower-case "
-        "letters, digits and single hyphens, such as 'unpaid-hours'.",
+        _l("Id"),
+        description=_l(
+            "Names the question in quiz.yaml, and cannot be changed later: lower-case letters, "
+            "digits and single hyphens, such as 'unpaid-hours'."
+        ),
         filters=[clean_text],
         validators=[
-            DataRequired("Give the question an id, such as 'unpaid-hours'."),
-            Length(max=80, message="Use at most 80 characters."),
+            DataRequired(_l("Give the question an id, such as 'unpaid-hours'.")),
+            _text_length(80),
             RegexpValidator(
                 SLUG,
-                message="Use only lower-case letters (a-z), digits and single hyphens between "
-                "them, such as 'unpaid-hours'.",
+                message=_l(
+                    "Use only lower-case letters (a-z), digits and single hyphens between them, "
+                    "such as 'unpaid-hours'."
+                ),
             ),
         ],
     )
@@ -283,7 +307,7 @@ class NewQuestionForm(QuestionForm):
 
 class MoveQuestionForm(FlaskForm):
     direction = HiddenField(
-        validators=[AnyOf(["up", "down"], message="Choose whether to move it up or down.")]
+        validators=[AnyOf(["up", "down"], message=_l("Choose whether to move it up or down."))]
     )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import (
@@ -94,27 +96,36 @@ def content_problems(content: QuestionContent) -> list[tuple[str, str]]:
             problems.append(
                 (
                     "choices",
-                    "A true or false question has no choices of its own (they are True and "
-                    "False): empty these boxes, or choose another kind of question.",
+                    _(
+                        "A true or false question has no choices of its own (they are True and "
+                        "False): empty these boxes, or choose another kind of question."
+                    ),
                 )
             )
         if len(content.right) != 1 or not content.right <= {1, 2}:
-            problems.append(("right", "Choose whether the statement is true or false."))
+            problems.append(("right", _("Choose whether the statement is true or false.")))
         return problems
     if len(content.choices) < 2:
-        return [("choices", "The question needs at least two choices.")]
+        return [("choices", _("The question needs at least two choices."))]
     if any(not 1 <= number <= len(content.choices) for number in content.right):
-        return [("right", "Only a choice with text can be marked as right.")]
+        return [("right", _("Only a choice with text can be marked as right."))]
     if not content.right:
-        which = "the right choice" if content.kind == QuestionKind.SINGLE else "every right choice"
-        return [("right", f"The question has no right choice: mark {which}.")]
+        if content.kind == QuestionKind.SINGLE:
+            return [("right", _("The question has no right choice: mark the right choice."))]
+        return [("right", _("The question has no right choice: mark every right choice."))]
     if content.kind == QuestionKind.SINGLE and len(content.right) > 1:
         return [
             (
                 "right",
-                f"A question with one right answer has exactly one right choice, but "
-                f"{len(content.right)} are marked. Mark one, or make it a question with "
-                "several right answers.",
+                ngettext(
+                    "A question with one right answer has exactly one right choice, but "
+                    "%(num)d is marked. Mark one, or make it a question with several right "
+                    "answers.",
+                    "A question with one right answer has exactly one right choice, but "
+                    "%(num)d are marked. Mark one, or make it a question with several right "
+                    "answers.",
+                    len(content.right),
+                ),
             )
         ]
     return []
@@ -127,8 +138,10 @@ def _where(module: Module) -> dict[str, Any]:
 def _settings_problems(quiz: Quiz | None, settings: QuizSettings) -> None:
     if settings.status == Status.PUBLISHED and (quiz is None or not quiz.active_questions()):
         raise QuizEditError(
-            "A quiz needs at least one question before it is published: keep it as a draft "
-            "and add its questions first.",
+            _(
+                "A quiz needs at least one question before it is published: keep it as a draft "
+                "and add its questions first."
+            ),
             field="status",
         )
 
@@ -136,7 +149,7 @@ def _settings_problems(quiz: Quiz | None, settings: QuizSettings) -> None:
 def create_quiz(module: Module, settings: QuizSettings, *, actor) -> Quiz:
     """Give a module a quiz with these settings, as a draft until it has questions."""
     if module.quiz is not None:
-        raise QuizEditError("This module has a quiz already.")
+        raise QuizEditError(_("This module has a quiz already."))
     settings = QuizSettings(**(settings.values() | {"status": Status.DRAFT}))
     quiz = Quiz(module=module, **settings.values())
     db.session.add(quiz)
@@ -190,10 +203,16 @@ def add_question(quiz: Quiz, slug: str, content: QuestionContent, *, actor) -> Q
     if any(question.slug == slug for question in quiz.questions):
         removed = next(q for q in quiz.questions if q.slug == slug).is_archived
         raise QuizEditError(
-            f"The id '{slug}' belonged to a question that was removed from this quiz; "
-            "choose another id."
+            _(
+                "The id '%(slug)s' belonged to a question that was removed from this quiz; "
+                "choose another id.",
+                slug=slug,
+            )
             if removed
-            else f"The id '{slug}' is used by another question of this quiz; choose another id.",
+            else _(
+                "The id '%(slug)s' is used by another question of this quiz; choose another id.",
+                slug=slug,
+            ),
             field="slug",
         )
     question = Question(
@@ -213,7 +232,10 @@ def add_question(quiz: Quiz, slug: str, content: QuestionContent, *, actor) -> Q
             db.session.flush()
     except IntegrityError as error:
         raise QuizEditError(
-            f"The id '{slug}' was given to another question a moment ago; choose another id.",
+            _(
+                "The id '%(slug)s' was given to another question a moment ago; choose another id.",
+                slug=slug,
+            ),
             field="slug",
         ) from error
     audit.record(
@@ -240,14 +262,18 @@ def update_question(
     between, nothing is changed and VersionConflict says so.
     """
     if question.is_archived:
-        raise QuizEditError("This question was removed from the quiz; it cannot be edited.")
+        raise QuizEditError(_("This question was removed from the quiz; it cannot be edited."))
     latest = current_version_number(question)
     if seen_version is not None and seen_version != latest:
         raise VersionConflict(
-            f"Someone saved this question while you were editing it: it is now at version "
-            f"{latest}, and your form was made from version {seen_version}. Your changes are "
-            "not saved. Compare them with the question as it now stands, below, and save "
-            "again to replace it."
+            _(
+                "Someone saved this question while you were editing it: it is now at version "
+                "%(latest)d, and your form was made from version %(seen)d. Your changes are "
+                "not saved. Compare them with the question as it now stands, below, and save "
+                "again to replace it.",
+                latest=latest,
+                seen=seen_version,
+            )
         )
     _check_content(content)
     try:
@@ -261,9 +287,11 @@ def update_question(
             db.session.flush()
     except IntegrityError as error:
         raise VersionConflict(
-            "Someone saved this question at the same moment as you. Your changes are not "
-            "saved. Compare them with the question as it now stands, below, and save again "
-            "to replace it."
+            _(
+                "Someone saved this question at the same moment as you. Your changes are not "
+                "saved. Compare them with the question as it now stands, below, and save again "
+                "to replace it."
+            )
         ) from error
     if version is None:
         return None
@@ -284,8 +312,10 @@ def remove_question(question: Question, *, actor) -> None:
         return
     if quiz.status == Status.PUBLISHED and quiz.active_questions() == [question]:
         raise QuizEditError(
-            "This is the last question of a published quiz, and learners cannot take an empty "
-            "quiz. Add another question first, or make the quiz a draft."
+            _(
+                "This is the last question of a published quiz, and learners cannot take an "
+                "empty quiz. Add another question first, or make the quiz a draft."
+            )
         )
     question.is_archived = True
     db.session.flush()
@@ -309,7 +339,7 @@ def _renumber(quiz: Quiz, active: Sequence[Question]) -> None:
 def move_question(question: Question, direction: str, *, actor) -> bool:
     """Move a question one place up or down among the quiz's questions; False at either end."""
     if direction not in ("up", "down"):
-        raise QuizEditError("Choose whether to move the question up or down.")
+        raise QuizEditError(_("Choose whether to move the question up or down."))
     quiz = question.quiz
     active = list(quiz.active_questions())
     index = active.index(question)

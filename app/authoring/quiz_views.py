@@ -5,6 +5,7 @@ shown, so an edit never changes a past attempt's questions, right answers or sco
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authoring import queries
@@ -133,10 +134,10 @@ def quiz(slug: str, module_slug: str):
     try:
         if found is None:
             create_quiz(module, form.settings(), actor=_actor())
-            message = "The quiz is created as a draft. Add its questions, then publish it."
+            message = _("The quiz is created as a draft. Add its questions, then publish it.")
         else:
             changed = update_quiz(found, form.settings(), actor=_actor())
-            message = "The quiz settings are saved." if changed else "Nothing changed."
+            message = _("The quiz settings are saved.") if changed else _("Nothing changed.")
     except QuizEditError as error:
         db.session.rollback()
         _refused(form, error)
@@ -178,7 +179,10 @@ def new_question(slug: str, module_slug: str):
         return _question_page(course, _module(course, module_slug), form, status=400)
     anchor = f"question-{question.id}"
     db.session.commit()
-    flash(f"The question '{form.slug.data}' is added at the end of the quiz.", "success")
+    flash(
+        _("The question '%(slug)s' is added at the end of the quiz.", slug=form.slug.data),
+        "success",
+    )
     return redirect(_quiz_url(course, module, _anchor=anchor))
 
 
@@ -230,10 +234,14 @@ def edit_question(slug: str, module_slug: str, question_id: int):
         return _question_page(course, module, form, question=question, status=400)
     db.session.commit()
     flash(
-        f"The question '{question.slug}' is saved as version {version.number}. Attempts "
-        "already started keep the version they showed."
+        _(
+            "The question '%(slug)s' is saved as version %(num)d. Attempts already started "
+            "keep the version they showed.",
+            slug=question.slug,
+            num=version.number,
+        )
         if version
-        else f"Nothing changed in the question '{question.slug}'.",
+        else _("Nothing changed in the question '%(slug)s'.", slug=question.slug),
         "success",
     )
     return redirect(_quiz_url(course, module, _anchor=f"question-{question.id}"))
@@ -261,7 +269,11 @@ def remove_question_view(slug: str, module_slug: str, question_id: int):
     name = question.slug
     db.session.commit()
     flash(
-        f"The question '{name}' is removed from the quiz. Learners' past attempts still show it.",
+        _(
+            "The question '%(slug)s' is removed from the quiz. Learners' past attempts still "
+            "show it.",
+            slug=name,
+        ),
         "success",
     )
     return redirect(_quiz_url(course, module, _anchor="questions"))
@@ -276,14 +288,18 @@ def move_question_view(slug: str, module_slug: str, question_id: int):
     form = MoveQuestionForm()
     if not form.validate_on_submit():
         return _refused_action(
-            course, module_slug, "Choose whether to move the question up or down.", 400
+            course, module_slug, _("Choose whether to move the question up or down."), 400
         )
     name, direction = question.slug, form.direction.data
     moved = move_question(question, direction, actor=_actor())
     db.session.commit()
-    if moved:
-        flash(f"The question '{name}' is moved {direction}.", "success")
+    if moved and direction == "up":
+        message = _("The question '%(slug)s' is moved up.", slug=name)
+    elif moved:
+        message = _("The question '%(slug)s' is moved down.", slug=name)
+    elif direction == "up":
+        message = _("The question '%(slug)s' is already the first one.", slug=name)
     else:
-        where = "first" if direction == "up" else "last"
-        flash(f"The question '{name}' is already the {where} one.", "success")
+        message = _("The question '%(slug)s' is already the last one.", slug=name)
+    flash(message, "success")
     return redirect(_quiz_url(course, module, _anchor=f"question-{question_id}"))

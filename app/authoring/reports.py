@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from math import ceil, floor
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -86,6 +89,25 @@ def percent(done: int, total: int) -> int | None:
 
 TEXT_SORTS = ("name", "organisation", "country")
 NUMBER_SORTS = ("lessons", "live", "completed")
+
+# How the table's caption says what it is sorted by: (ascending, descending).
+SORT_TEXTS = {
+    "name": (_l("sorted by name, A to Z"), _l("sorted by name, Z to A")),
+    "organisation": (_l("sorted by organisation, A to Z"), _l("sorted by organisation, Z to A")),
+    "country": (_l("sorted by country, A to Z"), _l("sorted by country, Z to A")),
+    "lessons": (
+        _l("sorted by lessons done, lowest first"),
+        _l("sorted by lessons done, highest first"),
+    ),
+    "live": (
+        _l("sorted by live sessions attended, lowest first"),
+        _l("sorted by live sessions attended, highest first"),
+    ),
+    "completed": (
+        _l("sorted by date of completion, earliest first"),
+        _l("sorted by date of completion, latest first"),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -190,25 +212,21 @@ class ProgressReport:
     countries: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def sort_description(self) -> str:
-        """'sorted by lessons done, highest first', for the table's caption."""
-        labels = {
-            "name": "name",
-            "organisation": "organisation",
-            "country": "country",
-            "lessons": "lessons done",
-            "live": "live sessions attended",
-            "completed": "date of completion",
-            **{f"quiz-{quiz.id}": f"best score in {quiz.title}" for quiz in self.quizzes},
-        }
+    def sort_description(self) -> Markup:
+        """'sorted by lessons done, highest first', for the table's caption.
+
+        A quiz's title is course text: it is marked with the course's language.
+        """
         sort, descending = self.filters.sort, self.filters.descending
-        if sort in TEXT_SORTS:
-            direction = "Z to A" if descending else "A to Z"
-        elif sort == "completed":
-            direction = "latest first" if descending else "earliest first"
+        if sort in SORT_TEXTS:
+            return escape(str(SORT_TEXTS[sort][descending]))
+        quiz = next(quiz for quiz in self.quizzes if f"quiz-{quiz.id}" == sort)
+        title = Markup('<span lang="{}">{}</span>').format(self.course.language, quiz.title)
+        if descending:
+            text = _("sorted by best score in %(quiz)s, highest first")
         else:
-            direction = "highest first" if descending else "lowest first"
-        return f"sorted by {labels.get(sort, sort)}, {direction}"
+            text = _("sorted by best score in %(quiz)s, lowest first")
+        return escape(text) % {"quiz": title}
 
     def _where(self) -> list[ColumnElement[bool]]:
         conditions = [Enrollment.cohort_id == self.cohort.id]
@@ -457,16 +475,16 @@ TOO_EASY = 0.9
 TOO_HARD = 0.3
 
 FLAG_TEXTS = {
-    "too_easy": (
+    "too_easy": _l(
         "Too easy: more than 9 in 10 answers are right. Check that the wrong choices are "
         "believable and that the question asks something the lesson teaches, not common sense."
     ),
-    "too_hard": (
+    "too_hard": _l(
         "Too hard: fewer than 3 in 10 answers are right. Check that the right choice is marked "
         "as right, that the prompt is clear, and that a lesson covers it; the most chosen wrong "
         "answer often shows the misunderstanding."
     ),
-    "negative_discrimination": (
+    "negative_discrimination": _l(
         "Negative discrimination: learners with the lowest scores answer this better than those "
         "with the highest. The marked answer may be wrong, or the wording may mislead careful "
         "readers; read it again with the most chosen wrong answer in mind."

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -67,30 +70,57 @@ def local_start(day: date, clock: time, zone_name: str) -> LocalStart:
     wall = datetime.combine(day, clock.replace(second=0, microsecond=0))
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     moment = first.astimezone(UTC)
-    when = f"{clock:%H:%M} on {format_date(day)}"
+    # The date is written in the reader's language (outside a request, in English).
+    when = {"time": f"{clock:%H:%M}", "date": format_date(day), "zone": zone_name}
     if moment.astimezone(zone).replace(tzinfo=None) != wall:
         jump = int((second.utcoffset() - first.utcoffset()).total_seconds() // 60)
         shown = moment.astimezone(zone)
         raise NonexistentTimeError(
-            f"There is no {when} in {zone_name}: the clocks go forward "
-            f"{_minutes_text(abs(jump))} that night, so that time is skipped. "
-            f"Choose another time ({clock:%H:%M} counted as before the change would be "
-            f"{shown:%H:%M} {zone_abbreviation(shown, zone_name)})."
+            f"{_skipped_time(abs(jump), when)} "
+            + _(
+                "Choose another time (%(time)s counted as before the change would be %(shown)s).",
+                time=when["time"],
+                shown=f"{shown:%H:%M} {zone_abbreviation(shown, zone_name)}",
+            )
         )
     if first.utcoffset() != second.utcoffset():
         return LocalStart(
             moment,
-            f"{when} happens twice in {zone_name}, as the clocks go back that night; the "
-            f"session starts at the first, {clock:%H:%M} {zone_abbreviation(moment, zone_name)}.",
+            _(
+                "%(time)s on %(date)s happens twice in %(zone)s, as the clocks go back that "
+                "night; the session starts at the first, %(start)s.",
+                start=f"{clock:%H:%M} {zone_abbreviation(moment, zone_name)}",
+                **when,
+            ),
         )
     return LocalStart(moment)
 
 
-def _minutes_text(minutes: int) -> str:
+def _skipped_time(minutes: int, when: dict[str, str]) -> str:
+    """The sentence saying that the clocks skip a time, and by how much they go forward."""
+    if minutes == 60:
+        return _(
+            "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward an hour that "
+            "night, so that time is skipped.",
+            **when,
+        )
     if minutes % 60 == 0:
-        hours = minutes // 60
-        return "an hour" if hours == 1 else f"{hours} hours"
-    return f"{minutes} minutes"
+        return ngettext(
+            "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward %(num)d hour "
+            "that night, so that time is skipped.",
+            "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward %(num)d hours "
+            "that night, so that time is skipped.",
+            minutes // 60,
+            **when,
+        )
+    return ngettext(
+        "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward %(num)d minute "
+        "that night, so that time is skipped.",
+        "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward %(num)d minutes "
+        "that night, so that time is skipped.",
+        minutes,
+        **when,
+    )
 
 
 def is_file_time_zone(name: str) -> bool:
@@ -133,13 +163,13 @@ class SessionZoneField(TimeZoneField):
         known = {choice.value for choice in self.choices}
         for zone in zones:
             if zone and zone not in known and is_file_time_zone(zone):
-                self.choices.append(SelectChoice(zone, zone.replace("_", " "), optgroup="Other"))
+                self.choices.append(SelectChoice(zone, zone.replace("_", " "), optgroup=_("Other")))
                 known.add(zone)
 
     def pre_validate(self, form) -> None:
         if not (isinstance(self.data, str) and is_file_time_zone(self.data)):
             raise ValidationError(
-                "Choose the time zone from the list (an IANA zone such as Europe/Madrid)."
+                _("Choose the time zone from the list (an IANA zone such as Europe/Madrid).")
             )
 
 
@@ -155,64 +185,92 @@ class SessionForm(FlaskForm):
     """A live session's title, time, length, link and whether it counts."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[strip_text],
         validators=[
-            DataRequired("Give the session a title."),
-            Length(max=MAX_TITLE, message=f"The title can have at most {MAX_TITLE} characters."),
+            DataRequired(_l("Give the session a title.")),
+            Length(
+                max=MAX_TITLE,
+                message=lazy_ngettext(
+                    "The title can have at most %(num)d character.",
+                    "The title can have at most %(num)d characters.",
+                    MAX_TITLE,
+                ),
+            ),
             no_control_characters,
         ],
     )
     description = TextAreaField(
-        "Description (optional)",
+        _l("Description (optional)"),
         # Not stripped: a description read from course.yaml may end with a line break, and an
         # unchanged form must give it back as it was.
         filters=[_normalise_newlines, _none_if_blank],
-        description="A sentence or two about the session; it is shown on the schedule and in "
-        "calendars.",
+        description=_l(
+            "A sentence or two about the session; it is shown on the schedule and in calendars."
+        ),
         validators=[
             Length(
                 max=MAX_DESCRIPTION,
-                message=f"The description can have at most {MAX_DESCRIPTION} characters.",
+                message=lazy_ngettext(
+                    "The description can have at most %(num)d character.",
+                    "The description can have at most %(num)d characters.",
+                    MAX_DESCRIPTION,
+                ),
             ),
             no_control_characters,
         ],
     )
     day = DayField(
-        "Date",
-        invalid_value_message="Give the date as YYYY-MM-DD (for example 2027-07-08).",
-        validators=[InputRequired("Give the date of the session.")],
+        _l("Date"),
+        invalid_value_message=_l("Give the date as YYYY-MM-DD (for example 2027-07-08)."),
+        validators=[InputRequired(_l("Give the date of the session."))],
     )
     clock = ClockField(
-        "Start time",
+        _l("Start time"),
         format=["%H:%M", "%H:%M:%S"],
-        description="On a 24-hour clock, in the time zone below.",
-        invalid_value_message="Give the start time as HH:MM on a 24-hour clock (for example "
-        "18:30).",
-        validators=[InputRequired("Give the start time of the session.")],
+        description=_l("On a 24-hour clock, in the time zone below."),
+        invalid_value_message=_l(
+            "Give the start time as HH:MM on a 24-hour clock (for example 18:30)."
+        ),
+        validators=[InputRequired(_l("Give the start time of the session."))],
     )
     time_zone = SessionZoneField(
-        "Time zone",
-        description="The zone the session is planned in. Learners see it in their own zone too.",
+        _l("Time zone"),
+        description=_l(
+            "The zone the session is planned in. Learners see it in their own zone too."
+        ),
     )
     duration_minutes = MinutesField(
-        "Length in minutes",
+        _l("Length in minutes"),
         validators=[
-            InputRequired("Give the length of the session in minutes."),
-            NumberRange(1, MAX_MINUTES, f"Give a whole number of minutes from 1 to {MAX_MINUTES}."),
+            InputRequired(_l("Give the length of the session in minutes.")),
+            NumberRange(
+                1,
+                MAX_MINUTES,
+                _l("Give a whole number of minutes from 1 to %(max)d.", max=MAX_MINUTES),
+            ),
         ],
     )
     join_url = StringField(
-        "Meeting link (optional)",
+        _l("Meeting link (optional)"),
         filters=[strip_text, _none_if_blank],
-        description="The address of the online meeting, starting with https://. Learners never "
-        "see it: they join through the schedule, which records that they took part.",
+        description=_l(
+            "The address of the online meeting, starting with https://. Learners never see it: "
+            "they join through the schedule, which records that they took part."
+        ),
         validators=[
-            Length(max=500, message="The address can have at most 500 characters."),
+            Length(
+                max=500,
+                message=lazy_ngettext(
+                    "The address can have at most %(num)d character.",
+                    "The address can have at most %(num)d characters.",
+                    500,
+                ),
+            ),
             https_address,
         ],
     )
-    counts_for_completion = BooleanField("Taking part counts toward the certificate")
+    counts_for_completion = BooleanField(_l("Taking part counts toward the certificate"))
     # The session's SEQUENCE when the form was shown: a save from an older page is refused.
     sequence = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -279,17 +337,28 @@ class NewSessionForm(SessionForm):
     """A new session also gets its slug, which never changes (it is in calendars' UIDs)."""
 
     slug = StringField(
-        "Short name (slug)",
+        _l("Short name (slug)"),
         filters=[strip_text],
-        description="Lower-case letters, digits and single hyphens, such as “session-4”. It "
-        "names the session in course.yaml and in calendars, and cannot be changed later.",
+        description=_l(
+            "Lower-case letters, digits and single hyphens, such as “session-4”. It names the "
+            "session in course.yaml and in calendars, and cannot be changed later."
+        ),
         validators=[
-            DataRequired("Give the session a short name, such as “session-4”."),
-            Length(max=MAX_SLUG, message=f"The short name can have at most {MAX_SLUG} characters."),
+            DataRequired(_l("Give the session a short name, such as “session-4”.")),
+            Length(
+                max=MAX_SLUG,
+                message=lazy_ngettext(
+                    "The short name can have at most %(num)d character.",
+                    "The short name can have at most %(num)d characters.",
+                    MAX_SLUG,
+                ),
+            ),
             Regexp(
                 SLUG,
-                message="Use only lower-case letters, digits and single hyphens, such as "
-                "“session-4” (no spaces, capitals or accents).",
+                message=_l(
+                    "Use only lower-case letters, digits and single hyphens, such as "
+                    "“session-4” (no spaces, capitals or accents)."
+                ),
             ),
         ],
     )

@@ -8,6 +8,8 @@ version, nor a double click cancel twice.
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from app.accounts.models import User
@@ -49,16 +51,21 @@ def attendance_count(session: LiveSession) -> int:
     )
 
 
-def _took_part(count: int) -> str:
-    return f"{count} learner{' is' if count == 1 else 's are'} recorded as having taken part"
-
-
 def _duplicate(cohort: Cohort, slug: str, cancelled: bool) -> ScheduleError:
-    hint = " (a cancelled one: restore it instead)" if cancelled else ""
-    return ScheduleError(
-        f"{cohort.title} already has a session called “{slug}”{hint}. Choose another short name.",
-        field="slug",
-    )
+    if cancelled:
+        message = _(
+            "%(cohort)s already has a session called “%(slug)s” (a cancelled one: restore it "
+            "instead). Choose another short name.",
+            cohort=cohort.title,
+            slug=slug,
+        )
+    else:
+        message = _(
+            "%(cohort)s already has a session called “%(slug)s”. Choose another short name.",
+            cohort=cohort.title,
+            slug=slug,
+        )
+    return ScheduleError(message, field="slug")
 
 
 def add_session(cohort: Cohort, slug: str, values: dict[str, Any], *, actor: User) -> LiveSession:
@@ -115,17 +122,27 @@ def update_session(
         taken_part = attendance_count(session)
         if taken_part:
             raise ScheduleError(
-                f"{_took_part(taken_part)} in this session at its present time, so its start "
-                "cannot be moved. If it did not take place then, remove their attendance on "
-                "the attendance page first; or add a new session for the new time.",
+                ngettext(
+                    "%(num)d learner is recorded as having taken part in this session at its "
+                    "present time, so its start cannot be moved. If it did not take place then, "
+                    "remove their attendance on the attendance page first; or add a new session "
+                    "for the new time.",
+                    "%(num)d learners are recorded as having taken part in this session at its "
+                    "present time, so its start cannot be moved. If it did not take place then, "
+                    "remove their attendance on the attendance page first; or add a new session "
+                    "for the new time.",
+                    taken_part,
+                ),
                 field="clock",
                 status=409,
             )
     expected = session.sequence if seen_sequence is None else seen_sequence
     if not _bump(session, LiveSession.sequence == expected):
         raise ScheduleError(
-            "Someone changed this session (or it was saved from another tab) after you opened "
-            "this page. Open it again to see it as it is now, then make your change.",
+            _(
+                "Someone changed this session (or it was saved from another tab) after you "
+                "opened this page. Open it again to see it as it is now, then make your change."
+            ),
             status=409,
         )
     for name in changed:
@@ -149,8 +166,15 @@ def cancel_session(session: LiveSession, *, actor: User) -> bool:
     taken_part = attendance_count(session)
     if taken_part and not session.is_cancelled:
         raise ScheduleError(
-            f"{_took_part(taken_part)} in this session, so it cannot be cancelled: it took "
-            "place. If it did not, remove their attendance on the attendance page first.",
+            ngettext(
+                "%(num)d learner is recorded as having taken part in this session, so it cannot "
+                "be cancelled: it took place. If it did not, remove their attendance on the "
+                "attendance page first.",
+                "%(num)d learners are recorded as having taken part in this session, so it "
+                "cannot be cancelled: it took place. If it did not, remove their attendance on "
+                "the attendance page first.",
+                taken_part,
+            ),
             status=409,
         )
     if not _bump(
