@@ -1,5 +1,8 @@
 """Forms for registration, login, password reset and the profile."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,17 +24,19 @@ from app.core.forms import (
 )
 from app.core.i18n import LANGUAGES
 
-REQUIRED = "This field is required."
+REQUIRED = _l("This field is required.")
 
 
-def email_field(label: str = "E-mail address", check_format: bool = True) -> EmailField:
+def email_field(label: str | None = None, check_format: bool = True) -> EmailField:
     """An e-mail field; login and reset skip the format check, so any stored address works."""
     validators = [
         DataRequired(REQUIRED),
-        Length(max=254, message="An e-mail address has at most 254 characters."),
+        Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
     ]
     if check_format:
-        validators.append(Email("Enter an e-mail address such as name@city.gov."))
+        validators.append(Email(_l("Enter an e-mail address such as name@city.gov.")))
+    if label is None:
+        label = _l("E-mail address")
     return EmailField(label, filters=[normalise_email], validators=validators)
 
 
@@ -43,37 +48,42 @@ def text_field(label: str, max_length: int = 200, **kwargs) -> StringField:
             # Both: a missing field and one left blank (or only spaces) are refused alike.
             InputRequired(REQUIRED),
             DataRequired(REQUIRED),
-            Length(max=max_length, message=f"Use at most {max_length} characters."),
+            Length(
+                max=max_length,
+                message=lazy_ngettext(
+                    "Use at most %(num)d character.", "Use at most %(num)d characters.", max_length
+                ),
+            ),
             no_control_characters,
         ],
         **kwargs,
     )
 
 
-def new_password_field(label: str = "Password") -> PasswordField:
+def new_password_field(label=None) -> PasswordField:
     return PasswordField(
-        label,
+        _l("Password") if label is None else label,
         validators=[InputRequired(REQUIRED)],
-        description="At least 12 characters. A few unrelated words make a good password.",
+        description=_l("At least 12 characters. A few unrelated words make a good password."),
     )
 
 
 class ProfileFields:
     """The profile the programme asks of public officials."""
 
-    name = text_field("Full name", description="As it should appear on your certificate.")
-    organisation = text_field("Organisation", description="Your city or government.")
-    position = text_field("Position")
-    city = text_field("City", max_length=120)
+    name = text_field(_l("Full name"), description=_l("As it should appear on your certificate."))
+    organisation = text_field(_l("Organisation"), description=_l("Your city or government."))
+    position = text_field(_l("Position"))
+    city = text_field(_l("City"), max_length=120)
     country = CountryField(
-        validators=[InputRequired("Choose a country."), DataRequired("Choose a country.")]
+        validators=[InputRequired(_l("Choose a country.")), DataRequired(_l("Choose a country."))]
     )
     preferred_language = SelectField(
-        "Preferred language",
+        _l("Preferred language"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
     )
     time_zone = TimeZoneField(
-        description="Live sessions are shown in this time zone.", default="UTC"
+        description=_l("Live sessions are shown in this time zone."), default="UTC"
     )
 
 
@@ -97,13 +107,20 @@ class RegistrationForm(ProfileFields, NewPasswordMixin, FlaskForm):
 class LoginForm(FlaskForm):
     email = email_field(check_format=False)
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
             InputRequired(REQUIRED),
-            Length(max=MAX_LENGTH, message=f"A password has at most {MAX_LENGTH} characters."),
+            Length(
+                max=MAX_LENGTH,
+                message=lazy_ngettext(
+                    "A password has at most %(num)d character.",
+                    "A password has at most %(num)d characters.",
+                    MAX_LENGTH,
+                ),
+            ),
         ],
     )
-    remember = BooleanField("Keep me logged in on this device for 30 days")
+    remember = BooleanField(_l("Keep me logged in on this device for 30 days"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -111,10 +128,10 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
-    password = new_password_field("New password")
+    password = new_password_field(_l("New password"))
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired(REQUIRED), EqualTo("password", "The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords differ."))],
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -130,19 +147,21 @@ class ProfileForm(ProfileFields, FlaskForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    current_password = PasswordField("Current password", validators=[InputRequired(REQUIRED)])
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
 
     def validate_current_password(self, field) -> None:
         if not self.user.check_password(field.data or ""):
-            raise ValidationError("This is not your current password.")
+            raise ValidationError(_("This is not your current password."))
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[InputRequired(REQUIRED)])
+    password = PasswordField(_l("Your password"), validators=[InputRequired(REQUIRED)])
     confirm = BooleanField(
-        "I understand that my account, profile, applications and enrolments are deleted "
-        "and cannot be recovered",
-        validators=[DataRequired("Tick this box to confirm.")],
+        _l(
+            "I understand that my account, profile, applications and enrolments are deleted "
+            "and cannot be recovered"
+        ),
+        validators=[DataRequired(_l("Tick this box to confirm."))],
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -151,4 +170,4 @@ class DeleteAccountForm(FlaskForm):
 
     def validate_password(self, field) -> None:
         if not self.user.check_password(field.data or ""):
-            raise ValidationError("This is not your password.")
+            raise ValidationError(_("This is not your password."))

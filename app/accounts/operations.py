@@ -7,6 +7,7 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -64,9 +65,11 @@ def create_user(
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        raise AccountError(f"{email} is not a valid e-mail address: {error}") from error
+        raise AccountError(
+            _("%(email)s is not a valid e-mail address: %(error)s", email=email, error=error)
+        ) from error
     if find_user_by_email(email) is not None:
-        raise AccountError("An account already uses this e-mail address.")
+        raise AccountError(_("An account already uses this e-mail address."))
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem)
@@ -169,28 +172,28 @@ def user_for_reset_token(token: str) -> User | ResetTokenProblem:
             token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
         )
     except SignatureExpired:
-        return ResetTokenProblem("This reset link has expired. Ask for a new one.")
+        return ResetTokenProblem(_("This reset link has expired. Ask for a new one."))
     except BadSignature:
-        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
     if not isinstance(payload, dict):
-        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
     user = db.session.get(User, payload.get("user"))
     if user is None or not user.is_active:
-        return ResetTokenProblem("This reset link is not valid. Ask for a new one.")
+        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
     if payload.get("password") != _password_fingerprint(user):
-        return ResetTokenProblem("This reset link was already used. Ask for a new one.")
+        return ResetTokenProblem(_("This reset link was already used. Ask for a new one."))
     return user
 
 
 def set_active(user: User, is_active: bool, *, actor: User) -> None:
     """Deactivate (ending every session) or reactivate an account."""
     if user.is_deleted:
-        raise AccountError("A deleted account cannot be reactivated.")
+        raise AccountError(_("A deleted account cannot be reactivated."))
     if user.is_active == is_active:
         return
     if not is_active:
         if user.id == actor.id:
-            raise AccountError("You cannot deactivate your own account.")
+            raise AccountError(_("You cannot deactivate your own account."))
         _refuse_removing_last_admin(user)
     user.is_active = is_active
     if not is_active:
@@ -209,7 +212,7 @@ def _refuse_removing_last_admin(user: User) -> None:
         .where(User.role == Role.ADMIN, User.is_active.is_(True))
     )
     if admins <= 1:
-        raise AccountError("This is the only admin. Make someone else an admin first.")
+        raise AccountError(_("This is the only admin. Make someone else an admin first."))
 
 
 def set_role(user: User, role: Role, *, actor: User | None) -> None:

@@ -12,6 +12,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, operations
@@ -29,15 +31,9 @@ from app.accounts.operations import PROFILE_FIELDS, AccountError, ResetTokenProb
 from app.accounts.queries import personal_data
 from app.core.forms import form_page, normalise_email
 from app.core.i18n import current_language
-from app.core.mail import send_after_commit
+from app.core.mail import send_to_user_after_commit
 from app.core.urls import safe_next_path
 from app.extensions import db, limiter, login_manager
-
-LOGIN_FAILED = "The e-mail address or the password is wrong."
-RESET_SENT = (
-    "If an account uses this address, we have sent it a link to choose a new password. "
-    "The link works for one hour. Check your spam folder if it does not arrive."
-)
 
 
 @login_manager.user_loader
@@ -80,7 +76,9 @@ def _landing(default_endpoint: str = "learning.dashboard") -> str:
 @limiter.limit(
     _config_limit("REGISTRATIONS_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many accounts were registered from your network. Try again in an hour.",
+    error_message=lambda: _(
+        "Too many accounts were registered from your network. Try again in an hour."
+    ),
 )
 def register():
     """Create an account with the profile the programme asks of public officials."""
@@ -101,7 +99,7 @@ def register():
             _start_session(user, remember=False)
             operations.record_login(user)
             db.session.commit()
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(_landing())
     return form_page("accounts/register.html", form)
 
@@ -110,14 +108,16 @@ def register():
 @limiter.limit(
     _config_limit("LOGIN_ATTEMPTS_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many login attempts from your network. Wait 15 minutes, then try again.",
+    error_message=lambda: _(
+        "Too many login attempts from your network. Wait 15 minutes, then try again."
+    ),
 )
 @limiter.limit(
     _config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
     methods=["POST"],
     key_func=_email_in_form,
     deduct_when=lambda response: response.status_code == 401,
-    error_message=(
+    error_message=lambda: _(
         "Too many failed logins for this account. Wait 15 minutes, then try again, "
         "or reset your password."
     ),
@@ -135,7 +135,7 @@ def login():
             operations.record_login(user)
             db.session.commit()
             return redirect(_landing())
-        form.form_errors.append(LOGIN_FAILED)
+        form.form_errors.append(_("The e-mail address or the password is wrong."))
         status = 401
     elif request.method == "POST":
         status = 400
@@ -149,7 +149,7 @@ def logout():
     operations.log_out_everywhere(current_user)
     db.session.commit()
     _end_session()
-    flash("You are logged out, on this device and on every other.", "success")
+    flash(_("You are logged out, on this device and on every other."), "success")
     return redirect(url_for("catalog.index"))
 
 
@@ -157,13 +157,13 @@ def logout():
 @limiter.limit(
     _config_limit("RESET_REQUESTS_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many reset requests from your network. Try again in an hour.",
+    error_message=lambda: _("Too many reset requests from your network. Try again in an hour."),
 )
 @limiter.limit(
     _config_limit("RESET_REQUESTS_PER_ACCOUNT"),
     methods=["POST"],
     key_func=_email_in_form,
-    error_message="Too many reset requests for this address. Try again in an hour.",
+    error_message=lambda: _("Too many reset requests for this address. Try again in an hour."),
 )
 def forgot_password():
     """Ask for a password reset link; the answer is the same whether the address is known."""
@@ -174,13 +174,20 @@ def forgot_password():
             link = url_for(
                 "accounts.reset_password", token=operations.make_reset_token(user), _external=True
             )
-            send_after_commit(
-                user.email,
-                "Choose a new password for Caring Cities",
-                render_template("mail/reset_password.txt", user=user, link=link),
+            # In the account's language, whatever language the request was made in.
+            send_to_user_after_commit(
+                user,
+                _l("Choose a new password for Caring Cities"),
+                "mail/reset_password.txt",
+                user=user,
+                link=link,
             )
             db.session.commit()
-        return render_template("accounts/reset_sent.html", message=RESET_SENT)
+        message = _(
+            "If an account uses this address, we have sent it a link to choose a new password. "
+            "The link works for one hour. Check your spam folder if it does not arrive."
+        )
+        return render_template("accounts/reset_sent.html", message=message)
     return form_page("accounts/forgot_password.html", form)
 
 
@@ -197,7 +204,7 @@ def reset_password(token: str):
         )
         db.session.commit()
         _end_session()
-        flash("Your password is changed, and every session is ended. Log in again.", "success")
+        flash(_("Your password is changed, and every session is ended. Log in again."), "success")
         return redirect(url_for("accounts.login"))
     return form_page("accounts/reset_password.html", form)
 
@@ -212,7 +219,7 @@ def profile():
             current_user, **{field: getattr(form, field).data for field in PROFILE_FIELDS}
         )
         db.session.commit()
-        flash("Your profile is saved." if changed else "Nothing was changed.", "success")
+        flash(_("Your profile is saved.") if changed else _("Nothing was changed."), "success")
         return redirect(url_for("accounts.profile"))
     return form_page("accounts/profile.html", form)
 
@@ -230,7 +237,7 @@ def change_password():
         db.session.commit()
         remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
         _start_session(user, remember=remembered in request.cookies)
-        flash("Your password is changed. Every other session is ended.", "success")
+        flash(_("Your password is changed. Every other session is ended."), "success")
         return redirect(url_for("accounts.profile"))
     return form_page("accounts/change_password.html", form)
 
@@ -260,6 +267,6 @@ def delete_account():
         else:
             db.session.commit()
             _end_session()
-            flash("Your account is deleted. Thank you for learning with us.", "success")
+            flash(_("Your account is deleted. Thank you for learning with us."), "success")
             return redirect(url_for("catalog.index"))
     return form_page("accounts/delete.html", form)
