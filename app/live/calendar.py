@@ -4,11 +4,14 @@ Times are written in UTC, which every calendar application converts to its own z
 A session's UID is built from the slugs of its course, cohort and session, so it stays the
 same across edits and re-imports; SEQUENCE is the session's own counter, which grows with
 every change, so calendar applications replace the event instead of adding another.
+The text people read (the description, "Online") is in the request's language, or the
+language of the feed's owner; the machine fields stay as they are.
 """
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from app.catalog.models import LiveSession
@@ -45,15 +48,15 @@ def session_event(
     event.add("url", page_url)
     lines = []
     if session.is_cancelled:
-        lines.append("This live session is cancelled.")
+        lines.append(_("This live session is cancelled."))
     if session.description:
         lines.append(session.description)
     if join_url and not session.is_cancelled:
-        lines.append(f"Join (from 15 minutes before the start): {join_url}")
+        lines.append(_("Join (from 15 minutes before the start): %(url)s", url=join_url))
         event.add("location", join_url)
     else:
-        event.add("location", "Online")
-    lines.append(f"Schedule and details: {page_url}")
+        event.add("location", _("Online"))
+    lines.append(_("Schedule and details: %(url)s", url=page_url))
     event.add("description", "\n\n".join(lines))
     return event
 

@@ -1,5 +1,7 @@
 """Forms of the live-session pages: attendance by hand, report import, recording, feeds."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, StringField
@@ -25,17 +27,20 @@ class AttendanceForm(FlaskForm):
 
 class ReportImportForm(FlaskForm):
     report = FileField(
-        "Participant report (CSV)",
-        description="Zoom's participant report, or any CSV with the columns “User Email” and "
-        "“Duration (Minutes)”. Nothing is saved until you confirm the preview.",
+        _l("Participant report (CSV)"),
+        description=_l(
+            "Zoom's participant report, or any CSV with the columns “User Email” and "
+            "“Duration (Minutes)”. Nothing is saved until you confirm the preview."
+        ),
     )
     minimum_minutes = IntegerField(
-        "Minimum minutes present",
-        description="A learner counts as present with at least this many minutes, rejoins "
-        "added up.",
+        _l("Minimum minutes present"),
+        description=_l(
+            "A learner counts as present with at least this many minutes, rejoins added up."
+        ),
         validators=[
-            InputRequired("Give the minimum number of minutes (0 counts everyone)."),
-            NumberRange(0, 24 * 60, "Give a number of minutes between 0 and 1440."),
+            InputRequired(_l("Give the minimum number of minutes (0 counts everyone).")),
+            NumberRange(0, 24 * 60, _l("Give a number of minutes between 0 and 1440.")),
         ],
     )
     # The report read at the preview, sent back when the preview is confirmed.
@@ -45,18 +50,18 @@ class ReportImportForm(FlaskForm):
 def https_address(form, field) -> None:
     if field.data and not is_https_url(field.data):
         raise ValidationError(
-            "Give the full address, starting with https:// (at most 500 characters)."
+            _("Give the full address, starting with https:// (at most 500 characters).")
         )
 
 
 class RecordingForm(FlaskForm):
     recording_url = StringField(
-        "Recording address",
+        _l("Recording address"),
         filters=[strip_text],
-        description="Where learners watch the recording, starting with https://.",
+        description=_l("Where learners watch the recording, starting with https://."),
         validators=[
-            DataRequired("Give the recording's address."),
-            Length(max=500, message="The address can have at most 500 characters."),
+            DataRequired(_l("Give the recording's address.")),
+            Length(max=500, message=_l("The address can have at most 500 characters.")),
             https_address,
         ],
     )

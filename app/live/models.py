@@ -4,6 +4,8 @@ import hashlib
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +24,7 @@ class AttendanceSource(StrEnum):
 
     @property
     def label(self) -> str:
+        """In English: it goes into the personal-data download, which stays machine-readable."""
         return {
             "platform": "joined through the platform",
             "report": "in the meeting's participant report",
@@ -56,13 +59,18 @@ class Attendance(db.Model):
         """'joined through the platform at 09:02; 95 minutes in the participant report'."""
         parts = []
         if self.joined_at:
-            parts.append(
-                f"joined through the platform at {local_time(self.joined_at, zone_name):%H:%M}"
-            )
+            time = f"{local_time(self.joined_at, zone_name):%H:%M}"
+            parts.append(_("joined through the platform at %(time)s", time=time))
         if self.report_minutes is not None:
-            parts.append(f"{self.report_minutes} minutes in the participant report")
+            parts.append(
+                ngettext(
+                    "%(num)d minute in the participant report",
+                    "%(num)d minutes in the participant report",
+                    self.report_minutes,
+                )
+            )
         if self.source == AttendanceSource.MANUAL:
-            parts.append("marked by the course team")
+            parts.append(_("marked by the course team"))
         return "; ".join(parts)
 
     def __repr__(self) -> str:

@@ -4,6 +4,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app.accounts.models import User
@@ -45,22 +47,29 @@ def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
     The caller has checked that the learner is enrolled in the session's cohort.
     """
     if session.is_cancelled:
-        raise LiveSessionError("This live session is cancelled, so there is nothing to join.")
+        raise LiveSessionError(_("This live session is cancelled, so there is nothing to join."))
     if not is_https_url(session.join_url):
         raise LiveSessionError(
-            "The meeting link of this session is not available yet. The course team will add "
-            "it before the session; come back to the schedule then."
+            _(
+                "The meeting link of this session is not available yet. The course team will add "
+                "it before the session; come back to the schedule then."
+            )
         )
     if session.is_over(now):
         raise LiveSessionError(
-            "This live session is over. When its recording is ready, it is on the schedule."
+            _("This live session is over. When its recording is ready, it is on the schedule.")
         )
     if not session.is_open_for_joining(now):
         opens = ZonedSpan.of(session.join_opens_at, session.starts_at, user.time_zone)
         raise LiveSessionError(
-            f"You can join from {opens.day()}, {opens.start:%H:%M} {opens.abbreviation} "
-            f"({time_until(session.join_opens_at, session.ends_at, now)}): 15 minutes before "
-            "the start."
+            _(
+                "You can join from %(day)s, %(time)s %(zone)s (%(left)s): 15 minutes before "
+                "the start.",
+                day=opens.day(),
+                time=f"{opens.start:%H:%M}",
+                zone=opens.abbreviation,
+                left=time_until(session.join_opens_at, session.ends_at, now),
+            )
         )
     attendance = queries.attendances_in(session.id, [user.id]).get(user.id)
     if attendance is None:
@@ -117,15 +126,17 @@ class ReportRow:
 
 
 OUTCOME_TEXT = {
-    "new": "Attendance will be recorded",
-    "updated": "Already recorded; the minutes will be updated",
-    "unchanged": "Already recorded; nothing changes",
-    "kept": "Under the minimum, but already recorded another way: kept (remove it by hand if "
-    "it should not count)",
-    "short": "Under the minimum: not recorded",
-    "unknown": "No account has this e-mail",
-    "not_enrolled": "Has an account, but is not a learner of this cohort",
-    "no_email": "No e-mail in the report (a guest or a phone caller)",
+    "new": _l("Attendance will be recorded"),
+    "updated": _l("Already recorded; the minutes will be updated"),
+    "unchanged": _l("Already recorded; nothing changes"),
+    "kept": _l(
+        "Under the minimum, but already recorded another way: kept (remove it by hand if "
+        "it should not count)"
+    ),
+    "short": _l("Under the minimum: not recorded"),
+    "unknown": _l("No account has this e-mail"),
+    "not_enrolled": _l("Has an account, but is not a learner of this cohort"),
+    "no_email": _l("No e-mail in the report (a guest or a phone caller)"),
 }
 
 
@@ -227,10 +238,10 @@ def apply_report_import(plan: ImportPlan, *, actor: User, now: datetime) -> int:
 def set_recording(session: LiveSession, url: str, *, actor: User, now: datetime) -> None:
     """Course staff add (or change) the recording of a session that has ended."""
     if not session.is_over(now):
-        raise LiveSessionError("A recording can be added once the session has ended.")
+        raise LiveSessionError(_("A recording can be added once the session has ended."))
     if not is_https_url(url):
         raise LiveSessionError(
-            "The recording's address must start with https:// (at most 500 characters)."
+            _("The recording's address must start with https:// (at most 500 characters).")
         )
     if session.recording_url == url:
         return
@@ -247,11 +258,13 @@ def set_recording(session: LiveSession, url: str, *, actor: User, now: datetime)
 def mark_recording_watched(user: User, session: LiveSession, *, now: datetime) -> bool:
     """A learner who missed a session watched its recording; True the first time."""
     if not session.recording_url or not session.is_over(now):
-        raise LiveSessionError("This session has no recording yet.")
+        raise LiveSessionError(_("This session has no recording yet."))
     if queries.attendances_in(session.id, [user.id]):
         raise LiveSessionError(
-            "You took part in this session, so its recording is there for you to watch again; "
-            "there is nothing to mark."
+            _(
+                "You took part in this session, so its recording is there for you to watch "
+                "again; there is nothing to mark."
+            )
         )
     exists_already = db.session.scalar(
         select(RecordingView.id).where(

@@ -10,6 +10,11 @@ import csv
 import io
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
+
+from app.core.i18n import current_language
+
 EMAIL_COLUMN = "user email"
 MINUTES_COLUMN = "duration (minutes)"
 NAME_COLUMNS = ("name (original name)", "name")
@@ -50,8 +55,10 @@ def _header_index(rows: list[list[str]]) -> int:
     if found:
         return found[-1]
     raise ReportError(
-        "The file has no participants' header: it needs the columns “User Email” and "
-        "“Duration (Minutes)”, as in Zoom's participant report."
+        _(
+            "The file has no participants' header: it needs the columns “User Email” and "
+            "“Duration (Minutes)”, as in Zoom's participant report."
+        )
     )
 
 
@@ -60,24 +67,27 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ReportError(
-            "The file is not UTF-8 text. Download the report from the meeting provider again "
-            "as CSV, or save it from your spreadsheet as “CSV UTF-8”."
+            _(
+                "The file is not UTF-8 text. Download the report from the meeting provider again "
+                "as CSV, or save it from your spreadsheet as “CSV UTF-8”."
+            )
         ) from error
 
 
 def read_report(text: str) -> ParticipantReport:
     """Add up each participant's minutes; raise ReportError when the file is not a report."""
     if not text.strip():
-        raise ReportError("The file is empty.")
+        raise ReportError(_("The file is empty."))
     try:
         reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
         # Each row with the file line it ends on (a quoted cell may span lines).
         numbered = [(reader.line_num, row) for row in reader]
     except csv.Error as error:
-        raise ReportError(f"The file is not valid CSV: {error}") from error
+        raise ReportError(_("The file is not valid CSV: %(error)s", error=error)) from error
     rows = [row for _line, row in numbered]
     if len(rows) > MAX_ROWS:
-        raise ReportError(f"The file has more than {MAX_ROWS:,} rows.")
+        limit = format_decimal(MAX_ROWS, locale=current_language())
+        raise ReportError(_("The file has more than %(limit)s rows.", limit=limit))
     start = _header_index(rows)
     header = [cell.strip().lower() for cell in rows[start]]
     email_at = header.index(EMAIL_COLUMN)
@@ -102,11 +112,21 @@ def read_report(text: str) -> ParticipantReport:
             minutes = int(float(minutes_text))
         except ValueError:
             problems.append(
-                f"Line {line}: the duration “{minutes_text}” is not a number of minutes."
+                _(
+                    "Line %(line)d: the duration “%(text)s” is not a number of minutes.",
+                    line=line,
+                    text=minutes_text,
+                )
             )
             continue
         if minutes < 0:
-            problems.append(f"Line {line}: the duration {minutes} is negative.")
+            problems.append(
+                _(
+                    "Line %(line)d: the duration %(minutes)d is negative.",
+                    line=line,
+                    minutes=minutes,
+                )
+            )
             continue
         key = (email, name, minutes_text, *(cell(row, index) for index in times_at))
         if times_at and key in seen_rows:

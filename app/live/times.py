@@ -1,7 +1,14 @@
-"""A live session's times as read in a time zone, and how long until it starts."""
+"""A live session's times as read in a time zone, and how long until it starts.
+
+Words are in the request's language (English outside a request); weekdays and months come
+from app.core.timezones, also in the request's language.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.core.templating import zone_abbreviation
 from app.core.timezones import format_weekday, local_time
@@ -63,26 +70,49 @@ def session_spans(session, viewer_zone: str | None) -> tuple[ZonedSpan, ZonedSpa
     return seen, (None if seen.same_clock_as(own) else own)
 
 
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}" + ("" if number == 1 else "s")
+def _days(number: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", number)
+
+
+def _hours(number: int) -> str:
+    return ngettext("%(num)d hour", "%(num)d hours", number)
+
+
+def _minutes(number: int) -> str:
+    return ngettext("%(num)d minute", "%(num)d minutes", number)
+
+
+def _both(larger: str, smaller: str) -> str:
+    return _("%(larger)s and %(smaller)s", larger=larger, smaller=smaller)
+
+
+def duration_left(start: datetime, now: datetime) -> str:
+    """'3 days and 4 hours', '25 minutes': from now until a start that is still to come."""
+    minutes = -(-(start - now) // timedelta(minutes=1))  # rounded up: never "in 0 minutes"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days >= 7 or (days and not hours):
+        return _days(days)
+    if days:
+        return _both(_days(days), _hours(hours))
+    if hours:
+        return _both(_hours(hours), _minutes(minutes)) if minutes else _hours(hours)
+    return _minutes(minutes)
 
 
 def time_until(start: datetime, end: datetime, now: datetime) -> str:
     """'in 3 days and 4 hours', 'in 25 minutes', 'on now' or 'over'."""
     if now >= end:
-        return "over"
+        return _("over")
     if now >= start:
-        return "on now"
-    left = start - now
-    minutes = -(-left // timedelta(minutes=1))  # rounded up: never "in 0 minutes"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days >= 7:
-        return f"in {_count(days, 'day')}"
-    if days:
-        return f"in {_count(days, 'day')}" + (f" and {_count(hours, 'hour')}" if hours else "")
-    if hours:
-        return f"in {_count(hours, 'hour')}" + (
-            f" and {_count(minutes, 'minute')}" if minutes else ""
-        )
-    return f"in {_count(minutes, 'minute')}"
+        return _("on now")
+    return _("in %(time)s", time=duration_left(start, now))
+
+
+def countdown(start: datetime, end: datetime, now: datetime) -> str:
+    """'Starts in 3 days and 4 hours', 'On now' or 'Over', as a sentence of its own."""
+    if now >= end:
+        return _("Over")
+    if now >= start:
+        return _("On now")
+    return _("Starts in %(time)s", time=duration_left(start, now))

@@ -12,9 +12,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.catalog.models import LiveSession
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.paging import requested_page
 from app.core.types import utcnow
 from app.extensions import db
@@ -29,11 +32,11 @@ from app.live.forms import (
 )
 from app.live.operations import OUTCOME_TEXT, LiveSessionError
 from app.live.reports import ReportError, decode, read_report
-from app.live.times import session_spans, time_until
+from app.live.times import countdown, session_spans
 
 bp = Blueprint("live", __name__)
 bp.add_app_template_global(session_spans, "session_spans")
-bp.add_app_template_global(time_until, "time_until")
+bp.add_app_template_global(countdown, "session_countdown")
 
 NEW_FEED_TOKEN = "new_calendar_feed_token"  # noqa: S105 (a session key, not a secret)
 
@@ -149,12 +152,16 @@ def feed(token: str):
         abort(404)
     cohorts = queries.enrolled_cohorts(found.user)
     found.last_used_at = utcnow()
-    body = _calendar(
-        [live for cohort in cohorts for live in cohort.live_sessions],
-        name=f"{current_app.config['SITE_NAME']}: live sessions",
-        join_cohort_ids={cohort.id for cohort in cohorts},
-        is_feed=True,
-    )
+    # A calendar application fetches the feed without the learner's cookies or language:
+    # its words are in the language of the learner's profile.
+    language = found.user.preferred_language
+    with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+        body = _calendar(
+            [live for cohort in cohorts for live in cohort.live_sessions],
+            name=_("%(site)s: live sessions", site=current_app.config["SITE_NAME"]),
+            join_cohort_ids={cohort.id for cohort in cohorts},
+            is_feed=True,
+        )
     db.session.commit()
     return _calendar_response(body, None, private=True)
 
@@ -223,7 +230,7 @@ def watched(session_id: int):
         return _refused(live, error, schedule_url)
     db.session.commit()
     if first:
-        flash(f"The recording of “{title}” is marked as watched.", "success")
+        flash(_("The recording of “%(session)s” is marked as watched.", session=title), "success")
     return redirect(schedule_url)
 
 
@@ -266,11 +273,11 @@ def mark_attendance(session_id: int):
     live = _staff_session(session_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
-        flash("Choose a learner of this cohort and whether they were present.", "error")
+        flash(_("Choose a learner of this cohort and whether they were present."), "error")
         return _attendance_page(live, status=400)
     learner = queries.cohort_learner(live.cohort_id, form.learner_id.data)
     if learner is None:
-        flash("That person is not a learner of this cohort.", "error")
+        flash(_("That person is not a learner of this cohort."), "error")
         return _attendance_page(live, status=400)
     name = learner.name
     present = form.present.data == "yes"
@@ -279,7 +286,10 @@ def mark_attendance(session_id: int):
     )
     db.session.commit()
     if changed:
-        flash(f"{name} is marked {'present' if present else 'absent'}.", "success")
+        if present:
+            flash(_("%(name)s is marked present.", name=name), "success")
+        else:
+            flash(_("%(name)s is marked absent.", name=name), "success")
     return redirect(_back_to_attendance(session_id))
 
 
@@ -324,7 +334,7 @@ def import_report(session_id: int):
         else:
             upload = form.report.data
             if upload is None or not getattr(upload, "filename", ""):
-                raise ReportError("Choose the participant report (a .csv file) to upload.")
+                raise ReportError(_("Choose the participant report (a .csv file) to upload."))
             text = decode(upload.read())
         report = read_report(text)
     except ReportError as error:
@@ -338,11 +348,16 @@ def import_report(session_id: int):
     )
     db.session.commit()
     flash(
-        f"The report is imported: {changes} attendance{'' if changes == 1 else 's'} added or "
-        "updated."
+        ngettext(
+            "The report is imported: %(num)d attendance added or updated.",
+            "The report is imported: %(num)d attendances added or updated.",
+            changes,
+        )
         if changes
-        else "The report is imported. It changed nothing: every "
-        "attendance in it was already recorded.",
+        else _(
+            "The report is imported. It changed nothing: every attendance in it was already "
+            "recorded."
+        ),
         "success",
     )
     return redirect(url_for("live.attendance", session_id=session_id))
@@ -369,7 +384,8 @@ def set_recording(session_id: int):
         return _attendance_page(live, status=409, recording_form=form)
     db.session.commit()
     flash(
-        "The recording is saved. Learners who missed the session see it on the schedule.", "success"
+        _("The recording is saved. Learners who missed the session see it on the schedule."),
+        "success",
     )
     return redirect(url_for("live.attendance", session_id=session_id))
 
@@ -385,13 +401,13 @@ def calendar_feed():
             abort(400)
         if form.action.data == "create":
             session[NEW_FEED_TOKEN] = operations.create_calendar_feed(user, now=utcnow())
-            message = "Your calendar feed is ready. Copy its address below now."
+            message = _("Your calendar feed is ready. Copy its address below now.")
         else:
             revoked = operations.revoke_calendar_feed(user)
             message = (
-                "Your calendar feed is turned off: its address no longer works."
+                _("Your calendar feed is turned off: its address no longer works.")
                 if revoked
-                else "You had no calendar feed."
+                else _("You had no calendar feed.")
             )
         db.session.commit()
         flash(message, "success")
