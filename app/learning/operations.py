@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +13,7 @@ from app.certificates.operations import issue_at_completion
 from app.core import audit
 from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
-from app.core.templating import long_date
+from app.core.templating import course_text, long_date
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
@@ -24,30 +25,45 @@ class ApplicationError(ValueError):
     """An application that cannot be made or decided, with a sentence saying why."""
 
 
-def closed_reason(cohort: Cohort, now: datetime) -> str | None:
+def _sentence(translated: str, cohort: Cohort, marked: bool, **values) -> str:
+    """A translated sentence about a cohort, filled in; `marked`: as safe HTML for a page, the
+    cohort's title marked with the course's language (plain text for errors and the CLI)."""
+    if marked:
+        return escape(translated) % {
+            "cohort": course_text(cohort.title, cohort.course.language),
+            **values,
+        }
+    return translated % {"cohort": cohort.title, **values}
+
+
+def closed_reason(cohort: Cohort, now: datetime, *, marked: bool = False) -> str | Markup | None:
     """Why a cohort takes no applications now, or None when it does."""
     if cohort.is_archived:
-        return _(
-            "%(cohort)s is no longer running, so it takes no applications.", cohort=cohort.title
+        return _sentence(
+            _("%(cohort)s is no longer running, so it takes no applications."), cohort, marked
         )
     if now < cohort.applications_open_at:
         opens = long_date(cohort.applications_open_at, cohort.applications_open_zone)
-        return _("Applications for %(cohort)s open on %(date)s.", cohort=cohort.title, date=opens)
+        return _sentence(
+            _("Applications for %(cohort)s open on %(date)s."), cohort, marked, date=opens
+        )
     if now >= cohort.applications_close_at:
         closed = long_date(cohort.applications_close_at, cohort.applications_close_zone)
-        return _(
-            "Applications for %(cohort)s closed on %(date)s. Look out for the next cohort.",
-            cohort=cohort.title,
+        return _sentence(
+            _("Applications for %(cohort)s closed on %(date)s. Look out for the next cohort."),
+            cohort,
+            marked,
             date=closed,
         )
     return None
 
 
-def already_applied_message(application: Application) -> str:
+def already_applied_message(application: Application, *, marked: bool = False) -> str | Markup:
     submitted = long_date(application.submitted_at, application.user.time_zone)
-    return _(
-        "You applied to %(cohort)s on %(date)s. Its status: %(status)s.",
-        cohort=application.cohort.title,
+    return _sentence(
+        _("You applied to %(cohort)s on %(date)s. Its status: %(status)s."),
+        application.cohort,
+        marked,
         date=submitted,
         status=application.status.label,
     )

@@ -54,7 +54,7 @@ def apply(slug: str, cohort_slug: str):
         abort(404)
     now = utcnow()
     existing = queries.application_for(current_user, cohort)
-    closed = closed_reason(cohort, now)
+    closed = closed_reason(cohort, now, marked=True)
     form = ApplicationForm()
     status = 200
     if request.method == "POST":
@@ -102,7 +102,7 @@ def apply(slug: str, cohort_slug: str):
         form=form,
         closed=closed,
         existing=existing,
-        existing_message=already_applied_message(existing) if existing else None,
+        existing_message=already_applied_message(existing, marked=True) if existing else None,
     ), status
 
 
