@@ -73,11 +73,12 @@ def horizontal_overflow(page) -> dict | None:
             const culprits = [];
             for (const el of document.body.querySelectorAll('*')) {
                 const box = el.getBoundingClientRect();
-                if (box.right > width + 1 && getComputedStyle(el).position !== 'absolute') {
+                if (box.right > width + 1) {
                     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
                         (el.className && typeof el.className === 'string'
                             ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-                    culprits.push(`${name} (right edge ${Math.round(box.right)} px)`);
+                    const position = getComputedStyle(el).position;
+                    culprits.push(`${name} (${position}, right edge ${Math.round(box.right)} px)`);
                 }
             }
             return {scrollWidth: doc.scrollWidth, viewport: width, culprits: culprits.slice(-8)};

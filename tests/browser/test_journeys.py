@@ -251,3 +251,110 @@ def test_learner_journey(server, new_page, check):
     anyone.goto(verify_url)
     expect(anyone.get_by_role("main")).to_contain_text("Valid")
     check(anyone, "learner-25-verify-logged-out")
+
+
+NEW_TITLE = "Care close to home"
+
+
+def test_instructor_journey(new_page, check):
+    # The instructor rewrites the draft lesson, previews it, publishes it.
+    page = new_page(accounts.INSTRUCTOR)
+    page.goto("/dashboard")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Edit courses").click()
+    check(page, "instructor-01-courses")
+    page.get_by_role("link", name=COURSE).click()
+    check(page, "instructor-02-outline", screenshot=True)
+    page.get_by_role("table", name="Lessons of Going further").get_by_role(
+        "link", name="Coming soon", exact=True
+    ).click()
+    check(page, "instructor-03-edit-lesson", screenshot=True)
+    page.get_by_label("Title").fill(NEW_TITLE)
+    page.get_by_label("Text (Markdown)").fill(
+        "A city can bring care closer to home.\n\n"
+        "## Three services\n\n"
+        "- Childcare in every neighbourhood\n"
+        "- Day centres for older people\n"
+        "- Public laundries\n"
+    )
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview (not saved)")
+    expect(preview.get_by_role("heading", name="Three services")).to_be_visible()
+    expect(preview.get_by_role("listitem")).to_have_count(3)
+    check(page, "instructor-04-preview", screenshot=True)
+    page.get_by_label("State").select_option(
+        label="Published: learners see it (from the time below, if you give one)"
+    )
+    page.get_by_role("button", name="Save a new revision").click()
+    expect_message(page, "Saved as revision 2.")
+    check(page, "instructor-05-saved")
+    page.get_by_role("link", name="See it as a learner").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(NEW_TITLE)
+    check(page, "instructor-06-as-a-learner", screenshot=True)
+
+    # An enrolled learner finds it in the course and reads it.
+    learner = new_page(accounts.READER)
+    learner.goto("/dashboard")
+    learner.get_by_role("link", name=COURSE).first.click()
+    learner.get_by_role("link", name=NEW_TITLE).click()
+    expect(learner.get_by_role("heading", level=1)).to_have_text(NEW_TITLE)
+    expect(learner.get_by_role("heading", name="Three services")).to_be_visible()
+    check(learner, "instructor-07-learner-reads-it", screenshot=True)
+
+
+def test_admin_journey(server, new_page, check):
+    page = new_page(accounts.ADMIN)
+    page.goto("/dashboard")
+
+    # Applications: the one waiting is approved, and the applicant is told.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name=re.compile("^Applications")).first.click()
+    page.get_by_label("Status").select_option(label="Waiting for review")
+    page.get_by_role("button", name="Filter").click()
+    check(page, "admin-01-applications", screenshot=True)
+    page.get_by_role("checkbox", name=f"Choose {accounts.APPLICANT.name}").check()
+    page.get_by_role("radio", name="Approve and enrol").check()
+    page.get_by_role("button", name="Apply the decision").click()
+    expect_message(page, "approved")
+    check(page, "admin-02-applications-decided")
+    assert any(
+        message["Subject"].startswith("You are enrolled in")
+        for message in server.mail_to(accounts.APPLICANT.email)
+    )
+
+    # A certificate by exception, from the cohort's certificates page.
+    page.get_by_role("navigation", name="Administration").get_by_role(
+        "link", name="Certificates"
+    ).click()
+    page.get_by_label("Cohort").select_option(label=server.cohort_title)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="its certificates page").click()
+    holder = accounts.HOLDER.name
+    page.get_by_role("link", name=f"Issue by exception to {holder}").click()
+    check(page, "admin-03-issue-by-exception", screenshot=True)
+    page.get_by_role("button", name="Issue the certificate").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct this")
+    page.get_by_label("Why this learner gets a certificate without completing").fill(
+        "Took part in the orientation in person; agreed with the course team."
+    )
+    page.get_by_role("button", name="Issue the certificate").click()
+    expect_message(page, f"A certificate for {holder} was issued by exception.")
+    check(page, "admin-04-certificates-issued")
+
+    # Revoking it: the console, the certificate's page, the public page.
+    page.get_by_role("link", name="Certificates", exact=True).first.click()
+    page.get_by_label("Name, e-mail or serial").fill(accounts.HOLDER.email)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("row", name=re.compile(holder)).get_by_role("link").first.click()
+    check(page, "admin-05-certificate", screenshot=True)
+    verify_url = page.get_by_role("link", name=re.compile(r"^http.*verify")).get_attribute("href")
+    page.get_by_label("Reason for revoking").fill("Issued to the wrong person by mistake.")
+    page.get_by_role("button", name="Revoke this certificate").click()
+    expect_message(page, "revoked")
+    check(page, "admin-06-certificate-revoked", screenshot=True)
+
+    anyone = new_page()
+    anyone.goto(verify_url)
+    main = anyone.get_by_role("main")
+    expect(main).to_contain_text("Revoked")
+    expect(main).to_contain_text("Issued to the wrong person by mistake.")
+    check(anyone, "admin-07-verify-revoked", screenshot=True)
