@@ -77,6 +77,20 @@ def test_translations_keep_their_placeholders(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_add_no_markup_of_their_own(language):
+    """Lazy strings reach templates unescaped, so a translation must not bring <, &, or "."""
+    added = []
+    for message in read_catalogue(language):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            for character in '<>&"':
+                if character in (text or "") and not any(character in id_ for id_ in ids):
+                    added.append(f"{message.id!r}: {character} in {text!r}")
+    assert not added, "\n".join(added)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalogue_is_up_to_date(language):
     """The .mo file the app reads is compiled from the .po as it is now (`make translations`)."""
     folder = TRANSLATIONS / language / "LC_MESSAGES"
