@@ -40,6 +40,7 @@ from app.catalog.models import (
     QuestionVersion,
     Quiz,
 )
+from app.core.i18n import current_language
 from app.core.places import countries, country_name
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
@@ -196,6 +197,7 @@ class ProgressRow:
 
     @property
     def country_name(self) -> str:
+        """The country's English name, as the CSV has it (pages show it in their language)."""
         return country_name(self.country)
 
 
@@ -340,7 +342,8 @@ class ProgressReport:
         return statement.where(*self._where()).order_by(*order)
 
     def _country_rank(self) -> ColumnElement:
-        """Countries sort by their English name, not their code (Iraq before Korea, KR)."""
+        """Countries sort by their name in the reader's language, not their code (Iraq before
+        Korea, KR)."""
         ranks = {code: rank for rank, (code, _name) in enumerate(self.countries)}
         if not ranks:
             return literal(0)
@@ -412,15 +415,20 @@ class Page:
         return self.page + 1 if self.has_next else None
 
 
-def cohort_countries(cohort: Cohort) -> list[tuple[str, str]]:
-    """(code, name) of the countries of a cohort's learners, by name: one query."""
-    codes = db.session.scalars(
-        select(User.country)
-        .distinct()
-        .join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.cohort_id == cohort.id, User.country != "")
+def cohort_countries(cohort: Cohort, language: str = "en") -> list[tuple[str, str]]:
+    """(code, name) of the countries of a cohort's learners, by their name in `language` (as
+    `countries` sorts them; a code it does not know comes last): one query."""
+    codes = set(
+        db.session.scalars(
+            select(User.country)
+            .distinct()
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.cohort_id == cohort.id, User.country != "")
+        )
     )
-    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1])
+    found = [(code, name) for code, name in countries(language) if code in codes]
+    known = {code for code, _name in found}
+    return found + sorted((code, code) for code in codes - known)
 
 
 def progress_report(course: Course, cohort: Cohort, args: Mapping[str, str]) -> ProgressReport:
@@ -432,7 +440,7 @@ def progress_report(course: Course, cohort: Cohort, args: Mapping[str, str]) -> 
         filters=ProgressFilters.from_args(args, [quiz.id for quiz in quizzes]),
         lessons=visible_lessons(course),
         quizzes=quizzes,
-        countries=cohort_countries(cohort),
+        countries=cohort_countries(cohort, current_language()),
     )
 
 
