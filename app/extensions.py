@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and bound to the app in create_app."""
 
-from flask_babel import Babel, gettext
+from flask_babel import Babel, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,10 +29,10 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Log in to see this page."
+login_manager.login_message = lazy_gettext("Log in to see this page.")
 login_manager.login_message_category = "info"
-# Flask-Login flashes its message in the request's language.
-login_manager.localize_callback = gettext
+# Flask-Login flashes its message as text, made in the request's language.
+login_manager.localize_callback = str
 # "basic": a changed address (phones move between networks) only marks the session not fresh.
 login_manager.session_protection = "basic"
 # Limits are declared on the views; storage comes from RATELIMIT_STORAGE_URI.

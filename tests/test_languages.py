@@ -93,3 +93,9 @@ def test_dates_follow_the_language(app):
         assert format_day(day) == "8 de julio de 2027"
     # Outside a request (the command line, PDFs), English.
     assert format_day(day) == "8 July 2027"
+
+
+def test_the_login_prompt_is_in_the_visitors_language(client):
+    response = client.get("/dashboard", headers={"Accept-Language": "fr"})
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "fr"})
+    assert "Connectez-vous pour voir cette page." in page.get_data(as_text=True)
