@@ -11,8 +11,7 @@ AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encodin
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # 320 CSS px wide (WCAG 1.4.10), and a 1280x800 window zoomed to 200 % (WCAG 1.4.4).
-NARROW = {"width": 320, "height": 640}
-ZOOMED = {"width": 640, "height": 400}
+WIDTHS = {320: {"width": 320, "height": 640}, 640: {"width": 640, "height": 400}}
 
 # BROWSER_CHECKS=report: write every problem to test-artifacts/problems.txt and go on, to see
 # them all at once while fixing a page (the tests then pass: use it only for that).
@@ -91,25 +90,26 @@ def safe_name(text: str) -> str:
 
 
 class Checker:
-    """check(page, name): the page passes axe (WCAG 2.2 A and AA rules), fits 320 px and
-    a 200 % zoom without scrolling sideways, and has no script error or CSP violation;
-    `screenshot=True` saves test-artifacts/screenshots/<name>.png (full page)."""
+    """check(page, name): the page passes axe (WCAG 2.2 A and AA rules), fits 320 CSS px and
+    640x400 (a 1280x800 window at 200 %) without scrolling sideways (`widths`), and has no
+    script error or CSP violation; `screenshot=True` first saves
+    test-artifacts/screenshots/<name>.png (the full page, as it is)."""
 
     def __init__(self, test_name: str):
         self.test_name = test_name
         self.checked: list[str] = []
 
-    def __call__(self, page, name: str, *, screenshot: bool = False, reflow: bool = True):
+    def __call__(self, page, name: str, *, screenshot: bool = False, widths=(320, 640)):
         if not REPORT_ONLY:
-            self.check(page, name, screenshot=screenshot, reflow=reflow)
+            self.check(page, name, screenshot=screenshot, widths=widths)
             return
         try:
-            self.check(page, name, screenshot=screenshot, reflow=reflow)
+            self.check(page, name, screenshot=screenshot, widths=widths)
         except AssertionError as problem:
             with PROBLEMS.open("a", encoding="utf-8") as report:
                 report.write(f"{self.test_name}: {problem}\n\n")
 
-    def check(self, page, name: str, *, screenshot: bool, reflow: bool) -> None:
+    def check(self, page, name: str, *, screenshot: bool, widths) -> None:
         page.wait_for_load_state("load")
         where = f"{name} ({page.url})"
         self.checked.append(where)
@@ -121,10 +121,10 @@ class Checker:
             f"axe found {len(violations)} problem(s) on {where}:\n"
             + describe_violations(violations)
         )
-        if reflow:
+        if widths:
             viewport = page.viewport_size
             try:
-                for size in (NARROW, ZOOMED):
+                for size in (WIDTHS[width] for width in widths):
                     page.set_viewport_size(size)
                     overflow = horizontal_overflow(page)
                     assert overflow is None, (
