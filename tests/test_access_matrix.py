@@ -288,7 +288,8 @@ def world(app, imported_example, make_user, make_cohort):
     module = course.modules[0]
     module.quiz.wait_minutes = 0
     first = start_attempt(enrolled, QuizRecord(module.quiz, []), now=utcnow(), zone="UTC")
-    first.state, first.submitted_at, first.score = AttemptState.SUBMITTED, utcnow(), 0
+    first.state, first.submitted_at = AttemptState.SUBMITTED, utcnow()
+    first.score, first.correct_count = 0, 0
     start_attempt(enrolled, QuizRecord(module.quiz, [first]), now=utcnow(), zone="UTC")
     live = LiveSession(
         cohort=cohort,
