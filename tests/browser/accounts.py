@@ -32,8 +32,9 @@ HOLDER = Account(
     enrolled=True,
     certificate_name="Kim Holder",
 )
+NO_SCRIPT = Account("no-script", "noor.khan@cities.example", "Noor Khan", enrolled=True)
 SPANISH = Account("spanish", "lucia.garcia@cities.example", "Lucía García", enrolled=True)
 FRENCH = Account("french", "lea.martin@cities.example", "Léa Martin", enrolled=True)
 
-ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, SPANISH, FRENCH]
+ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH]
 BY_KEY = {account.key: account for account in ALL}
