@@ -46,7 +46,7 @@ def course_copy(target: Path, now: datetime) -> Path:
     course = yaml.safe_load(path.read_text(encoding="utf-8"))
     cohort = course["cohorts"][0]
     cohort.update(
-        title=f"Cohort of {now:%B %Y}",
+        title=f"Cohort {now:%B %Y}",
         enrolment="approval",
         applications_open=_moment(now - timedelta(days=10)),
         applications_close=_moment(now + timedelta(days=30)),
