@@ -43,7 +43,7 @@ def hidden_suffix(text: str, name: str) -> re.Pattern:
     return re.compile(rf"^{re.escape(text)}\s*: {re.escape(name)}$")
 
 
-def expect_message(page, text: str) -> None:
+def expect_message(page, text: str | re.Pattern) -> None:
     """The page shows a message (a status region: flashed messages are) saying `text`."""
     expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
@@ -56,14 +56,16 @@ def mark_done_until(page, check, stop: str) -> None:
         if stop in heading.inner_text():
             return
         mark_done = page.get_by_role("button", name=re.compile("^Mark as done"))
+        before = page.url
         if mark_done.count():
             check(page, f"learner-lesson-{heading.inner_text()}")
             mark_done.click()
-            expect_message(page, "is marked as done")
+            expect_message(page, re.compile("is marked as done|You have completed"))
         else:
             page.get_by_role("navigation", name="Previous and next").get_by_role(
                 "link", name=re.compile("^Next:")
             ).click()
+        page.wait_for_url(lambda url, before=before: url != before)
     raise AssertionError(f"never reached {stop}")
 
 
