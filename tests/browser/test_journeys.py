@@ -97,12 +97,12 @@ def test_learner_journey(server, new_page, check):
     # Logged out: the catalogue, the course, registering.
     page = new_page()
     page.goto("/")
-    check(page, "learner-01-catalogue", screenshot=True)
+    check(page, "learner-01-catalogue")
     page.get_by_role("link", name=COURSE).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(COURSE)
     check(page, "learner-02-course-logged-out", screenshot=True)
     register(page, check, LEARNER, "learner-03")
-    check(page, "learner-04-dashboard-new", screenshot=True)
+    check(page, "learner-04-dashboard-new")
 
     # Applying to the cohort.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
@@ -127,7 +127,7 @@ def test_learner_journey(server, new_page, check):
     ).click()
     admin.get_by_role("checkbox", name=f"Choose {LEARNER.name}").check()
     admin.get_by_role("radio", name="Approve and enrol").check()
-    check(admin, "learner-07-admin-applications", screenshot=True)
+    check(admin, "learner-07-admin-applications")
     admin.get_by_role("button", name="Apply the decision").click()
     expect_message(admin, "approved")
     check(admin, "admin-applications-decided")
@@ -143,13 +143,13 @@ def test_learner_journey(server, new_page, check):
     expect(page.get_by_role("heading", level=1)).to_have_text("What care work is")
     check(page, "learner-09-lesson", screenshot=True)
     mark_done_until(page, check, "Care work in five minutes")
-    check(page, "learner-10-lecture", screenshot=True)
+    check(page, "learner-10-lecture")
     page.get_by_role("navigation", name="Previous and next").get_by_role(
         "link", name=re.compile("^Next: quiz")
     ).click()
 
     # The quiz: a wrong attempt shows what was wrong and why; the second one passes.
-    check(page, "learner-11-quiz", screenshot=True)
+    check(page, "learner-11-quiz")
     page.get_by_role("button", name="Start the quiz").click()
     check(page, "learner-12-quiz-attempt", screenshot=True)
     answer(page, right=False)
@@ -164,7 +164,7 @@ def test_learner_journey(server, new_page, check):
     answer(page, right=True)
     expect_message(page, "You passed")
     expect(page.get_by_role("heading", name="100 %: passed")).to_be_visible()
-    check(page, "learner-14-quiz-passed", screenshot=True)
+    check(page, "learner-14-quiz-passed")
 
     # The rest of the lessons.
     page.goto("/dashboard")
@@ -212,7 +212,7 @@ def test_learner_journey(server, new_page, check):
     # Complete: the dashboard says so.
     page.goto("/dashboard")
     expect(page.get_by_role("main")).to_contain_text("Completed")
-    check(page, "learner-20-dashboard-completed", screenshot=True)
+    check(page, "learner-20-dashboard-completed")
 
     # The admin issues the certificate; it waits for the learner's name.
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
@@ -223,7 +223,7 @@ def test_learner_journey(server, new_page, check):
     admin.get_by_role("button", name="Search").click()
     check(admin, "admin-certificates-console")
     admin.get_by_role("link", name="its certificates page").click()
-    check(admin, "learner-21-admin-certificates", screenshot=True)
+    check(admin, "learner-21-admin-certificates")
     admin.get_by_role("button", name=f"Issue a certificate to {LEARNER.name}").click()
     expect_message(admin, "approved, to be issued once")
 
@@ -272,7 +272,7 @@ def test_instructor_journey(new_page, check):
     page.get_by_role("table", name="Lessons of Going further").get_by_role(
         "link", name="Coming soon", exact=True
     ).click()
-    check(page, "instructor-03-edit-lesson", screenshot=True)
+    check(page, "instructor-03-edit-lesson")
     page.get_by_label("Title").fill(NEW_TITLE)
     page.get_by_label("Text (Markdown)").fill(
         "A city can bring care closer to home.\n\n"
@@ -294,7 +294,7 @@ def test_instructor_journey(new_page, check):
     check(page, "instructor-05-saved")
     page.get_by_role("link", name="See it as a learner").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(NEW_TITLE)
-    check(page, "instructor-06-as-a-learner", screenshot=True)
+    check(page, "instructor-06-as-a-learner")
 
     # An enrolled learner finds it in the course and reads it.
     learner = new_page(accounts.READER)
@@ -335,7 +335,7 @@ def test_admin_journey(server, new_page, check):
     page.get_by_role("link", name="its certificates page").click()
     holder = accounts.HOLDER.name
     page.get_by_role("link", name=f"Issue by exception to {holder}").click()
-    check(page, "admin-03-issue-by-exception", screenshot=True)
+    check(page, "admin-03-issue-by-exception")
     page.get_by_role("button", name="Issue the certificate").click()
     expect(page.get_by_role("alert")).to_contain_text("Please correct this")
     page.get_by_label("Why this learner gets a certificate without completing").fill(
@@ -355,7 +355,7 @@ def test_admin_journey(server, new_page, check):
     page.get_by_label("Reason for revoking").fill("Issued to the wrong person by mistake.")
     page.get_by_role("button", name="Revoke this certificate").click()
     expect_message(page, "revoked")
-    check(page, "admin-06-certificate-revoked", screenshot=True)
+    check(page, "admin-06-certificate-revoked")
 
     anyone = new_page()
     anyone.goto(verify_url)
