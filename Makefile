@@ -47,12 +47,17 @@ run: setup ## Set up the database, import the course and serve it at http://127.
 	$(FLASK) user ensure-admin
 	$(FLASK) run --port $(PORT)
 
+# The suite runs on every core (at most 4 workers: each browser-test worker starts a server
+# and a Chromium of its own); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4
+
 test: setup-dev ## Lint, then run the test suite (twice when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
-	TEST_DATABASE_URL= $(BIN)/pytest
+	TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== second pass against $$TEST_DATABASE_URL"; \
-		$(BIN)/pytest; \
+		$(PYTEST); \
 	fi
 
 lint: setup-dev ## Check the code with ruff
