@@ -307,6 +307,25 @@ def browser(client) -> Browser:
 
 
 @pytest.fixture
+def instructor_reading(app, imported_example, make_user):
+    """Log in an instructor of the example course whose profile is in the given language."""
+
+    def log_in(language: str) -> Browser:
+        teacher = make_user(
+            Role.INSTRUCTOR,
+            email=f"teacher-{language}@city.example",
+            courses=[imported_example],
+            preferred_language=language,
+        )
+        browser = Browser(app.test_client())
+        browser.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        assert browser.login(teacher.email).status_code == 302
+        return browser
+
+    return log_in
+
+
+@pytest.fixture
 def outbox(app):
     """The messages written to instance/outbox/ (no MAIL_SERVER in tests), oldest first."""
 

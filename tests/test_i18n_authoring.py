@@ -9,30 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.authoring.models import LessonRevision
-from app.core.permissions import Role
 from app.extensions import db
-from tests.conftest import Browser
 from tests.test_authoring import AUTHOR, LESSON, edit_form, edit_url, lesson, png_bytes, upload
 from tests.test_pages import visible_text
-
-
-@pytest.fixture
-def editor(app, imported_example, make_user):
-    """Log in an instructor of the example course whose profile is in the given language."""
-
-    def log_in(language: str) -> Browser:
-        teacher = make_user(
-            Role.INSTRUCTOR,
-            email=f"teacher-{language}@city.example",
-            courses=[imported_example],
-            preferred_language=language,
-        )
-        browser = Browser(app.test_client())
-        browser.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
-        assert browser.login(teacher.email).status_code == 302
-        return browser
-
-    return log_in
 
 
 class Elements(HTMLParser):
@@ -84,9 +63,11 @@ OUTLINE_WORDS = {
 
 
 @pytest.mark.parametrize("language", ["es", "fr"])
-def test_the_outline_speaks_the_editors_language_and_marks_course_text(editor, language):
+def test_the_outline_speaks_the_editors_language_and_marks_course_text(
+    instructor_reading, language
+):
     expected = OUTLINE_WORDS[language]
-    html = page_of(editor(language).client.get(AUTHOR))
+    html = page_of(instructor_reading(language).client.get(AUTHOR))
     text = visible_text(html)
     assert expected["html"] in html
     for words in expected["words"]:
@@ -120,9 +101,9 @@ EDITOR_WORDS = {
 
 @pytest.mark.parametrize("language", ["es", "fr"])
 def test_the_lesson_editor_is_translated_and_its_text_fields_are_in_the_course_language(
-    editor, language
+    instructor_reading, language
 ):
-    html = page_of(editor(language).client.get(edit_url()))
+    html = page_of(instructor_reading(language).client.get(edit_url()))
     text = visible_text(html)
     for words in EDITOR_WORDS[language]:
         assert words in text, words
@@ -141,8 +122,8 @@ def test_the_lesson_editor_is_translated_and_its_text_fields_are_in_the_course_l
 # previews -------------------------------------------------------------------------------------
 
 
-def test_the_preview_page_in_french_says_when_learners_see_the_lesson(editor):
-    browser = editor("fr")
+def test_the_preview_page_in_french_says_when_learners_see_the_lesson(instructor_reading):
+    browser = instructor_reading("fr")
     html = page_of(browser.client.get(f"{edit_url()}/preview"))
     text = visible_text(html)
     assert "Aperçu : What care work is · " in text  # the page's title
@@ -160,8 +141,8 @@ def test_the_preview_page_in_french_says_when_learners_see_the_lesson(editor):
     assert "scheduled" not in outline
 
 
-def test_the_editors_preview_in_french_renders_the_text_in_the_course_language(editor):
-    browser = editor("fr")
+def test_the_editors_preview_in_french_renders_the_text_in_the_course_language(instructor_reading):
+    browser = instructor_reading("fr")
     before = lesson()
     text = "## Care in budgets\n\nBudgets can **count** care.\n"
     response = browser.post_form(edit_url(), edit_form(before, body_md=text, action="preview"))
@@ -175,8 +156,8 @@ def test_the_editors_preview_in_french_renders_the_text_in_the_course_language(e
 # a refused save -------------------------------------------------------------------------------
 
 
-def test_a_refused_save_in_spanish_says_why_beside_the_field_and_saves_nothing(editor):
-    browser = editor("es")
+def test_a_refused_save_in_spanish_says_why_beside_the_field_and_saves_nothing(instructor_reading):
+    browser = instructor_reading("es")
     before = lesson()
     body, revision = before.body_md, before.revision
     count = db.session.scalar(select(func.count(LessonRevision.id)))
@@ -199,8 +180,10 @@ def test_a_refused_save_in_spanish_says_why_beside_the_field_and_saves_nothing(e
     assert db.session.scalar(select(func.count(LessonRevision.id))) == count
 
 
-def test_a_too_large_image_is_refused_in_french_units(editor):
-    response = upload(editor("fr"), png_bytes() + b"\0" * (5 * 1024 * 1024), "grande.png")
+def test_a_too_large_image_is_refused_in_french_units(instructor_reading):
+    response = upload(
+        instructor_reading("fr"), png_bytes() + b"\0" * (5 * 1024 * 1024), "grande.png"
+    )
     assert response.status_code == 413
     text = visible_text(response.get_data(as_text=True))
     assert "L'image fait 5,0 Mo ; la taille maximale acceptée est de 5,0 Mo." in text

@@ -9,9 +9,7 @@ from sqlalchemy import func, select
 
 from app.catalog.models import LiveSession
 from app.core.audit import AuditEvent
-from app.core.permissions import Role
 from app.extensions import db
-from tests.conftest import Browser
 from tests.test_pages import visible_text
 from tests.test_reports import (
     CSV_HEADER,
@@ -37,25 +35,6 @@ def spring(course):
 @pytest.fixture
 def quiz_module(course):
     return next(module for module in course.modules if module.quiz is not None)
-
-
-@pytest.fixture
-def staff(app, course, make_user):
-    """Log in an instructor of the example course whose profile is in the given language."""
-
-    def log_in(language: str) -> Browser:
-        teacher = make_user(
-            Role.INSTRUCTOR,
-            email=f"teacher-{language}@city.example",
-            courses=[course],
-            preferred_language=language,
-        )
-        browser = Browser(app.test_client())
-        browser.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
-        assert browser.login(teacher.email).status_code == 302
-        return browser
-
-    return log_in
 
 
 class Elements(HTMLParser):
@@ -140,10 +119,10 @@ QUIZ_ENGLISH = [
 
 @pytest.mark.parametrize("language", ["es", "fr"])
 def test_the_quiz_editor_speaks_the_editors_language_and_marks_course_text(
-    staff, course, quiz_module, language
+    instructor_reading, course, quiz_module, language
 ):
     expected = QUIZ_WORDS[language]
-    browser = staff(language)
+    browser = instructor_reading(language)
     url = f"/author/{course.slug}/modules/{quiz_module.slug}/quiz"
     response = browser.client.get(url)
     assert response.status_code == 200
@@ -249,10 +228,10 @@ PROGRESS_ENGLISH = [
 @pytest.mark.usefixtures("cohort_world")
 @pytest.mark.parametrize("language", ["es", "fr"])
 def test_the_progress_report_speaks_the_editors_language_and_its_csv_does_not(
-    staff, course, spring, quiz_module, language
+    instructor_reading, course, spring, quiz_module, language
 ):
     expected = PROGRESS_WORDS[language]
-    browser = staff(language)
+    browser = instructor_reading(language)
     response = browser.client.get(progress_url(course, spring))
     main = main_of(response)
     text = visible_text(main)
@@ -290,8 +269,10 @@ def test_the_progress_report_speaks_the_editors_language_and_its_csv_does_not(
 # --- A refused session time ---------------------------------------------------------------------
 
 
-def test_a_skipped_session_time_is_refused_in_french_beside_its_field(staff, course, spring):
-    browser = staff("fr")
+def test_a_skipped_session_time_is_refused_in_french_beside_its_field(
+    instructor_reading, course, spring
+):
+    browser = instructor_reading("fr")
     url = f"/author/{course.slug}/cohorts/{spring.slug}/sessions/new"
     before = db.session.scalar(select(func.count()).select_from(LiveSession))
     form = {
