@@ -21,6 +21,14 @@ ENVIRONMENT_KEYS = {
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
     "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "HTTPS": ("HTTPS", _flag),
+    "DATABASE_POOL_SIZE": ("DATABASE_POOL_SIZE", int),
+    "DATABASE_MAX_OVERFLOW": ("DATABASE_MAX_OVERFLOW", int),
+    "DATABASE_POOL_RECYCLE": ("DATABASE_POOL_RECYCLE", int),
+    "DATABASE_POOL_TIMEOUT": ("DATABASE_POOL_TIMEOUT", int),
+    "LOG_FORMAT": ("LOG_FORMAT", str.lower),
+    "LOG_LEVEL": ("LOG_LEVEL", str.upper),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "MAIL_SERVER": ("MAIL_SERVER", str),
     "MAIL_PORT": ("MAIL_PORT", int),
@@ -39,7 +47,14 @@ def default_config(instance_path: str) -> dict:
     database = Path(instance_path) / "caring_cities.sqlite"
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Engine options; with a server database (PostgreSQL) the pool settings below are
+        # added to them in load_config. SQLite has no server to lose a connection to.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Per process: a sync gunicorn worker uses one connection at a time, so these are caps.
+        "DATABASE_POOL_SIZE": 5,
+        "DATABASE_MAX_OVERFLOW": 10,
+        "DATABASE_POOL_RECYCLE": 1800,  # seconds: below the idle timeouts of proxies and firewalls
+        "DATABASE_POOL_TIMEOUT": 30,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -61,8 +76,17 @@ def default_config(instance_path: str) -> dict:
         # Rate limits: memory by default; set RATELIMIT_STORAGE_URI=redis://... with several
         # processes. TRUSTED_PROXIES is how many proxies' X-Forwarded-For to believe (0: none).
         "RATELIMIT_STORAGE_URI": "memory://",
+        # One Redis for everything shared between processes: rate-limit counts (unless
+        # RATELIMIT_STORAGE_URI is set on its own), and /readyz checks that it answers.
+        "REDIS_URL": None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRUSTED_PROXIES": 0,
+        # Served over HTTPS (behind a proxy that ends TLS): Secure cookies, https URLs, HSTS.
+        "HTTPS": False,
+        # Logs: "text" (Flask's usual lines) or "json" (one object per line on stderr, with the
+        # request id). gunicorn.conf.py makes json the default under gunicorn.
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "INFO",
         "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",
         "LOGIN_ATTEMPTS_PER_ADDRESS": "60 per 15 minutes",
         "REGISTRATIONS_PER_ADDRESS": "10 per hour",
@@ -101,13 +125,30 @@ def environment_config(environ: os._Environ | dict) -> dict:
         value = environ.get(variable)
         if value:
             found[key] = convert(value)
-    if found.get("SQLALCHEMY_DATABASE_URI", "").startswith("postgresql://"):
-        # Plain postgresql:// URLs (as hosting providers give them) mean psycopg 3 here.
-        url = found["SQLALCHEMY_DATABASE_URI"]
-        found["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url.removeprefix(
-            "postgresql://"
-        )
+    url = found.get("SQLALCHEMY_DATABASE_URI", "")
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            # Plain postgresql:// and postgres:// URLs (as hosting providers give them) mean
+            # psycopg 3 here.
+            found["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url.removeprefix(scheme)
     return found
+
+
+def engine_options(config) -> dict:
+    """The engine options for the configured database: a checked, bounded pool on a server.
+
+    SQLite (a file, or memory) gets only what was set explicitly: its pool is per file and
+    there is no server connection to go stale. Options set explicitly win over these.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return options
+    options.setdefault("pool_pre_ping", True)  # a connection the server dropped is replaced
+    options.setdefault("pool_size", config["DATABASE_POOL_SIZE"])
+    options.setdefault("max_overflow", config["DATABASE_MAX_OVERFLOW"])
+    options.setdefault("pool_recycle", config["DATABASE_POOL_RECYCLE"])
+    options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+    return options
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -127,7 +168,14 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(environment_config(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
+    config = app.config
+    if config["HTTPS"]:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
     # The remember-me cookie is as secure as the session cookie it stands in for.
-    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

@@ -1,0 +1,157 @@
+"""Production settings: the database pool, Redis, HTTPS, JSON logs, /readyz and gunicorn."""
+
+import pytest
+from flask import session
+
+from app import create_app
+from app.config import environment_config
+from app.core.security import STRICT_TRANSPORT_SECURITY
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/0"
+
+# Environment variables these tests set or read: cleared so the machine's own do not leak in.
+DEPLOY_VARIABLES = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "RATELIMIT_STORAGE_URI",
+    "HTTPS",
+    "SESSION_COOKIE_SECURE",
+    "TRUSTED_PROXIES",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_MAX_OVERFLOW",
+    "DATABASE_POOL_RECYCLE",
+    "DATABASE_POOL_TIMEOUT",
+]
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """The process environment, emptied of deployment settings; tests set what they need."""
+    for name in DEPLOY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", "deploy-test")
+    return monkeypatch
+
+
+def make_app(tmp_path, **config):
+    return create_app(config or None, instance_path=str(tmp_path / "instance"))
+
+
+# Configuration from the environment
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_hosting_provider_urls_mean_psycopg_3(scheme):
+    found = environment_config({"DATABASE_URL": f"{scheme}://u:p@db.example:5432/prod"})
+    assert found["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example:5432/prod"
+
+
+def test_postgresql_gets_a_checked_bounded_pool_from_the_environment(tmp_path, environment):
+    environment.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    environment.setenv("DATABASE_POOL_SIZE", "3")
+    environment.setenv("DATABASE_MAX_OVERFLOW", "2")
+    environment.setenv("DATABASE_POOL_RECYCLE", "600")
+    app = make_app(tmp_path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == POSTGRES
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "pool_size": 3,
+        "max_overflow": 2,
+        "pool_recycle": 600,
+        "pool_timeout": 30,
+    }
+    with app.app_context():
+        from app.extensions import db
+
+        pool = db.engine.pool
+        assert pool.size() == 3
+        assert pool._max_overflow == 2
+        assert pool._pre_ping is True
+        assert pool._recycle == 600
+        db.engine.dispose()
+
+
+def test_explicit_engine_options_win_over_the_pool_defaults(tmp_path, environment):
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=POSTGRES,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "connect_args": {"connect_timeout": 2}},
+    )
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] == 1
+    assert options["connect_args"] == {"connect_timeout": 2}
+    assert options["max_overflow"] == 10 and options["pool_pre_ping"] is True
+
+
+def test_sqlite_gets_no_pool_options(tmp_path, environment):
+    app = make_app(tmp_path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/other.sqlite")
+    environment.setenv("DATABASE_POOL_SIZE", "3")
+    assert make_app(tmp_path).config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+def test_redis_url_sets_the_rate_limit_storage(tmp_path, environment):
+    assert make_app(tmp_path).config["RATELIMIT_STORAGE_URI"] == "memory://"
+    environment.setenv("REDIS_URL", REDIS)
+    app = make_app(tmp_path)
+    assert app.config["REDIS_URL"] == REDIS
+    assert app.config["RATELIMIT_STORAGE_URI"] == REDIS
+    # The limiter really counts in that Redis.
+    from app.extensions import limiter
+
+    with app.app_context():
+        assert type(limiter.storage).__name__ == "RedisStorage"
+        assert limiter.storage.check() is True
+
+
+def test_an_explicit_rate_limit_storage_wins_over_redis_url(tmp_path, environment):
+    environment.setenv("REDIS_URL", REDIS)
+    environment.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/5")
+    assert make_app(tmp_path).config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/5"
+
+
+# HTTPS
+
+
+def _cookies_and_headers(app):
+    @app.get("/remember")
+    def remember():
+        session["seen"] = True
+        return "ok"
+
+    client = app.test_client()
+    response = client.get("/remember")
+    language = client.post("/language", data={"language": "es", "next": "/"})
+    return response, language
+
+
+def test_https_turns_on_secure_cookies_https_urls_and_hsts(tmp_path, environment):
+    environment.setenv("HTTPS", "true")
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    with app.test_request_context():
+        from flask import url_for
+
+        assert url_for("core.healthz", _external=True).startswith("https://")
+    response, language = _cookies_and_headers(app)
+    assert response.headers["Strict-Transport-Security"] == STRICT_TRANSPORT_SECURITY
+    assert STRICT_TRANSPORT_SECURITY == "max-age=31536000; includeSubDomains"
+    assert "; Secure" in response.headers["Set-Cookie"]
+    assert "; Secure" in language.headers["Set-Cookie"]
+
+
+def test_without_https_there_is_no_hsts_and_cookies_are_not_secure(tmp_path, environment):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+    assert app.config["HTTPS"] is False
+    assert app.config["PREFERRED_URL_SCHEME"] == "http"
+    response, language = _cookies_and_headers(app)
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert "Secure" not in language.headers["Set-Cookie"]
