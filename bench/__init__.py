@@ -1,0 +1,1 @@
+"""Load and timing benchmarks (`make bench`); not part of the test suite."""

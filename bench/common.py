@@ -1,0 +1,77 @@
+"""What the seeder, the runner and the benchmarked server share: settings and the data set."""
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from app import create_app
+
+BENCH = Path(__file__).parent
+DATA = BENCH / ".data"
+INSTANCE = DATA / "instance"
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 (a throwaway database)
+PASSWORD = "bench-password"  # noqa: S105
+COURSE_SLUG = "bench-course"
+COHORT_SLUG = "bench-cohort"
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "10000"))
+MODULES = 8
+LESSONS_PER_MODULE = 5
+QUESTIONS_PER_QUIZ = 5
+# Learners kept aside, with no attempts in the seeded history:
+# the quiz-submission benchmark (one open attempt at each quiz, submitted by wrk) ...
+SUBMITTERS = 1000
+# ... and the 50 concurrent learners (who start and submit attempts through the pages).
+LOAD_LEARNERS = 2000
+PG_SCHEMA = "bench"
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / 'bench.sqlite'}"
+
+
+def is_postgres() -> bool:
+    return database_url().startswith("postgresql")
+
+
+def engine_options() -> dict:
+    if is_postgres():
+        return {"connect_args": {"options": f"-csearch_path={PG_SCHEMA}"}}
+    return {}
+
+
+def config() -> dict:
+    """The app's settings for the benchmark: production defaults, a fixed key, our database.
+
+    The rate limits stay on (their bookkeeping is part of each request) but out of reach:
+    one address (wrk's) makes every request.
+    """
+    return {
+        "SECRET_KEY": SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options()},
+        "PUBLIC_URL": "http://127.0.0.1",
+        "VERIFICATIONS_PER_ADDRESS": "10000000 per minute",
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "10000000 per minute",
+        "LOGIN_FAILURES_PER_ACCOUNT": "10000000 per minute",
+    }
+
+
+def make_app():
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    return create_app(config(), instance_path=str(INSTANCE))
+
+
+def reset_database() -> None:
+    """An empty database: a new SQLite file, or the `bench` schema dropped and made again."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    if not is_postgres():
+        path = DATA / "bench.sqlite"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = create_engine(database_url())
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+    engine.dispose()
