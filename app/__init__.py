@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.core.i18n import register_languages, select_language
+from app.core.logging import register_logging
 from app.core.types import render_migration_type
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -16,6 +17,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
+    register_logging(app)  # first, so that its request id and timing wrap every other hook
 
     db.init_app(app)
     migrate.init_app(

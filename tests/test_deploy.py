@@ -1,5 +1,9 @@
 """Production settings: the database pool, Redis, HTTPS, JSON logs, /readyz and gunicorn."""
 
+import json
+import logging
+import re
+
 import pytest
 from flask import session
 
@@ -155,3 +159,87 @@ def test_without_https_there_is_no_hsts_and_cookies_are_not_secure(tmp_path, env
     assert "Strict-Transport-Security" not in response.headers
     assert "Secure" not in response.headers["Set-Cookie"]
     assert "Secure" not in language.headers["Set-Cookie"]
+
+
+# Request ids and JSON logs
+
+
+@pytest.fixture
+def json_logs(environment, capsys):
+    """LOG_FORMAT=json for one app; its root handler is taken away again afterwards."""
+    environment.setenv("LOG_FORMAT", "json")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+
+    def read() -> list[dict]:
+        lines = capsys.readouterr().err.splitlines()
+        return [json.loads(line) for line in lines]
+
+    yield read
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_each_request_logs_one_json_line_with_the_id_the_response_echoes(tmp_path, json_logs):
+    app = make_app(tmp_path, **{"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    json_logs()  # whatever starting the app printed
+    response = app.test_client().get(
+        "/no-such-page?token=secret", environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
+    assert response.status_code == 404
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    [line] = json_logs()
+    assert line["request_id"] == request_id
+    assert line["level"] == "INFO"
+    assert line["logger"] == "app.requests"
+    assert line["message"] == "GET /no-such-page 404"
+    assert line["method"] == "GET"
+    assert line["path"] == "/no-such-page"
+    assert line["status"] == 404
+    assert line["remote_addr"] == "203.0.113.9"
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["time"].endswith("+00:00")
+    assert "secret" not in json.dumps(line)
+    # Another request, another id.
+    assert app.test_client().get("/no-such-page").headers["X-Request-ID"] != request_id
+
+
+def test_an_error_is_logged_with_its_traceback_and_the_request_id(tmp_path, json_logs):
+    app = make_app(tmp_path, **{"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+    @app.get("/broken")
+    def broken():
+        raise RuntimeError("the disk is on fire")
+
+    json_logs()
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    lines = json_logs()
+    error = next(line for line in lines if line["level"] == "ERROR")
+    assert error["request_id"] == request_id
+    assert error["path"] == "/broken"
+    assert "RuntimeError: the disk is on fire" in error["exception"]
+    assert "Traceback" in error["exception"]
+    [access] = [line for line in lines if line["logger"] == "app.requests"]
+    assert access["status"] == 500 and access["request_id"] == request_id
+
+
+def test_a_proxy_request_id_is_kept_when_safe_and_replaced_when_not(tmp_path, environment):
+    environment.setenv("TRUSTED_PROXIES", "1")
+    client = make_app(tmp_path).test_client()
+    sent = "3f2a9c1b-7d4e-4a51-9b0e-5c6d7e8f9a0b"
+    assert client.get("/healthz", headers={"X-Request-ID": sent}).headers["X-Request-ID"] == sent
+    for bad in ["x" * 65, "id with spaces", 'a"b', "é", "a\\nb", "<script>"]:
+        echoed = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
+        assert echoed != bad
+        assert re.fullmatch(r"[0-9a-f]{32}", echoed)
+
+
+def test_without_a_trusted_proxy_a_sent_request_id_is_not_believed(tmp_path, environment):
+    client = make_app(tmp_path).test_client()
+    echoed = client.get("/healthz", headers={"X-Request-ID": "chosen-by-client"})
+    assert re.fullmatch(r"[0-9a-f]{32}", echoed.headers["X-Request-ID"])
