@@ -1,0 +1,164 @@
+"""App servers in processes of their own, for tests of several nodes on one database.
+
+`python -m tests.server_process SETTINGS.json` serves the app on a free port of 127.0.0.1 and
+prints one JSON line with its address. The settings name the database, the instance folder,
+extra configuration (SECRET_KEY, CERTIFICATE_SIGNING_KEY, RATELIMIT_STORAGE_URI...) and whether
+this node seeds the database: the first node creates the tables and adds the browser tests'
+course and accounts (`tests/browser/server.py`), plus a certificate issued to the holder, whose
+id and serial it prints too. Other nodes only serve. SIGTERM stops a node cleanly.
+
+`start_node(...)` (for the tests) starts one and waits until it answers /healthz.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+START_TIMEOUT = 60
+REPO = Path(__file__).parent.parent
+
+
+class Node:
+    """A running server process: its address and what its seeding printed."""
+
+    def __init__(self, url: str, process: subprocess.Popen, started: dict, log: Path):
+        self.url = url
+        self.process = process
+        self.started = started
+        self.log = log
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _read_first_line(process: subprocess.Popen, log: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if ready:
+            line = process.stdout.readline()
+            if line:
+                return line
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise RuntimeError(f"the test server did not start; its log:\n{log.read_text()[-4000:]}")
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
+@contextmanager
+def start_node(folder: Path, name: str, settings: dict):
+    """Run one node with these settings (see the module's docstring) until the block ends."""
+    from app.config import ENVIRONMENT_KEYS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    settings_file = folder / f"{name}.json"
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    log = folder / f"{name}.log"
+    # A node takes its settings from the file only: no DATABASE_URL, SECRET_KEY... from here.
+    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_KEYS}
+    environment["PYTHONPATH"] = str(REPO)
+    with log.open("w", encoding="utf-8") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.server_process", str(settings_file)],
+            cwd=REPO,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+        )
+    try:
+        started = json.loads(_read_first_line(process, log))
+        _wait_healthy(started["url"])
+        yield Node(started["url"], process, started, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def _seed(instance_path: Path) -> dict:
+    from app.certificates.models import Certificate
+    from app.certificates.operations import issue_certificate
+    from app.core.types import utcnow
+    from app.extensions import db
+    from app.learning.models import Enrollment
+    from app.models import User
+    from tests.browser import accounts
+    from tests.browser.server import seed
+
+    seeded = seed(instance_path)
+    holder = db.session.scalar(db.select(User).filter_by(email=accounts.HOLDER.email))
+    enrollment = db.session.scalar(db.select(Enrollment).filter_by(user_id=holder.id))
+    certificate: Certificate = issue_certificate(
+        enrollment, actor=None, now=utcnow(), reason="Completed the pilot on paper"
+    )
+    db.session.commit()
+    return {
+        **seeded,
+        "certificate_id": certificate.id,
+        "certificate_serial": certificate.serial,
+    }
+
+
+def main() -> None:
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import TEST_CONFIG
+
+    settings = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    config = {
+        **TEST_CONFIG,
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": settings["database_url"],
+        "SQLALCHEMY_ENGINE_OPTIONS": settings["engine_options"],
+        **settings.get("config", {}),
+    }
+    app = create_app(config, instance_path=settings["instance_path"])
+    seeded = {}
+    if settings.get("seed"):
+        with app.test_request_context():  # the seeded application's e-mail needs one
+            db.create_all()
+            seeded = _seed(Path(settings["instance_path"]))
+            db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+
+    def stop(_signal, _frame):
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    print(json.dumps({"url": url, **seeded}), flush=True)
+    server.serve_forever()
+    with app.app_context():
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Two app processes on one database agree, as gunicorn nodes behind one proxy must.
+
+Both nodes are real servers (tests/server_process.py) on the run's kind of database: a
+PostgreSQL schema of their own with TEST_DATABASE_URL, else one SQLite file. They share the
+SECRET_KEY and the certificate signing key, as a deployment's nodes do, and keep rate limits in
+Redis under a key prefix of their own. A visitor is a cookie jar sent to either node, as a
+proxy would: what one node did must be what the other sees.
+"""
+
+import html
+import http.cookiejar
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.config import default_config
+from tests.browser import accounts
+from tests.conftest import _drop_postgres_schema, _postgres_schema
+from tests.learning_helpers import form_choices
+from tests.server_process import start_node
+
+REDIS_URL = "redis://127.0.0.1:6379"
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FAILURES_ALLOWED = 3
+
+
+def _redis_client():
+    try:
+        import redis
+    except ImportError:
+        return None
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return None
+    return client
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Reply:
+    def __init__(self, status: int, headers, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.text = body.decode("utf-8", errors="replace")
+
+    def token(self) -> str:
+        match = CSRF_TOKEN.search(self.text)
+        assert match, "the page has no CSRF token"
+        return match.group(1)
+
+
+class Visitor:
+    """One browser behind the proxy: one cookie jar, whichever node answers."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+
+    def open(self, node, path: str, data: dict | None = None) -> Reply:
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        request = urllib.request.Request(node.url + path, data=body)  # noqa: S310 (http only)
+        try:
+            with self.opener.open(request, timeout=20) as response:
+                return Reply(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Reply(error.code, error.headers, error.read())
+
+    def get(self, node, path: str) -> Reply:
+        return self.open(node, path)
+
+    def post(self, node, path: str, data: dict, token: str) -> Reply:
+        return self.open(node, path, {"csrf_token": token, **data})
+
+    def login(self, node, account: accounts.Account, password: str = accounts.PASSWORD):
+        token = self.get(node, "/login").token()
+        return self.post(node, "/login", {"email": account.email, "password": password}, token)
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory):
+    """Node A (which seeds the database) and node B, serving the same data."""
+    folder = tmp_path_factory.mktemp("two-nodes")
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    schema = None
+    # The production engine options (pool_pre_ping...), plus the test schema's search path.
+    engine_options = dict(default_config(str(folder))["SQLALCHEMY_ENGINE_OPTIONS"])
+    if server_url:
+        schema = f"test_nodes_{uuid.uuid4().hex[:10]}"
+        database = _postgres_schema(server_url, schema)
+        database_url = database.url
+        engine_options.update(database.engine_options)
+    else:
+        database_url = f"sqlite:///{folder / 'shared.sqlite'}"
+    signing_key = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode("ascii")
+    )
+    redis_client = _redis_client()
+    prefix = f"test-two-nodes-{uuid.uuid4().hex[:10]}"
+    config = {
+        "SECRET_KEY": f"two-nodes-{uuid.uuid4().hex}",
+        "CERTIFICATE_SIGNING_KEY": signing_key,
+        "RATELIMIT_STORAGE_URI": REDIS_URL if redis_client else "memory://",
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOGIN_FAILURES_PER_ACCOUNT": f"{FAILURES_ALLOWED} per 15 minutes",
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "1000 per minute",
+        "VERIFICATIONS_PER_ADDRESS": "1000 per minute",
+    }
+
+    def settings(name: str, seed: bool) -> dict:
+        return {
+            "database_url": database_url,
+            "engine_options": engine_options,
+            # Each node has an instance folder of its own, as separate machines do.
+            "instance_path": str(folder / name / "instance"),
+            "config": config,
+            "seed": seed,
+        }
+
+    try:
+        # A seeds the database before B starts.
+        with (
+            start_node(folder, "a", settings("a", seed=True)) as a,
+            start_node(folder, "b", settings("b", seed=False)) as b,
+        ):
+            yield a, b, redis_client is not None
+            for node in (a, b):
+                assert "Traceback" not in node.log_text(), node.log_text()[-4000:]
+    finally:
+        if redis_client is not None:
+            for key in redis_client.scan_iter(f"{prefix}*"):
+                redis_client.delete(key)
+            redis_client.close()
+        if schema:
+            _drop_postgres_schema(server_url, schema)
+
+
+def test_a_login_on_one_node_is_a_login_on_the_other(nodes):
+    a, b, _redis = nodes
+    visitor = Visitor()
+    assert visitor.get(b, "/dashboard").status == 302  # nobody yet
+
+    assert visitor.login(a, accounts.READER).status == 302
+    dashboard = visitor.get(b, "/dashboard")
+    assert dashboard.status == 200
+    assert "Your dashboard" in dashboard.text
+    profile = visitor.get(b, "/account")
+    assert profile.status == 200
+    assert f'value="{accounts.READER.name}"' in html.unescape(profile.text)
+
+
+def test_logging_out_on_one_node_ends_the_sessions_the_other_serves(nodes):
+    a, b, _redis = nodes
+    phone, laptop = Visitor(), Visitor()
+    assert phone.login(a, accounts.NO_SCRIPT).status == 302
+    assert laptop.login(b, accounts.NO_SCRIPT).status == 302
+    assert laptop.get(a, "/dashboard").status == 200
+
+    token = phone.get(b, "/dashboard").token()
+    assert phone.post(b, "/logout", {}, token).status == 302
+    # "Logged out on this device and on every other": the other node knows it too.
+    for node in (a, b):
+        assert laptop.get(node, "/dashboard").status == 302
+        assert phone.get(node, "/dashboard").status == 302
+
+
+def test_a_form_token_from_one_node_is_accepted_by_the_other(nodes):
+    a, b, _redis = nodes
+    visitor = Visitor()
+    assert visitor.login(a, accounts.SPANISH).status == 302
+    token = visitor.get(a, "/account").token()
+    # Logging out is a plain CSRF-protected form: node B takes node A's token.
+    assert visitor.post(b, "/logout", {}, token).status == 302
+    assert visitor.get(a, "/dashboard").status == 302
+
+    stranger = Visitor()
+    refused = stranger.post(b, "/login", {"email": accounts.SPANISH.email}, "not-a-token")
+    assert refused.status == 400
+    assert "The form had expired" in refused.text
+
+
+def test_a_quiz_attempt_made_on_one_node_is_graded_once_for_both(nodes):
+    a, b, _redis = nodes
+    visitor = Visitor()
+    assert visitor.login(a, accounts.READER).status == 302
+    course = "/courses/example-course"
+    quiz = f"{course}/quizzes/first-steps"
+
+    started = visitor.post(a, f"{quiz}/attempts", {}, visitor.get(a, quiz).token())
+    assert started.status == 302, started.text
+    attempt = urllib.parse.urlsplit(started.headers["Location"]).path
+    form = visitor.get(b, attempt)  # the open attempt, on the other node
+    assert form.status == 200
+    answers = {name: [str(offered[0])] for name, offered in form_choices(form.text).items()}
+    assert answers
+
+    submitted = visitor.post(a, attempt, answers, visitor.get(a, attempt).token())
+    assert submitted.status == 302, submitted.text
+    graded = visitor.get(b, attempt)  # the result, and its flash, through node B
+    assert graded.status == 200
+    flashed = re.search(r"(\d+) of (\d+) right, (\d+) %", graded.text)
+    assert flashed, graded.text
+    score = flashed.group(3)
+    assert re.search(rf"{score} %: (not )?passed", graded.text)
+
+    # Node B knows the attempt is graded: the same answers again are refused, not regraded.
+    again = visitor.post(b, attempt, answers, form.token())
+    assert again.status == 409
+    assert "was already submitted, so these answers were not graded again" in again.text
+    assert re.search(rf"{score} %: (not )?passed", visitor.get(a, attempt).text)
+
+
+def test_a_revocation_on_one_node_is_public_on_the_other(nodes):
+    a, b, _redis = nodes
+    serial = a.started["certificate_serial"]
+    certificate = f"/admin/certificates/{a.started['certificate_id']}"
+    assert "<strong>Valid.</strong>" in Visitor().get(b, f"/verify/{serial}").text
+
+    admin = Visitor()
+    assert admin.login(a, accounts.ADMIN).status == 302
+    token = admin.get(a, certificate).token()
+    revoked = admin.post(a, f"{certificate}/revoke", {"reason": "Issued in error"}, token)
+    assert revoked.status == 303, revoked.text
+
+    public = Visitor().get(b, f"/verify/{serial}")
+    assert public.status == 200
+    assert "<strong>Revoked on" in public.text and "It is no longer valid." in public.text
+    assert "Issued in error" in public.text
+    assert "Revoke this certificate" not in admin.get(b, certificate).text
+
+
+def test_failed_logins_are_counted_across_nodes(nodes):
+    a, b, redis = nodes
+    if not redis:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: rate limits stay per process")
+    visitor = Visitor()
+    for node in (a, b, a)[:FAILURES_ALLOWED]:
+        assert visitor.login(node, accounts.APPLICANT, password="wrong password").status == 401
+    for node in (b, a):
+        refused = visitor.login(node, accounts.APPLICANT, password="wrong password")
+        assert refused.status == 429
+        assert "Too many failed logins for this account" in refused.text
