@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt setup setup-dev clean translations messages
+.PHONY: help run test lint fmt setup setup-dev clean translations messages bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,16 @@ lint: setup-dev ## Check the code with ruff
 fmt: setup-dev ## Format the code and fix what ruff can
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The benchmarks (bench/, never part of `make test`): seed 10,000 learners, then drive gunicorn
+# with wrk. BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test runs them on
+# PostgreSQL (schema `bench`); figures go to bench/RESULTS.md.
+bench: setup-dev ## Seed a 10,000-learner data set and benchmark the pages (bench/RESULTS.md)
+	@command -v wrk >/dev/null || { echo "installing wrk with apt-get"; apt-get install -y wrk >/dev/null 2>&1; } || \
+		{ echo "make bench needs wrk: apt-get install wrk (as root) did not work"; exit 1; }
+	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
+	$(BIN)/python -m bench.seed
+	$(BIN)/python -m bench.run
 
 clean: ## Remove the virtualenv and caches (instance/ is kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
