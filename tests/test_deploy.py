@@ -3,13 +3,21 @@
 import json
 import logging
 import re
+import shutil
+import uuid
 
+import flask_migrate
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import session
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import environment_config
 from app.core.security import STRICT_TRANSPORT_SECURITY
+from app.extensions import db
+from tests.conftest import REPO
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -243,3 +251,130 @@ def test_without_a_trusted_proxy_a_sent_request_id_is_not_believed(tmp_path, env
     client = make_app(tmp_path).test_client()
     echoed = client.get("/healthz", headers={"X-Request-ID": "chosen-by-client"})
     assert re.fullmatch(r"[0-9a-f]{32}", echoed.headers["X-Request-ID"])
+
+
+# /readyz
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory):
+    """A SQLite file that `flask db upgrade` brought to head (tests use copies of it)."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.sqlite"
+    folder = tmp_path_factory.mktemp("migrated-instance")
+    app = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+        instance_path=str(folder),
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def migrated_url(migrated_database, tmp_path):
+    copy = tmp_path / "copy.sqlite"
+    shutil.copyfile(migrated_database, copy)
+    return f"sqlite:///{copy}"
+
+
+def readyz(app):
+    response = app.test_client().get("/readyz")
+    return response.status_code, response.get_json()
+
+
+def scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(REPO / "migrations"))
+    return ScriptDirectory.from_config(config)
+
+
+def code_head() -> str:
+    return scripts().get_current_head()
+
+
+def test_readyz_is_200_when_the_database_is_migrated_and_redis_answers(
+    tmp_path, environment, migrated_url
+):
+    environment.setenv("DATABASE_URL", migrated_url)
+    environment.setenv("REDIS_URL", REDIS)
+    status, body = readyz(make_app(tmp_path))
+    assert status == 200
+    assert body == {
+        "status": "ok",
+        "checks": {"database": "ok", "migrations": "ok", "redis": "ok"},
+        "revisions": {"code": [code_head()], "database": [code_head()]},
+    }
+
+
+def test_readyz_is_503_when_migrations_are_behind(tmp_path, environment, migrated_url):
+    environment.setenv("DATABASE_URL", migrated_url)
+    app = make_app(tmp_path)
+    with app.app_context():
+        # As after a deploy of new code, before `flask db upgrade`: the newest migration is to run.
+        flask_migrate.downgrade(revision=scripts().get_revision(code_head()).down_revision)
+        db.engine.dispose()
+    status, body = readyz(app)
+    assert status == 503
+    assert body["status"] == "error"
+    assert body["checks"] == {"database": "ok", "migrations": "not at head (run flask db upgrade)"}
+    assert body["revisions"]["database"] != body["revisions"]["code"]
+    # `flask db upgrade` makes it ready.
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    assert readyz(app)[0] == 200
+
+
+def test_readyz_is_503_on_a_database_without_migrations(client):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["migrations"] == "not applied (run flask db upgrade)"
+    # The process is alive all the same.
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        "sqlite:////nonexistent-folder/gone/db.sqlite",
+        "postgresql+psycopg://postgres@127.0.0.1:1/test",
+    ],
+)
+def test_readyz_is_503_when_the_database_does_not_answer(tmp_path, environment, unreachable):
+    status, body = readyz(make_app(tmp_path, SQLALCHEMY_DATABASE_URI=unreachable))
+    assert status == 503
+    assert body["checks"] == {"database": "unreachable", "migrations": "unknown"}
+
+
+def test_readyz_is_503_when_redis_does_not_answer(tmp_path, environment, migrated_url):
+    environment.setenv("DATABASE_URL", migrated_url)
+    environment.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    status, body = readyz(make_app(tmp_path))
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "migrations": "ok", "redis": "unreachable"}
+
+
+def test_readyz_on_a_migrated_postgresql_schema(tmp_path, environment):
+    schema = f"readyz_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(POSTGRES)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        app = make_app(
+            tmp_path,
+            SQLALCHEMY_DATABASE_URI=POSTGRES,
+            SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}},
+        )
+        assert readyz(app)[1]["checks"]["migrations"] == "not applied (run flask db upgrade)"
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.engine.dispose()
+        status, body = readyz(app)
+        assert status == 200, body
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

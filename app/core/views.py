@@ -1,6 +1,10 @@
-"""Site-wide routes: the health check and the choice of language."""
+"""Site-wide routes: the health checks and the choice of language."""
 
-from flask import jsonify, redirect, request, url_for
+import redis
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
@@ -11,7 +15,7 @@ from app.core import bp
 from app.core.errors import error_response
 from app.core.i18n import LANGUAGE_COOKIE, LANGUAGES, language_cookie_options
 from app.core.urls import safe_next_path
-from app.extensions import db
+from app.extensions import db, limiter
 
 
 @bp.get("/healthz")
@@ -23,6 +27,64 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+def _code_revisions() -> tuple[str, ...]:
+    """The head revisions of migrations/ (read once per process: the files do not change)."""
+    heads = current_app.extensions.get("migration_heads")
+    if heads is None:
+        config = Config()
+        config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+        heads = tuple(sorted(ScriptDirectory.from_config(config).get_heads()))
+        current_app.extensions["migration_heads"] = heads
+    return heads
+
+
+def _redis_answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@bp.get("/readyz")
+def readyz():
+    """Say whether this node can serve: database up, migrations at head, Redis up if used.
+
+    /healthz says the process lives; this is what a load balancer should ask before sending
+    traffic, and what a deploy should wait for after `flask db upgrade`.
+    """
+    checks = {}
+    revisions = {"code": list(_code_revisions()), "database": None}
+    try:
+        connection = db.session.connection()
+        connection.execute(text("SELECT 1"))
+        current = sorted(MigrationContext.configure(connection).get_current_heads())
+        checks["database"] = "ok"
+        revisions["database"] = current
+        if not current:
+            checks["migrations"] = "not applied (run flask db upgrade)"
+        elif current != revisions["code"]:
+            checks["migrations"] = "not at head (run flask db upgrade)"
+        else:
+            checks["migrations"] = "ok"
+    except SQLAlchemyError:
+        db.session.rollback()
+        checks["database"] = "unreachable"
+        checks["migrations"] = "unknown"
+    finally:
+        db.session.rollback()  # nothing to keep; leaves no transaction open on the connection
+    config = current_app.config
+    if config["REDIS_URL"]:
+        checks["redis"] = "ok" if _redis_answers(config["REDIS_URL"]) else "unreachable"
+    if config["RATELIMIT_STORAGE_URI"] not in ("memory://", config["REDIS_URL"]):
+        checks["rate_limits"] = "ok" if limiter.storage.check() else "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if ready else "error", "checks": checks, "revisions": revisions}
+    return jsonify(body), 200 if ready else 503
 
 
 @bp.post("/language")
