@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt setup setup-dev clean translations messages bench
+.PHONY: help run serve-prod test lint fmt setup setup-dev clean translations messages bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,11 @@ run: setup ## Set up the database, import the course and serve it at http://127.
 	$(FLASK) course import $(COURSE)
 	$(FLASK) user ensure-admin
 	$(FLASK) run --port $(PORT)
+
+serve-prod: setup ## Migrate, import the course and serve under gunicorn against DATABASE_URL (docs/deploy.md)
+	$(FLASK) db upgrade
+	$(FLASK) course import $(COURSE)
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
 
 # The suite runs on every core (at most 4 workers: each browser-test worker starts a server
 # and a Chromium of its own); TEST_WORKERS=0 runs it in one process.

@@ -2,8 +2,14 @@
 
 import json
 import logging
+import os
 import re
 import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 import uuid
 
 import flask_migrate
@@ -378,3 +384,84 @@ def test_readyz_on_a_migrated_postgresql_schema(tmp_path, environment):
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+# gunicorn, for real
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str, headers: dict | None = None):
+    """(status, headers, body) of a GET, errors included."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def test_gunicorn_serves_the_app_with_json_logs(tmp_path, migrated_url):
+    port = free_port()
+    environ = {
+        **{key: value for key, value in os.environ.items() if key not in DEPLOY_VARIABLES},
+        "DATABASE_URL": migrated_url,
+        "SECRET_KEY": "gunicorn-test",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "TRUSTED_PROXIES": "1",
+        "HTTPS": "true",
+    }
+    log = tmp_path / "gunicorn.log"
+    gunicorn = REPO / ".venv" / "bin" / "gunicorn"
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py", "app:create_app()"],
+            cwd=REPO,
+            env=environ,
+            stdout=stderr,
+            stderr=stderr,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, _headers, body = fetch(f"{base}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+        assert fetch(f"{base}/readyz")[0] == 200
+
+        sent = {
+            "X-Request-ID": "edge-7f3a",
+            "X-Forwarded-For": "203.0.113.7",
+            "X-Forwarded-Proto": "https",
+        }
+        status, headers, page = fetch(f"{base}/", sent)
+        assert status == 200
+        assert "Caring Cities" in page and "<html" in page
+        assert headers["X-Request-ID"] == "edge-7f3a"
+        assert headers["Strict-Transport-Security"] == STRICT_TRANSPORT_SECURITY
+        status, headers, _body = fetch(f"{base}/static/css/site.css")
+        assert status == 200 and "max-age=" in headers["Cache-Control"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    [page_line] = [line for line in lines if line.get("request_id") == "edge-7f3a"]
+    assert page_line["logger"] == "app.requests"
+    assert page_line["status"] == 200
+    assert page_line["path"] == "/"
+    assert page_line["remote_addr"] == "203.0.113.7"
+    # gunicorn's own lines are JSON too: two workers booted, then shut down.
+    booted = [line for line in lines if line["message"].startswith("Booting worker")]
+    assert len(booted) == 2
+    assert all(line["logger"] == "gunicorn.error" for line in booted)

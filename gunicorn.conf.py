@@ -1,0 +1,74 @@
+"""gunicorn settings for the course server: `gunicorn -c gunicorn.conf.py 'app:create_app()'`.
+
+Every value can be changed from the environment (see docs/deploy.md), so the same file serves a
+laptop (`make serve-prod`) and each node behind the reverse proxy.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Behind a reverse proxy on the same machine: 127.0.0.1. In a container: BIND=0.0.0.0:8000.
+bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
+
+# Sync workers, each serving one request at a time: 2 per core + 1 keeps the CPU busy while
+# some wait on the database. WEB_CONCURRENCY (the usual name on hosting platforms) overrides it.
+workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
+threads = _int("GUNICORN_THREADS", 1)  # >1 switches to gthread workers
+
+# A request that takes longer than this is killed (and logged): a page here takes milliseconds,
+# the largest export (a certificates ZIP) a few seconds.
+timeout = _int("GUNICORN_TIMEOUT", 60)
+# On restart (SIGHUP, deploys) a worker finishes its requests within this many seconds.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Seconds to hold an idle connection from the proxy open (nginx keeps upstream connections).
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# A worker is replaced after about this many requests: memory a worker gathered goes back.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+
+# Not preloaded: every worker builds its own app, so no database connection or Redis socket
+# made in the master is shared by forked workers. GUNICORN_PRELOAD=true saves memory.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "").strip().lower() in {"1", "true", "yes"}
+
+# The proxy in front sets X-Forwarded-*; the app believes TRUSTED_PROXIES hops of them
+# (werkzeug's ProxyFix). gunicorn's own check is left open for that reason.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Logs: JSON lines from the app (one per request, with its id) unless LOG_FORMAT=text, in which
+# case gunicorn writes its usual access lines, with the request id the app echoes.
+os.environ.setdefault("LOG_FORMAT", "json")
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+errorlog = "-"
+if os.environ["LOG_FORMAT"].lower() == "json":
+    accesslog = None
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.core.logging.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+        },
+    }
+else:
+    accesslog = "-"
+    access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+proc_name = "caring-cities"
+# gunicorn 24+ opens a control socket in ~/.gunicorn: one per user, so two servers on a machine
+# (two sites, a test beside a live one) would fight over it. Nothing here uses it.
+control_socket_disable = True
