@@ -3,17 +3,22 @@
 `python -m tests.server_process SETTINGS.json` serves the app on a free port of 127.0.0.1 and
 prints one JSON line with its address. The settings name the database, the instance folder,
 extra configuration (SECRET_KEY, CERTIFICATE_SIGNING_KEY, RATELIMIT_STORAGE_URI...) and whether
-this node seeds the database: the first node creates the tables and adds the browser tests'
+this process seeds the database: the first one creates the tables and adds the browser tests'
 course and accounts (`tests/browser/server.py`), plus a certificate issued to the holder, whose
-id and serial it prints too. Other nodes only serve. SIGTERM stops a node cleanly.
+id and serial it prints too. With "serve": false it only seeds, prints and exits. SIGTERM
+stops a server cleanly.
 
-`start_node(...)` (for the tests) starts one and waits until it answers /healthz.
+For the tests: `start_node(...)` starts one such server and waits until it answers /healthz;
+`seed_database(...)` seeds without serving; `start_gunicorn_node(...)` runs the app the way
+production does, `gunicorn -c gunicorn.conf.py` with several worker processes, built by
+`node_app(SETTINGS.json)` from the same settings.
 """
 
 import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -53,7 +58,7 @@ def _read_first_line(process: subprocess.Popen, log: Path) -> str:
     raise RuntimeError(f"the test server did not start; its log:\n{log.read_text()[-4000:]}")
 
 
-def _wait_healthy(url: str) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
@@ -61,7 +66,7 @@ def _wait_healthy(url: str) -> None:
                 if response.status == 200:
                     return
         except OSError:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (process and process.poll() is not None):
                 raise
         time.sleep(0.05)
 
@@ -69,15 +74,12 @@ def _wait_healthy(url: str) -> None:
 @contextmanager
 def start_node(folder: Path, name: str, settings: dict):
     """Run one node with these settings (see the module's docstring) until the block ends."""
-    from app.config import ENVIRONMENT_KEYS
-
     folder.mkdir(parents=True, exist_ok=True)
     settings_file = folder / f"{name}.json"
     settings_file.write_text(json.dumps(settings), encoding="utf-8")
     log = folder / f"{name}.log"
     # A node takes its settings from the file only: no DATABASE_URL, SECRET_KEY... from here.
-    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_KEYS}
-    environment["PYTHONPATH"] = str(REPO)
+    environment = _environment()
     with log.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.server_process", str(settings_file)],
@@ -99,6 +101,102 @@ def start_node(folder: Path, name: str, settings: dict):
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+def _environment() -> dict:
+    """This process's environment, less every variable the app reads its settings from."""
+    from app.config import ENVIRONMENT_KEYS
+
+    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_KEYS}
+    environment["PYTHONPATH"] = str(REPO)
+    return environment
+
+
+def seed_database(folder: Path, settings: dict) -> dict:
+    """Create the tables and the course, accounts and certificate; what the seeding printed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings_file = folder / "seed.json"
+    settings_file.write_text(json.dumps({**settings, "seed": True, "serve": False}), "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.server_process", str(settings_file)],
+        cwd=REPO,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def start_gunicorn_node(folder: Path, name: str, settings: dict, workers: int = 2):
+    """Run the app under gunicorn (the project's gunicorn.conf.py) with `workers` processes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings_file = folder / f"{name}.json"
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    log = folder / f"{name}.log"
+    port = _free_port()
+    environment = {
+        **_environment(),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": str(workers),
+        "LOG_FORMAT": "text",
+    }
+    application = f"tests.server_process:node_app({str(settings_file)!r})"
+    with log.open("w", encoding="utf-8") as log_file:
+        process = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", application],
+            cwd=REPO,
+            env=environment,
+            stdout=log_file,
+            stderr=log_file,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            _wait_healthy(url, process)
+        except OSError as error:
+            raise RuntimeError(
+                f"gunicorn did not start; its log:\n{log.read_text()[-4000:]}"
+            ) from error
+        yield Node(url, process, {}, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _config(settings: dict) -> dict:
+    from tests.conftest import TEST_CONFIG
+
+    return {
+        **TEST_CONFIG,
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": settings["database_url"],
+        "SQLALCHEMY_ENGINE_OPTIONS": settings["engine_options"],
+        **settings.get("config", {}),
+    }
+
+
+def node_app(settings_path: str):
+    """The app of one gunicorn worker, from a settings file (see the module's docstring)."""
+    from app import create_app
+
+    settings = json.loads(Path(settings_path).read_text(encoding="utf-8"))
+    return create_app(_config(settings), instance_path=settings["instance_path"])
 
 
 def _seed(instance_path: Path) -> dict:
@@ -130,23 +228,20 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from tests.conftest import TEST_CONFIG
 
     settings = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    config = {
-        **TEST_CONFIG,
-        "TESTING": False,
-        "SQLALCHEMY_DATABASE_URI": settings["database_url"],
-        "SQLALCHEMY_ENGINE_OPTIONS": settings["engine_options"],
-        **settings.get("config", {}),
-    }
-    app = create_app(config, instance_path=settings["instance_path"])
+    app = create_app(_config(settings), instance_path=settings["instance_path"])
     seeded = {}
     if settings.get("seed"):
         with app.test_request_context():  # the seeded application's e-mail needs one
             db.create_all()
             seeded = _seed(Path(settings["instance_path"]))
             db.session.remove()
+    if not settings.get("serve", True):
+        print(json.dumps(seeded), flush=True)
+        with app.app_context():
+            db.engine.dispose()
+        return
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
 

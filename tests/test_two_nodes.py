@@ -1,10 +1,12 @@
-"""Two app processes on one database agree, as gunicorn nodes behind one proxy must.
+"""Two gunicorn nodes on one database agree, as the nodes behind one proxy must.
 
-Both nodes are real servers (tests/server_process.py) on the run's kind of database: a
-PostgreSQL schema of their own with TEST_DATABASE_URL, else one SQLite file. They share the
-SECRET_KEY and the certificate signing key, as a deployment's nodes do, and keep rate limits in
-Redis under a key prefix of their own. A visitor is a cookie jar sent to either node, as a
-proxy would: what one node did must be what the other sees.
+Both nodes are gunicorn with the project's gunicorn.conf.py and two worker processes each
+(tests/server_process.py), on the run's kind of database: a PostgreSQL schema of their own
+with TEST_DATABASE_URL, else one SQLite file. They share the SECRET_KEY and the certificate
+signing key, as a deployment's nodes do, and keep rate limits in Redis under a key prefix of
+their own; each has an instance folder of its own, as separate machines do. A visitor is a
+cookie jar sent to either node, as a proxy would: what one node did must be what the other
+sees, whichever of its processes answers.
 """
 
 import html
@@ -20,11 +22,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.config import default_config
 from tests.browser import accounts
 from tests.conftest import _drop_postgres_schema, _postgres_schema
 from tests.learning_helpers import form_choices
-from tests.server_process import start_node
+from tests.server_process import seed_database, start_gunicorn_node
 
 REDIS_URL = "redis://127.0.0.1:6379"
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -93,17 +94,16 @@ class Visitor:
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory):
-    """Node A (which seeds the database) and node B, serving the same data."""
+    """Node A and node B, serving the same data; and whether rate limits are in Redis."""
     folder = tmp_path_factory.mktemp("two-nodes")
     server_url = os.environ.get("TEST_DATABASE_URL")
     schema = None
-    # The production engine options (pool_pre_ping...), plus the test schema's search path.
-    engine_options = dict(default_config(str(folder))["SQLALCHEMY_ENGINE_OPTIONS"])
+    engine_options = {}  # the app adds its pool settings (pool_pre_ping...) on PostgreSQL
     if server_url:
         schema = f"test_nodes_{uuid.uuid4().hex[:10]}"
         database = _postgres_schema(server_url, schema)
         database_url = database.url
-        engine_options.update(database.engine_options)
+        engine_options = database.engine_options  # the schema's search path
     else:
         database_url = f"sqlite:///{folder / 'shared.sqlite'}"
     signing_key = (
@@ -127,22 +127,21 @@ def nodes(tmp_path_factory):
         "VERIFICATIONS_PER_ADDRESS": "1000 per minute",
     }
 
-    def settings(name: str, seed: bool) -> dict:
+    def settings(name: str) -> dict:
         return {
             "database_url": database_url,
             "engine_options": engine_options,
-            # Each node has an instance folder of its own, as separate machines do.
             "instance_path": str(folder / name / "instance"),
             "config": config,
-            "seed": seed,
         }
 
     try:
-        # A seeds the database before B starts.
+        seeded = seed_database(folder, settings("seed"))
         with (
-            start_node(folder, "a", settings("a", seed=True)) as a,
-            start_node(folder, "b", settings("b", seed=False)) as b,
+            start_gunicorn_node(folder, "a", settings("a")) as a,
+            start_gunicorn_node(folder, "b", settings("b")) as b,
         ):
+            a.started = b.started = seeded
             yield a, b, redis_client is not None
             for node in (a, b):
                 assert "Traceback" not in node.log_text(), node.log_text()[-4000:]
