@@ -31,6 +31,10 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # A worker is replaced after about this many requests: memory a worker gathered goes back.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
+# Workers' heartbeat files in memory: on a container's overlay disk a slow write can make the
+# master think a busy worker hung. (gunicorn makes them with mkstemp: private, unguessable.)
+SHARED_MEMORY = "/dev/shm"  # noqa: S108
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 
 # Not preloaded: every worker builds its own app, so no database connection or Redis socket
 # made in the master is shared by forked workers. GUNICORN_PRELOAD=true saves memory.

@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request, request_finished
+from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # nginx's $request_id is 32 hex digits, a UUID 36 characters: 64 safe characters at most.
@@ -114,9 +115,9 @@ def register_logging(app: Flask) -> None:
     trust_header = app.config.get("TRUSTED_PROXIES", 0) > 0
     if app.config.get("LOG_FORMAT") == "json":
         configure_json_logging(app.config.get("LOG_LEVEL", "INFO"))
+        # The root's JSON handler has the app's records; Flask's own would print them again.
+        app.logger.removeHandler(default_handler)
     else:
-        from flask.logging import default_handler
-
         default_handler.setFormatter(
             TextFormatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
         )
