@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, event, func, select, text
 
 from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
-from app.config import default_config
 from app.core.audit import AuditEvent
 from app.core.types import utcnow
 from app.extensions import db
@@ -42,9 +41,9 @@ APPLICATION_NAME = f"faults-{uuid.uuid4().hex[:10]}"
 
 @pytest.fixture
 def app_config(database):
-    """The production engine options (pool_pre_ping...) on the run's database."""
-    options = dict(default_config("instance")["SQLALCHEMY_ENGINE_OPTIONS"])
-    options.update(database.engine_options)
+    """The run's database, its connections named; the app adds its own pool settings
+    (pool_pre_ping...) on PostgreSQL, as in production."""
+    options = dict(database.engine_options)
     if ON_POSTGRESQL:
         options["connect_args"] = {
             **options.get("connect_args", {}),
