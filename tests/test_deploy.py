@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import environment_config
+from app.core.logging import TextFormatter, request_id
 from app.core.security import STRICT_TRANSPORT_SECURITY
 from app.extensions import db
 from tests.conftest import REPO
@@ -250,6 +251,17 @@ def test_an_error_is_logged_with_its_traceback_and_the_request_id(tmp_path, json
     assert access["status"] == 500 and access["request_id"] == request_id
 
 
+def test_text_logs_name_the_request_too(tmp_path, environment):
+    app = make_app(tmp_path)
+    formatter = TextFormatter("%(levelname)s: %(message)s")
+    record = logging.LogRecord("app", logging.ERROR, __file__, 1, "it broke", None, None)
+    assert formatter.format(record) == "ERROR: it broke"
+    with app.test_request_context("/somewhere"):
+        line = formatter.format(record)
+        assert line == f"[request {request_id()}] ERROR: it broke"
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id())
+
+
 def test_a_proxy_request_id_is_kept_when_safe_and_replaced_when_not(tmp_path, environment):
     environment.setenv("TRUSTED_PROXIES", "1")
     client = make_app(tmp_path).test_client()
@@ -464,8 +476,11 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path, migrated_url):
         assert "Caring Cities" in page and "<html" in page
         assert headers["X-Request-ID"] == "edge-7f3a"
         assert headers["Strict-Transport-Security"] == STRICT_TRANSPORT_SECURITY
-        status, headers, _body = fetch(f"{base}/static/css/site.css")
-        assert status == 200 and "max-age=" in headers["Cache-Control"]
+        # The page's stylesheet, under its fingerprinted name, is cached for a year.
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{8}\.css)"', page)[1]
+        status, headers, _body = fetch(f"{base}{stylesheet}")
+        assert status == 200
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -475,6 +490,7 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path, migrated_url):
     assert page_line["status"] == 200
     assert page_line["path"] == "/"
     assert page_line["remote_addr"] == "203.0.113.7"
+    assert any(line.get("path") == stylesheet for line in lines)
     # gunicorn's own lines are JSON too: two workers booted, then shut down.
     booted = [line for line in lines if line["message"].startswith("Booting worker")]
     assert len(booted) == 2
