@@ -386,6 +386,14 @@ def test_readyz_is_503_when_redis_does_not_answer(tmp_path, environment, migrate
     assert body["checks"] == {"database": "ok", "migrations": "ok", "redis": "unreachable"}
 
 
+def test_readyz_checks_a_rate_limit_storage_of_its_own(tmp_path, environment, migrated_url):
+    environment.setenv("DATABASE_URL", migrated_url)
+    environment.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")
+    status, body = readyz(make_app(tmp_path))
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "migrations": "ok", "rate_limits": "unreachable"}
+
+
 @needs_postgres
 def test_readyz_on_a_migrated_postgresql_schema(tmp_path, environment):
     schema = f"readyz_{uuid.uuid4().hex[:10]}"
