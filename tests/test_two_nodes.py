@@ -4,13 +4,14 @@ Both nodes are gunicorn with the project's gunicorn.conf.py and two worker proce
 (tests/server_process.py), on the run's kind of database: a PostgreSQL schema of their own
 with TEST_DATABASE_URL, else one SQLite file. They share the SECRET_KEY and the certificate
 signing key, as a deployment's nodes do, and keep rate limits in Redis under a key prefix of
-their own; each has an instance folder of its own, as separate machines do. A visitor is a
-cookie jar sent to either node, as a proxy would: what one node did must be what the other
-sees, whichever of its processes answers.
+their own; each has an instance folder of its own, as separate machines do, but the uploads
+folder is shared (docs/deploy.md). A visitor is a cookie jar sent to either node, as a proxy
+would: what one node did must be what the other sees, whichever of its processes answers.
 """
 
 import html
 import http.cookiejar
+import io
 import os
 import re
 import urllib.error
@@ -21,6 +22,9 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from PIL import Image
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from tests.browser import accounts
 from tests.conftest import _drop_postgres_schema, _postgres_schema
@@ -54,6 +58,7 @@ class Reply:
     def __init__(self, status: int, headers, body: bytes):
         self.status = status
         self.headers = headers
+        self.body = body
         self.text = body.decode("utf-8", errors="replace")
 
     def token(self) -> str:
@@ -71,9 +76,19 @@ class Visitor:
             urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
         )
 
-    def open(self, node, path: str, data: dict | None = None) -> Reply:
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        request = urllib.request.Request(node.url + path, data=body)  # noqa: S310 (http only)
+    def open(self, node, path: str, data: dict | None = None, files: dict | None = None) -> Reply:
+        headers = {}
+        if files:
+            fields = MultiDict(data or {})
+            for name, (filename, content) in files.items():
+                fields.add(name, FileStorage(io.BytesIO(content), filename))
+            boundary, body = encode_multipart(fields)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif data is not None:
+            body = urllib.parse.urlencode(data, doseq=True).encode()
+        else:
+            body = None
+        request = urllib.request.Request(node.url + path, data=body, headers=headers)  # noqa: S310
         try:
             with self.opener.open(request, timeout=20) as response:
                 return Reply(response.status, response.headers, response.read())
@@ -84,8 +99,8 @@ class Visitor:
     def get(self, node, path: str) -> Reply:
         return self.open(node, path)
 
-    def post(self, node, path: str, data: dict, token: str) -> Reply:
-        return self.open(node, path, {"csrf_token": token, **data})
+    def post(self, node, path: str, data: dict, token: str, files: dict | None = None) -> Reply:
+        return self.open(node, path, {"csrf_token": token, **data}, files)
 
     def login(self, node, account: accounts.Account, password: str = accounts.PASSWORD):
         token = self.get(node, "/login").token()
@@ -125,6 +140,8 @@ def nodes(tmp_path_factory):
         "LOGIN_FAILURES_PER_ACCOUNT": f"{FAILURES_ALLOWED} per 15 minutes",
         "LOGIN_ATTEMPTS_PER_ADDRESS": "1000 per minute",
         "VERIFICATIONS_PER_ADDRESS": "1000 per minute",
+        # Uploaded lesson images are files: on shared storage, as docs/deploy.md says.
+        "UPLOAD_FOLDER": str(folder / "shared-uploads"),
     }
 
     def settings(name: str) -> dict:
@@ -259,3 +276,24 @@ def test_failed_logins_are_counted_across_nodes(nodes):
         refused = visitor.login(node, accounts.APPLICANT, password="wrong password")
         assert refused.status == 429
         assert "Too many failed logins for this account" in refused.text
+
+
+def test_an_image_uploaded_through_one_node_is_served_by_the_other(nodes):
+    a, b, _redis = nodes
+    instructor = Visitor()
+    assert instructor.login(a, accounts.INSTRUCTOR).status == 302
+    images = "/author/example-course/images"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "teal").save(buffer, "PNG")
+    data = buffer.getvalue()
+    token = instructor.get(a, images).token()
+    uploaded = instructor.post(a, images, {}, token, files={"image": ("map.png", data)})
+    assert uploaded.status == 302, uploaded.text
+
+    listed = instructor.get(b, images).text
+    [name] = re.findall(r"\(\.\./media/(img-[0-9a-f]+\.png)\)", listed)
+    reader = Visitor()
+    assert reader.login(b, accounts.READER).status == 302
+    served = reader.get(b, f"/courses/example-course/media/{name}")
+    assert served.status == 200 and served.headers["Content-Type"] == "image/png"
+    assert served.body == data
