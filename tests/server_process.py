@@ -8,14 +8,18 @@ course and accounts (`tests/browser/server.py`), plus a certificate issued to th
 id and serial it prints too. With "serve": false it only seeds, prints and exits. SIGTERM
 stops a server cleanly.
 
-For the tests: `start_node(...)` starts one such server and waits until it answers /healthz;
+For the tests: `Visitor`, a browser made of a cookie jar, talks HTTP to any node;
+`start_node(...)` starts one such server and waits until it answers /healthz;
 `seed_database(...)` seeds without serving; `start_gunicorn_node(...)` runs the app the way
 production does, `gunicorn -c gunicorn.conf.py` with several worker processes, built by
 `node_app(SETTINGS.json)` from the same settings.
 """
 
+import http.cookiejar
+import io
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -23,11 +27,17 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
 START_TIMEOUT = 60
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REPO = Path(__file__).parent.parent
 
 
@@ -42,6 +52,68 @@ class Node:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Reply:
+    def __init__(self, status: int, headers, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = body.decode("utf-8", errors="replace")
+
+    def token(self) -> str:
+        match = CSRF_TOKEN.search(self.text)
+        assert match, "the page has no CSRF token"
+        return match.group(1)
+
+
+class Visitor:
+    """One browser behind the proxy: one cookie jar, whichever node answers."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+
+    def open(self, node, path: str, data: dict | None = None, files: dict | None = None) -> Reply:
+        headers = {}
+        if files:
+            fields = MultiDict(data or {})
+            for name, (filename, content) in files.items():
+                fields.add(name, FileStorage(io.BytesIO(content), filename))
+            boundary, body = encode_multipart(fields)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif data is not None:
+            body = urllib.parse.urlencode(data, doseq=True).encode()
+        else:
+            body = None
+        request = urllib.request.Request(node.url + path, data=body, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=20) as response:
+                return Reply(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Reply(error.code, error.headers, error.read())
+
+    def get(self, node, path: str) -> Reply:
+        return self.open(node, path)
+
+    def post(self, node, path: str, data: dict, token: str, files: dict | None = None) -> Reply:
+        return self.open(node, path, {"csrf_token": token, **data}, files)
+
+    def login(self, node, account, password: str | None = None):
+        """Log in as one of tests/browser/accounts.py's accounts (its password by default)."""
+        from tests.browser import accounts
+
+        password = password or accounts.PASSWORD
+        token = self.get(node, "/login").token()
+        return self.post(node, "/login", {"email": account.email, "password": password}, token)
 
 
 def _read_first_line(process: subprocess.Popen, log: Path) -> str:

@@ -1,7 +1,8 @@
 """The database fails under the app: lost connections, and a submission cut off half-way.
 
 On PostgreSQL the app's connections are ended by the server (pg_terminate_backend, from a
-connection of the test's own), as a restart or a failover does; the next request must succeed.
+connection of the test's own), as a restart or a failover does; the next request must succeed,
+through the test client and through a gunicorn node with two workers.
 A quiz submission whose connection is lost at one of its writes (or at its COMMIT) must be
 stored whole or not at all: as the loss comes before the COMMIT succeeds, nothing of it may be
 left (no grade, no answers, no completion, no certificate); the learner sees an error page and
@@ -26,7 +27,10 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt
+from tests.browser import accounts
+from tests.conftest import _drop_postgres_schema, _postgres_schema
 from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
+from tests.server_process import Visitor, seed_database, start_gunicorn_node
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRESQL = bool(SERVER_URL)
@@ -129,6 +133,37 @@ def test_a_login_after_the_server_ended_every_connection_works(app, make_user, b
     assert end_idle_connections(server) >= 1
     assert browser.login(user.email).status_code == 302
     assert browser.client.get("/dashboard").status_code == 200
+
+
+@needs_postgresql
+def test_a_gunicorn_node_serves_on_after_the_server_ends_its_connections(tmp_path, server):
+    """The production stack (gunicorn.conf.py, two workers, the app's own pool settings)."""
+    schema = f"test_faults_{uuid.uuid4().hex[:10]}"
+    database = _postgres_schema(SERVER_URL, schema)
+    settings = {
+        "database_url": database.url,
+        "engine_options": {
+            "connect_args": {
+                **database.engine_options["connect_args"],
+                "application_name": APPLICATION_NAME,
+            }
+        },
+        "instance_path": str(tmp_path / "instance"),
+        "config": {"SECRET_KEY": "faults"},
+    }
+    try:
+        seed_database(tmp_path, settings)
+        with start_gunicorn_node(tmp_path, "node", settings) as node:
+            visitor = Visitor()
+            assert visitor.login(node, accounts.READER).status == 302
+            for _round in range(3):
+                assert end_backends(server) >= 1
+                for _request in range(4):  # whichever worker answers, with whatever it pooled
+                    dashboard = visitor.get(node, "/dashboard")
+                    assert dashboard.status == 200 and "Your dashboard" in dashboard.text
+            assert "Traceback" not in node.log_text()
+    finally:
+        _drop_postgres_schema(SERVER_URL, schema)
 
 
 # A submission cut off half-way

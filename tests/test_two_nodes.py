@@ -10,29 +10,23 @@ would: what one node did must be what the other sees, whichever of its processes
 """
 
 import html
-import http.cookiejar
 import io
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from tests.browser import accounts
 from tests.conftest import _drop_postgres_schema, _postgres_schema
 from tests.learning_helpers import form_choices
-from tests.server_process import seed_database, start_gunicorn_node
+from tests.server_process import Visitor, seed_database, start_gunicorn_node
 
 REDIS_URL = "redis://127.0.0.1:6379"
-CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FAILURES_ALLOWED = 3
 
 
@@ -47,64 +41,6 @@ def _redis_client():
     except redis.RedisError:
         return None
     return client
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Reply:
-    def __init__(self, status: int, headers, body: bytes):
-        self.status = status
-        self.headers = headers
-        self.body = body
-        self.text = body.decode("utf-8", errors="replace")
-
-    def token(self) -> str:
-        match = CSRF_TOKEN.search(self.text)
-        assert match, "the page has no CSRF token"
-        return match.group(1)
-
-
-class Visitor:
-    """One browser behind the proxy: one cookie jar, whichever node answers."""
-
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
-        )
-
-    def open(self, node, path: str, data: dict | None = None, files: dict | None = None) -> Reply:
-        headers = {}
-        if files:
-            fields = MultiDict(data or {})
-            for name, (filename, content) in files.items():
-                fields.add(name, FileStorage(io.BytesIO(content), filename))
-            boundary, body = encode_multipart(fields)
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        elif data is not None:
-            body = urllib.parse.urlencode(data, doseq=True).encode()
-        else:
-            body = None
-        request = urllib.request.Request(node.url + path, data=body, headers=headers)  # noqa: S310
-        try:
-            with self.opener.open(request, timeout=20) as response:
-                return Reply(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Reply(error.code, error.headers, error.read())
-
-    def get(self, node, path: str) -> Reply:
-        return self.open(node, path)
-
-    def post(self, node, path: str, data: dict, token: str, files: dict | None = None) -> Reply:
-        return self.open(node, path, {"csrf_token": token, **data}, files)
-
-    def login(self, node, account: accounts.Account, password: str = accounts.PASSWORD):
-        token = self.get(node, "/login").token()
-        return self.post(node, "/login", {"email": account.email, "password": password}, token)
 
 
 @pytest.fixture(scope="module")
