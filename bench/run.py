@@ -174,7 +174,15 @@ def wrk(url: str, page: Page, work: Path) -> dict:
     if page.cookie:
         lines.append(f'wrk.headers["Cookie"] = {lua_string(page.cookie)}')
     script.write_text("\n".join(lines) + "\n" + page.lua, encoding="utf-8")
-    command = ["wrk", "-t1", f"-c{page.connections}", f"-d{SECONDS}s", "--latency"]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{page.connections}",
+        f"-d{SECONDS}s",
+        "--timeout",
+        "30s",
+        "--latency",
+    ]
     output = subprocess.run(
         [*command, "-s", str(script), url + page.path],
         capture_output=True,
