@@ -3,6 +3,7 @@ certificates, a file that is not a backup is refused, and a backup taken while a
 connection writes is consistent. Runs on the database of the run (SQLite, or PostgreSQL in a
 schema of its own when TEST_DATABASE_URL is set)."""
 
+import io
 import sqlite3
 import tarfile
 import threading
@@ -15,7 +16,7 @@ from app.accounts.models import User
 from app.catalog.models import Lesson
 from app.certificates import operations as certificate_operations
 from app.certificates.models import Certificate, CertificateStatus
-from app.core.backup import FILES_SUFFIX, check_sqlite_backup
+from app.core.backup import FILES_SUFFIX, BackupError, check_sqlite_backup, restore_files
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -260,3 +261,20 @@ def test_a_sqlite_backup_while_another_connection_writes_is_consistent(app, runn
         ).fetchone()
         copy.close()
         assert count % 10 == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["../outside.pem", "certificate-keys/../../outside.pem", "config.py", "/etc/passwd"]
+)
+def test_an_instance_archive_with_a_file_outside_its_folders_restores_nothing(tmp_path, name):
+    archive_path = tmp_path / "backup.db.files.tar.gz"
+    with tarfile.open(archive_path, "w:gz") as archive:
+        for entry in ["uploads/1/image.png", name]:
+            info = tarfile.TarInfo(entry)
+            info.size = 4
+            archive.addfile(info, io.BytesIO(b"data"))
+    folders = {"certificate-keys": tmp_path / "keys", "uploads": tmp_path / "uploads"}
+    with pytest.raises(BackupError, match="nothing restored"):
+        restore_files(folders, archive_path)
+    assert not (tmp_path / "uploads" / "1" / "image.png").exists()
+    assert not (tmp_path / "outside.pem").exists()

@@ -92,6 +92,11 @@ def sqlite_path(engine: Engine) -> Path:
     return Path(database)
 
 
+def _read_only(path: Path | str) -> sqlite3.Connection:
+    # A URI, so that SQLite never creates or changes the file it reads (as_uri quotes ? and #).
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
 def _sqlite_tables(connection: sqlite3.Connection) -> set[str]:
     rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {name for (name,) in rows}
@@ -115,7 +120,7 @@ def check_sqlite_backup(path: Path) -> tuple[dict[str, int], str | None]:
     with path.open("rb") as handle:
         if handle.read(16) != SQLITE_HEADER:
             raise BackupError(f"{path} is not a SQLite database, so not a backup of this app")
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = _read_only(path)
     try:
         tables = _sqlite_tables(connection)
         missing = REQUIRED_TABLES - tables
@@ -142,7 +147,7 @@ def backup_sqlite(engine: Engine, target: Path) -> Report:
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".backup-", suffix=".tmp")
     os.close(descriptor)
     try:
-        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+        source = _read_only(source_path)
         copy = sqlite3.connect(temporary)
         try:
             source.backup(copy)  # one step: a consistent snapshot, even while others write
@@ -162,7 +167,7 @@ def restore_sqlite(engine: Engine, source_path: Path) -> Report:
     counts, revision = check_sqlite_backup(source_path)
     target_path = sqlite_path(engine)
     engine.dispose()  # the app's own pooled connections would hold the old pages
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    source = _read_only(source_path)
     target = sqlite3.connect(target_path, timeout=30)
     try:
         source.backup(target)
@@ -351,18 +356,23 @@ def restore_files(folders: dict[str, Path], source: Path) -> list[str]:
     """Put the archive's files back in their folders (files not in it are left alone)."""
     restored = []
     with tarfile.open(source, "r:gz") as archive:
+        # Every entry is checked before any is written: a bad archive restores nothing.
+        checked = []
         for member in archive.getmembers():
             name, _, rest = member.name.partition("/")
             if name not in folders or not member.isfile() or not rest:
                 raise BackupError(f"{source}: unexpected entry {member.name!r}; nothing restored")
-        for member in archive.getmembers():
-            name, _, rest = member.name.partition("/")
+            try:
+                # The "data" filter refuses absolute paths, "..", links and device files.
+                safe = tarfile.data_filter(member.replace(name=rest), str(folders[name]))
+            except tarfile.FilterError as error:
+                raise BackupError(f"{source}: {error}; nothing restored") from error
+            checked.append((name, safe))
+        for name, member in checked:
             folder = folders[name]
             folder.mkdir(parents=True, exist_ok=True)
-            member.name = rest
-            # The "data" filter refuses absolute paths, "..", links out and device files.
             archive.extract(member, folder, filter="data")
-            restored.append(f"{name}/{rest}")
+            restored.append(f"{name}/{member.name}")
     key_folder = folders.get("certificate-keys")
     if key_folder and key_folder.is_dir():
         for key in key_folder.rglob("*"):
