@@ -32,15 +32,23 @@ def main() -> int:
         "--format=json",
         f"--vulnerability-service={service}",
     ]
+    if not PIP_AUDIT.exists():
+        print(f"{PIP_AUDIT} is not installed: run `make setup-dev`", file=sys.stderr)
+        return 2
     finished = subprocess.run(  # noqa: S603  # nosec B603
         command, capture_output=True, text=True, check=False
     )
+    return judge(finished.stdout, finished.stderr, service, strict)
+
+
+def judge(output: str, errors: str, service: str, strict: bool) -> int:
+    """Print what pip-audit's JSON report says; the exit code it deserves."""
     try:
-        report = json.loads(finished.stdout)
+        report = json.loads(output)
     except json.JSONDecodeError:
         report = None
-    if report is None:
-        reason = (finished.stderr.strip().splitlines() or ["no output"])[-1]
+    if not isinstance(report, dict):
+        reason = (errors.strip().splitlines() or ["no output"])[-1]
         return not_reached(f"pip-audit could not query {service}: {reason}", strict)
 
     dependencies = report.get("dependencies", [])
