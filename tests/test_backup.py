@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.accounts.models import User
 from app.catalog.models import Lesson
 from app.certificates import operations as certificate_operations
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
 from app.learning.operations import mark_lesson_done
 from app.quizzes.models import AttemptAnswer, QuizAttempt
-from tests.conftest import Browser
+from tests.conftest import TEST_CONFIG, Browser
 from tests.learning_helpers import enrolled_learner, take_quiz
 
 # Every table that holds what a learner did, compared row for row after the round trip.
@@ -278,3 +279,27 @@ def test_an_instance_archive_with_a_file_outside_its_folders_restores_nothing(tm
         restore_files(folders, archive_path)
     assert not (tmp_path / "uploads" / "1" / "image.png").exists()
     assert not (tmp_path / "outside.pem").exists()
+
+
+def test_a_postgres_backup_of_another_schema_is_refused(
+    app, runner, seeded, make_database, tmp_path
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("schemas are PostgreSQL's")
+    other = make_database()  # another schema on the same server, as another instance would use
+    other_app = create_app(
+        {**TEST_CONFIG, **other.config()}, instance_path=str(tmp_path / "other-instance")
+    )
+    path = tmp_path / "other.dump"
+    with other_app.app_context():
+        db.create_all()
+        result = other_app.test_cli_runner().invoke(args=["backup", "--no-files", str(path)])
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    before = snapshot()
+    code, output = invoke(runner, "restore", "--yes", path)
+    assert code == 1
+    other_schema = other.engine_options["connect_args"]["options"].split("=")[1]
+    assert f"holds the schema {other_schema}, but this app uses" in output
+    assert "the database was not changed" in output
+    assert snapshot() == before
