@@ -180,6 +180,20 @@ def test_a_backup_does_not_replace_a_file_without_overwrite(runner, app, tmp_pat
     assert not path.with_name(path.name + FILES_SUFFIX).exists()
 
 
+def test_the_live_sqlite_database_is_neither_a_backup_target_nor_a_backup(runner, seeded):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite database is a file")
+    live = db.engine.url.database
+    before = snapshot()
+    code, output = invoke(runner, "backup", "--overwrite", live)
+    assert code == 1
+    assert "is the database itself" in output
+    code, output = invoke(runner, "restore", "--yes", live)
+    assert code == 1
+    assert "is the database in use, not a backup of it" in output
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("content", "sqlite_message"),
     [

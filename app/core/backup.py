@@ -143,6 +143,8 @@ def backup_sqlite(engine: Engine, target: Path) -> Report:
     source_path = sqlite_path(engine)
     if not source_path.exists():
         raise BackupError(f"there is no database at {source_path} yet")
+    if target.resolve() == source_path.resolve():
+        raise BackupError(f"{target} is the database itself: back it up to another file")
     # Written beside the target, then renamed: an interrupted backup never leaves half a file.
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".backup-", suffix=".tmp")
     os.close(descriptor)
@@ -164,8 +166,10 @@ def backup_sqlite(engine: Engine, target: Path) -> Report:
 
 
 def restore_sqlite(engine: Engine, source_path: Path) -> Report:
-    counts, revision = check_sqlite_backup(source_path)
     target_path = sqlite_path(engine)
+    if target_path.exists() and source_path.resolve() == target_path.resolve():
+        raise BackupError(f"{source_path} is the database in use, not a backup of it")
+    counts, revision = check_sqlite_backup(source_path)
     engine.dispose()  # the app's own pooled connections would hold the old pages
     source = _read_only(source_path)
     target = sqlite3.connect(target_path, timeout=30)
