@@ -116,7 +116,8 @@ class Visitor:
         return self.post(node, "/login", {"email": account.email, "password": password}, token)
 
 
-def _read_first_line(process: subprocess.Popen, log: Path) -> str:
+def read_first_line(process: subprocess.Popen, log: Path) -> str:
+    """The first line a test server prints (its address), or its log when it fails to start."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 0.2)
@@ -130,7 +131,8 @@ def _read_first_line(process: subprocess.Popen, log: Path) -> str:
     raise RuntimeError(f"the test server did not start; its log:\n{log.read_text()[-4000:]}")
 
 
-def _wait_healthy(url: str, process: subprocess.Popen | None = None) -> None:
+def wait_healthy(url: str, process: subprocess.Popen | None = None) -> None:
+    """Wait until the server at url answers /healthz (or its process has ended)."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
@@ -162,8 +164,8 @@ def start_node(folder: Path, name: str, settings: dict):
             text=True,
         )
     try:
-        started = json.loads(_read_first_line(process, log))
-        _wait_healthy(started["url"])
+        started = json.loads(read_first_line(process, log))
+        wait_healthy(started["url"])
         yield Node(started["url"], process, started, log)
     finally:
         process.terminate()
@@ -236,7 +238,7 @@ def start_gunicorn_node(folder: Path, name: str, settings: dict, workers: int = 
     url = f"http://127.0.0.1:{port}"
     try:
         try:
-            _wait_healthy(url, process)
+            wait_healthy(url, process)
         except OSError as error:
             raise RuntimeError(
                 f"gunicorn did not start; its log:\n{log.read_text()[-4000:]}"

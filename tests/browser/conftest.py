@@ -8,11 +8,8 @@ driven by Playwright (sync API) in Debian's Chromium; no browser is ever downloa
 import contextlib
 import json
 import os
-import select
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -24,6 +21,7 @@ from app.config import ENVIRONMENT_KEYS
 from tests.browser import accounts
 from tests.browser.pages import ARTIFACTS, Checker, safe_name, watch
 from tests.conftest import REPO, _drop_postgres_schema, _postgres_schema
+from tests.server_process import read_first_line, wait_healthy
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -31,7 +29,6 @@ CHROMIUM = os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium")
 HEADED = os.environ.get("BROWSER_HEADED", "") not in {"", "0"}
 SLOW_MO = int(os.environ.get("BROWSER_SLOW_MO", "0") or 0)
 DESKTOP = {"width": 1280, "height": 800}
-START_TIMEOUT = 60
 
 
 class Server:
@@ -53,33 +50,6 @@ class Server:
 
     def mail_to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.outbox() if message["To"] == address]
-
-
-def _read_first_line(process: subprocess.Popen, log: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            if line:
-                return line
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"the test server did not start; its log:\n{log.read_text()[-4000:]}")
-
-
-def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +83,8 @@ def server(tmp_path_factory):
             text=True,
         )
     try:
-        started = json.loads(_read_first_line(process, log))
-        _wait_healthy(started["url"])
+        started = json.loads(read_first_line(process, log))
+        wait_healthy(started["url"])
         yield Server(
             started["url"],
             Path(settings["instance_path"]),
