@@ -40,8 +40,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     staff_memberships = relationship(
-        "CourseStaff", back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+        "CourseStaff", back_populates="user", cascade="all, delete-orphan"
+    )  # loaded when needed: only instructors' memberships count
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)

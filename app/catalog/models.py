@@ -1,5 +1,6 @@
 """The catalogue: courses, their cohorts and live sessions, modules, lessons and quizzes."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -58,6 +59,10 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+def new_outline_version() -> str:
+    return uuid.uuid4().hex
+
+
 class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
 
@@ -71,6 +76,8 @@ class Course(TimestampMixin, db.Model):
     certificate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     guidebook_md: Mapped[str | None] = mapped_column(Text)
     guidebook_html: Mapped[str | None] = mapped_column(Text)
+    # A new random value whenever the course's outline changes (app/catalog/outlines.py).
+    outline_version: Mapped[str] = mapped_column(String(32), default=new_outline_version)
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.authoring.queries import uploaded_image
 from app.catalog import bp, queries
+from app.catalog.outlines import shared_outline
 from app.core.types import utcnow
 from app.learning.queries import applications_by_cohort, course_progress
 
@@ -18,11 +19,11 @@ def index():
 @bp.get("/courses/<slug>")
 def course(slug: str):
     """A course's summary, modules, cohorts and schedule; for its learners, their progress."""
-    found = queries.published_course_outline(slug)
+    found = shared_outline(slug)
     if found is None:
         abort(404)
-    can_read = found.can_read_lessons(current_user)
-    progress, enrollment = course_progress(current_user, found) if can_read else (None, None)
+    progress, enrollment = course_progress(current_user, found)
+    can_read = progress is not None
     return render_template(
         "catalog/course.html",
         course=found,
@@ -37,7 +38,7 @@ def course(slug: str):
 @bp.get("/courses/<slug>/guidebook")
 def guidebook(slug: str):
     """Show the course's guidebook: requirements, schedule and hours."""
-    found = queries.published_course_outline(slug)
+    found = shared_outline(slug)
     if found is None:
         abort(404)
     return render_template("catalog/guidebook.html", course=found)

@@ -17,7 +17,7 @@ from app.core.templating import course_text, long_date
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
-from app.learning.progress import CourseProgress
+from app.learning.progress import CourseProgress, outline_cohort
 from app.learning.queries import application_for, course_enrollments, learner_facts
 
 
@@ -212,7 +212,7 @@ def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment
     for enrollment in course_enrollments(user, course):
         if enrollment.is_complete:
             continue
-        if not CourseProgress(course, enrollment.cohort, facts).rules_met:
+        if not CourseProgress(course, outline_cohort(course, enrollment), facts).rules_met:
             continue
         changed = db.session.execute(
             update(Enrollment)

@@ -17,6 +17,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.catalog.models import Cohort, Course, Lesson, Module, Quiz
+from app.learning.models import Enrollment
 from app.quizzes.models import QuizRecord
 
 
@@ -207,4 +208,14 @@ def course_path(course: Course) -> CourseProgress:
 def progress_in(courses: dict[int, Course], facts: dict[int, LearnerFacts], enrollment):
     """The progress of one enrolment, from outlines and facts loaded for several courses."""
     course = courses[enrollment.cohort.course_id]
-    return CourseProgress(course, enrollment.cohort, facts[course.id])
+    return CourseProgress(course, outline_cohort(course, enrollment), facts[course.id])
+
+
+def outline_cohort(course: Course, enrollment: Enrollment | None) -> Cohort | None:
+    """The enrolment's cohort as the course's loaded outline has it, sessions included."""
+    if enrollment is None:
+        return None
+    return next(
+        (cohort for cohort in course.cohorts if cohort.id == enrollment.cohort_id),
+        enrollment.cohort,
+    )

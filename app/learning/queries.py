@@ -1,13 +1,13 @@
 """Reads about a learner's applications, enrolments and progress."""
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal, select, union_all
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from app.catalog.models import Cohort, Course, Lesson, Module
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
-from app.learning.progress import CourseProgress, LearnerFacts
-from app.live.queries import session_ids_taken_part
+from app.learning.progress import CourseProgress, LearnerFacts, outline_cohort
+from app.live.queries import taken_part
 from app.quizzes.models import QuizAttempt, QuizRecord
 
 
@@ -85,12 +85,16 @@ def course_enrollments(user, course) -> list[Enrollment]:
 
 
 def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
-    """What a learner has done in each of these courses, by course id: three queries in all."""
+    """What a learner has done in each of these courses, by course id: two queries in all."""
     course_ids = [course.id for course in courses]
-    done = db.session.execute(
-        select(Lesson.course_id, LessonProgress.lesson_id)
+    done = (
+        select(Lesson.course_id, LessonProgress.lesson_id, literal("done"))
         .join(LessonProgress.lesson)
         .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(course_ids))
+    )
+    # (course id, lesson or session id, "done", "attended" or "watched")
+    done_and_taken_part = db.session.execute(
+        union_all(done, *taken_part(user.id, course_ids))
     ).all()
     quizzes = {
         quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
@@ -100,14 +104,15 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
         .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(quizzes)))
         .options(defer(QuizAttempt.layout))
     ).all()
-    taken_part = session_ids_taken_part(user.id, course_ids)
     by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
     for attempt in attempts:
         by_quiz[attempt.quiz_id].append(attempt)
     return {
         course.id: LearnerFacts(
             done_lesson_ids=frozenset(
-                lesson for course_id, lesson in done if course_id == course.id
+                lesson
+                for course_id, lesson, what in done_and_taken_part
+                if course_id == course.id and what == "done"
             ),
             quiz_records={
                 quiz_id: QuizRecord(quiz, by_quiz[quiz_id])
@@ -116,28 +121,32 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
             },
             attended_session_ids=frozenset(
                 session
-                for course_id, session, how in taken_part
-                if course_id == course.id and how == "attended"
+                for course_id, session, what in done_and_taken_part
+                if course_id == course.id and what == "attended"
             ),
             watched_session_ids=frozenset(
                 session
-                for course_id, session, how in taken_part
-                if course_id == course.id and how == "watched"
+                for course_id, session, what in done_and_taken_part
+                if course_id == course.id and what == "watched"
             ),
         )
         for course in courses
     }
 
 
-def course_progress(user, course: Course) -> tuple[CourseProgress, Enrollment | None]:
-    """A reader's progress in a course (outline loaded), with their latest enrolment in it.
+def course_progress(user, course: Course) -> tuple[CourseProgress | None, Enrollment | None]:
+    """A reader's progress in a course (outline loaded), with their latest enrolment in it;
+    (None, None) for someone who may not read its lessons (`Course.can_read_lessons`).
 
     Staff who are not enrolled get their own progress, counted against no cohort.
     """
     enrollments = course_enrollments(user, course)
+    if not enrollments and not course.can_manage(user):
+        return None, None
     latest = enrollments[0] if enrollments else None
     facts = learner_facts(user, [course])[course.id]
-    return CourseProgress(course, latest.cohort if latest else None, facts), latest
+    return CourseProgress(course, outline_cohort(course, latest), facts), latest
+
 
 
 def lesson_progress_of(user) -> list[LessonProgress]:

@@ -8,6 +8,7 @@ from markupsafe import escape
 
 from app.catalog import queries as catalog_queries
 from app.catalog.models import Course, Lesson
+from app.catalog.outlines import shared_outline, shared_outlines
 from app.certificates.queries import current_certificates
 from app.core.i18n import current_language
 from app.core.templating import course_text
@@ -32,7 +33,7 @@ from app.learning.progress import course_path, progress_in
 def dashboard():
     """A learner's courses with progress, next step and quiz results; their applications."""
     enrollments = queries.enrollments_of(current_user)
-    courses = catalog_queries.course_outlines(list({e.cohort.course_id for e in enrollments}))
+    courses = shared_outlines(list({e.cohort.course_id for e in enrollments}))
     facts = queries.learner_facts(current_user, list(courses.values()))
     return render_template(
         "learning/dashboard.html",
@@ -109,12 +110,12 @@ def apply(slug: str, cohort_slug: str):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 def lesson(slug: str, lesson_slug: str):
     """A lesson with progress and the way on for readers; for others, how to apply."""
-    course = catalog_queries.published_course_outline(slug)
+    course = shared_outline(slug)
     found = course.published_lesson(lesson_slug) if course else None
     if found is None:
         abort(404)
-    can_read = course.can_read_lessons(current_user)
-    progress = queries.course_progress(current_user, course)[0] if can_read else None
+    progress = queries.course_progress(current_user, course)[0]
+    can_read = progress is not None
     return render_template(
         "learning/lesson.html",
         lesson=found,
@@ -190,7 +191,7 @@ def mark_done(slug: str, lesson_slug: str):
 @login_required
 def lecture(slug: str, module_slug: str):
     """A module's video lecture and its transcript."""
-    course = readable_course(slug)
+    course = readable_course(slug, shared=True)
     module = course.visible_module(module_slug)
     if module is None or not module.has_lecture:
         abort(404)

@@ -80,8 +80,8 @@ def records_of(user, session_ids: list[int]):
     )
 
 
-def session_ids_taken_part(user_id: int, course_ids: list[int]) -> list[tuple[int, int, str]]:
-    """(course id, session id, 'attended' or 'watched') for a learner: one query."""
+def taken_part(user_id: int, course_ids: list[int]) -> tuple[Select, Select]:
+    """The selects of (course id, session id, 'attended' or 'watched'), to UNION ALL."""
     attended = (
         select(Cohort.course_id, Attendance.session_id, literal("attended"))
         .join(LiveSession, LiveSession.id == Attendance.session_id)
@@ -94,7 +94,7 @@ def session_ids_taken_part(user_id: int, course_ids: list[int]) -> list[tuple[in
         .join(Cohort, Cohort.id == LiveSession.cohort_id)
         .where(RecordingView.user_id == user_id, Cohort.course_id.in_(course_ids))
     )
-    return [tuple(row) for row in db.session.execute(attended.union_all(watched))]
+    return attended, watched
 
 
 def roster(session: LiveSession, search: str = "") -> Select:

@@ -118,7 +118,12 @@ class QuizRecord:
     @property
     def is_passed(self) -> bool:
         """The best score counts: passed when any attempt reaches the pass mark."""
-        return any(attempt.is_passing for attempt in self.submitted)
+        return any(self.passes(attempt) for attempt in self.submitted)
+
+    def passes(self, attempt: QuizAttempt) -> bool:
+        """Whether an attempt's score reaches the pass mark (the record's quiz, already loaded,
+        not the attempt's: a shared outline's quiz is not in the request's session)."""
+        return attempt.score is not None and attempt.score >= self.quiz.pass_mark
 
     @property
     def attempts_left(self) -> int | None:

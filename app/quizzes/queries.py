@@ -8,14 +8,16 @@ from app.extensions import db
 from app.quizzes.models import AttemptAnswer, QuizAttempt, QuizRecord
 
 
-def quiz_record(user, quiz: Quiz) -> QuizRecord:
-    """The learner's attempts at a quiz, with their answers, and the quiz's questions loaded."""
-    # Loads quiz.questions and their choices onto the quiz already in the session.
-    db.session.scalars(
-        select(Quiz)
-        .where(Quiz.id == quiz.id)
-        .options(selectinload(Quiz.questions).selectinload(Question.choices))
-    ).all()
+def quiz_record(user, quiz: Quiz, *, questions: bool = True) -> QuizRecord:
+    """The learner's attempts at a quiz, with their answers, and (unless `questions` is
+    False: an attempt's page reads its own) the quiz's questions loaded."""
+    if questions:
+        # Loads quiz.questions and their choices onto the quiz already in the session.
+        db.session.scalars(
+            select(Quiz)
+            .where(Quiz.id == quiz.id)
+            .options(selectinload(Quiz.questions).selectinload(Question.choices))
+        ).all()
     attempts = db.session.scalars(
         select(QuizAttempt)
         .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)

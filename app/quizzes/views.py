@@ -22,8 +22,8 @@ from app.quizzes.operations import (
 bp = Blueprint("quizzes", __name__)
 
 
-def _course_and_quiz(slug: str, module_slug: str):
-    course = readable_course(slug)
+def _course_and_quiz(slug: str, module_slug: str, *, shared: bool = False):
+    course = readable_course(slug, shared=shared)
     module = course.visible_module(module_slug)
     if module is None or module.published_quiz is None:
         abort(404)
@@ -80,8 +80,10 @@ def start(slug: str, module_slug: str):
 @login_required
 def attempt(slug: str, module_slug: str, number: int):
     """An attempt: its questions while open; once submitted, its score and feedback."""
-    course, found = _course_and_quiz(slug, module_slug)
-    record = queries.quiz_record(current_user, found)
+    # The outline is only read here, even by a submission: it stores the attempt's answers
+    # by id (and the attempt itself was loaded with the request's session).
+    course, found = _course_and_quiz(slug, module_slug, shared=True)
+    record = queries.quiz_record(current_user, found, questions=False)
     current = next((a for a in record.attempts if a.number == number), None)
     if current is None:
         abort(404)
@@ -107,7 +109,7 @@ def attempt(slug: str, module_slug: str, number: int):
         except AlreadySubmitted as error:
             db.session.rollback()
             status, notice = 409, str(error)
-            record = queries.quiz_record(current_user, found)
+            record = queries.quiz_record(current_user, found, questions=False)
             current = next(a for a in record.attempts if a.number == number)
         else:
             db.session.commit()
