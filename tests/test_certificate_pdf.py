@@ -4,6 +4,8 @@ import io
 import itertools
 import logging
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +29,7 @@ SIGNATORIES = [
     {"name": "Jan Kowalski", "role": "Mayor of Łódź"},
 ]
 MM = 72 / 25.4  # points in a millimetre
+FIXED_SERIAL = "7KQ2M9XD7KQ2M9XD7KQ2M9XD7KQ2"
 
 
 def make_certificate(**changes: object) -> Certificate:
@@ -55,8 +58,12 @@ def verify_url_for(certificate: Certificate) -> str:
     return f"https://courses.example.org/verify/{certificate.display_serial}"
 
 
+def render_bytes(certificate: Certificate) -> bytes:
+    return render_certificate_pdf(certificate, verify_url_for(certificate))
+
+
 def render(certificate: Certificate) -> PdfReader:
-    return PdfReader(io.BytesIO(render_certificate_pdf(certificate, verify_url_for(certificate))))
+    return PdfReader(io.BytesIO(render_bytes(certificate)))
 
 
 def page_text(reader: PdfReader) -> str:
@@ -290,6 +297,50 @@ def test_metadata_and_the_same_certificate_gives_the_same_bytes():
     assert metadata.author == "; ".join(ISSUERS)
     assert "Caring Cities: Care-Centred Urban Policy" in metadata.subject
     assert metadata["/CreationDate"] == "D:20230722093000Z"
+
+
+def render_alone(holder_name: str) -> bytes:
+    """The certificate with this holder's name and FIXED_SERIAL, as a fresh process renders it."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from test_certificate_pdf import FIXED_SERIAL, make_certificate, render_bytes; "
+        "certificate = make_certificate(serial=FIXED_SERIAL, holder_name=sys.argv[2]); "
+        "sys.stdout.buffer.write(render_bytes(certificate))"
+    )
+    tests = Path(__file__).parent
+    return subprocess.run(
+        [sys.executable, "-c", script, str(tests), holder_name],
+        cwd=tests.parent,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def test_documents_share_no_state_through_the_fonts_read_once_per_process():
+    # The fonts are read once per process and text measurements are remembered; each
+    # document must still subset only its own glyphs, whatever was drawn before it.
+    names = ["Görsev Argın", "김서연"]
+    alone = {name: render_alone(name) for name in names}
+
+    # Certificates with other names first: a Latin one uses the serif fonts, a Korean one
+    # the Hangul fonts too, and all of them the same text but for the name.
+    for other in ["Jan Kowalski", "박지민"]:
+        render_bytes(make_certificate(serial=FIXED_SERIAL, holder_name=other))
+    for name in names:
+        certificate = make_certificate(serial=FIXED_SERIAL, holder_name=name)
+        rendered = render_bytes(certificate)
+        assert rendered == alone[name], name
+        assert render_bytes(certificate) == rendered, name
+
+    # The Latin certificate embeds no Hangul font, and the Korean one only the glyphs it
+    # draws: the name's three syllables, not those of the names drawn before it.
+    assert set(embedded_fonts(PdfReader(io.BytesIO(alone["Görsev Argın"])))) == {
+        "NotoSerif",
+        "NotoSerifBold",
+    }
+    hangul = embedded_fonts(PdfReader(io.BytesIO(alone["김서연"])))["CCHangulSerifBold"]
+    mappings = re.findall(r"<[0-9A-F]{4}> <([0-9A-F]{4})>", hangul.split("endcodespacerange")[1])
+    assert {chr(int(code, 16)) for code in mappings} - {"\0", " "} == set("김서연")
 
 
 def text_lines(page) -> list[tuple[str, float, float, float]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import io
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -12,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import segno
+import uharfbuzz as hb
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.drawing import PaintedPath
 from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
 
 from app.certificates.models import Certificate
 from app.core.timezones import format_day
@@ -61,6 +66,10 @@ SIGNATURE_LINE_Y = BOTTOM - 20.0
 SIGNATURES_RIGHT = RIGHT - QR_SIZE - 4.0 - VERIFY_TEXT_W - 6.0
 SIGNATURE_GUTTER = 6.0
 PT = 25.4 / 72  # one point in millimetres
+
+# Line counts remembered (see _count_lines), at most.
+MAX_LINE_COUNTS = 20_000
+_line_counts: dict[tuple[Hashable, ...], int] = {}
 
 INK = (33, 37, 41)
 NAVY = (31, 58, 90)
@@ -118,6 +127,121 @@ class CertificatePDF(FPDF):
         self.current_font_is_set_on_page = False
         return result
 
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        """The document, each shared font subset on a fontTools font of the document's own."""
+        for font in self.fonts.values():
+            if isinstance(font, SharedFont):
+                font.detach()
+        return super().output(*args, **kwargs)
+
+
+class SharedFont(TTFFont):
+    """A font file read once per process; each document draws with a copy of its own.
+
+    fpdf2's add_font reads and indexes the whole file for every document, which took a fifth
+    of the time of a certificate. The copies share what never changes (the tables, the cmap,
+    the widths, the HarfBuzz face); what a document changes is its own: the glyphs it uses
+    (its subset), the font's number in it, its descriptor, and the fontTools font that
+    fpdf2 cuts down in place to the document's glyphs as it writes it.
+    """
+
+    # A cap on the shaped widths remembered, so odd texts cannot grow it for ever.
+    MAX_SHAPED = 20_000
+
+    def __init__(self, path: Path, family: str, style: str) -> None:
+        super().__init__(FPDF(), path, f"{family}{style}", style)
+        self.ttfont.getGlyphOrder()  # drawing looks glyph names up: read them now
+        # Every table a document reads while drawing is loaded: the file can be closed.
+        self.ttfont.close()
+        self.face = hb.Face(hb.Blob.from_file_path(path))
+        self.subsettable = _without_layout_tables(path)
+        # Text -> the advance of each of its glyphs, in thousandths of the font size.
+        self.shaped: dict[Hashable, tuple[int, ...]] = {}
+
+    def for_document(self, pdf: FPDF) -> SharedFont:
+        """A copy to add to the document, with none of another document's state."""
+        font = copy.copy(self)
+        font.i = len(pdf.fonts) + 1
+        font.desc = copy.copy(self.desc)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        # HarfBuzz's font takes the size of each text shaped: one per document, for threads.
+        font._hbfont = HarfBuzzFont(self.face)
+        return font
+
+    def detach(self) -> None:
+        """Give the copy a fontTools font of its own, for fpdf2 to subset in place on output.
+
+        Reading a font's glyph names, cmap and widths took most of the time of subsetting
+        it (the Hangul fonts have 11,000 glyphs): the copy starts with copies of the tables
+        read already, which the subsetter replaces, never changes in place.
+        """
+        shared = self.ttfont
+        own = ttLib.TTFont(io.BytesIO(self.subsettable), recalcTimestamp=False, lazy=True)
+        own.setGlyphOrder(list(shared.getGlyphOrder()))
+        cmap = own["cmap"] = copy.copy(shared["cmap"])
+        cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
+        hmtx = own["hmtx"] = copy.copy(shared["hmtx"])
+        hmtx.metrics = dict(hmtx.metrics)
+        own["post"] = copy.copy(shared["post"])
+        self.ttfont = own
+
+    def shaped_text_width(
+        self, text: str, font_size_pt: float, text_shaping_params: dict[str, Any] | None
+    ) -> tuple[int, float]:
+        """fpdf2's width of shaped text, shaping each text once per process.
+
+        Line breaking measures the same words again and again, at every size tried. HarfBuzz
+        gives advances in font units whatever the size (these fonts have no tracking table),
+        so they are kept and scaled, summed in fpdf2's order for the very same result.
+        """
+        params = text_shaping_params or {}
+        # What perform_harfbuzz_shaping reads of the parameters.
+        key = (
+            text,
+            params.get("fragment_direction"),
+            params.get("script"),
+            params.get("language"),
+            tuple(params.get("features", {}).items()),
+        )
+        advances = self.shaped.get(key)
+        if advances is None:
+            _, positions = self.perform_harfbuzz_shaping(text, font_size_pt, text_shaping_params)
+            if positions is None:
+                return (0, 0)
+            advances = tuple(round(self.scale * pos.x_advance + 0.001) for pos in positions)
+            if len(self.shaped) >= self.MAX_SHAPED:
+                self.shaped.clear()
+            self.shaped[key] = advances
+        width: float = 0
+        for advance in advances:
+            width += advance * font_size_pt * 0.001
+        return (len(advances), width)
+
+
+def _without_layout_tables(path: Path) -> bytes:
+    """The font file without the tables fpdf2's subsetting drops anyway.
+
+    The subsetter reads the big layout tables before it drops them; without them it is
+    quicker, and it writes the very same subset.
+    """
+    font = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+    for tag in ("GDEF", "GPOS", "GSUB"):
+        if tag in font:
+            del font[tag]
+    buffer = io.BytesIO()
+    font.save(buffer)
+    font.close()
+    return buffer.getvalue()
+
+
+@cache
+def _shared_font(family: str, style: str) -> SharedFont:
+    """The family's regular ("") or bold ("B") font, read once per process."""
+    regular, bold = FONT_FILES[family]
+    return SharedFont(FONTS / (bold if style else regular), family, style)
+
 
 class UnprintableText(ValueError):
     """The certificate's text has characters that none of the bundled fonts can draw."""
@@ -132,51 +256,62 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     issued_at = certificate.issued_at
     if issued_at is None or not certificate.serial:
         raise ValueError("only an issued certificate has a PDF")
-    pdf = _new_pdf(certificate, verify_url, issued_at)
-    try:
-        # With text shaping on, fpdf2 silently leaves out what no font has: a Chinese name
-        # would leave a certificate with no name on it. Refuse rather than print that.
-        missing = _missing("".join(_all_text(certificate, verify_url)), _printable(pdf))
-        if missing:
-            raise UnprintableText(missing)
-        return _draw(pdf, certificate, verify_url, issued_at)
-    finally:
-        _close_fonts(pdf)
-
-
-def _draw(pdf: FPDF, certificate: Certificate, verify_url: str, issued_at: datetime) -> bytes:
-    """Draw the page and return the document."""
-    pdf.add_page()
-    _draw_frame(pdf)
-    # Drawn in reading order, which is also the order text is copied or read aloud in.
-    # The body ends above the signature lines, or above the QR code when nobody signs.
-    has_signatories = bool(certificate.signatories)
-    body_bottom = SIGNATURE_LINE_Y - 12.0 if has_signatories else BOTTOM - QR_SIZE - 4.0
-    _draw_body(pdf, _body_blocks(certificate, issued_at), TOP, body_bottom)
-    if has_signatories:
-        _draw_signatories(pdf, certificate.signatories)
-    _draw_verification(pdf, verify_url, certificate.display_serial)
-    return bytes(pdf.output())
-
-
-def _new_pdf(certificate: Certificate, verify_url: str, issued_at: datetime) -> CertificatePDF:
-    """An empty document with the fonts the certificate's text needs and its metadata."""
-    pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
-    # Nothing may ever spill onto a second page: the layout shrinks text to fit instead.
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
     text = "".join(_all_text(certificate, verify_url))
     fallbacks = [
         family
         for family, ranges in ((ARABIC, ARABIC_RANGES), (HANGUL, HANGUL_RANGES))
         if _uses(text, ranges)
     ]
+    pdf = _new_pdf(certificate, fallbacks, issued_at)
+    # With text shaping on, fpdf2 silently leaves out what no font has: a Chinese name
+    # would leave a certificate with no name on it. Refuse rather than print that.
+    missing = _missing(text, _printable(pdf))
+    if missing:
+        raise UnprintableText(missing)
+    # Text is measured in a document of its own: fpdf2 adds the glyphs of all it measures
+    # to the fonts' subsets, so the certificate would embed the glyphs of every size and
+    # every shortened text tried, and depend on which measurements were remembered.
+    measure = _blank(fallbacks)
+    measure.add_page()  # fpdf2 measures text on a page
+    return _draw(pdf, measure, certificate, verify_url, issued_at)
+
+
+def _draw(
+    pdf: FPDF, measure: FPDF, certificate: Certificate, verify_url: str, issued_at: datetime
+) -> bytes:
+    """Draw the page, measuring text in the measure document, and return the document."""
+    pdf.add_page()
+    _draw_frame(pdf)
+    # Drawn in reading order, which is also the order text is copied or read aloud in.
+    # The body ends above the signature lines, or above the QR code when nobody signs.
+    has_signatories = bool(certificate.signatories)
+    body_bottom = SIGNATURE_LINE_Y - 12.0 if has_signatories else BOTTOM - QR_SIZE - 4.0
+    _draw_body(pdf, measure, _body_blocks(certificate, issued_at), TOP, body_bottom)
+    if has_signatories:
+        _draw_signatories(pdf, measure, certificate.signatories)
+    _draw_verification(pdf, measure, verify_url, certificate.display_serial)
+    return bytes(pdf.output())
+
+
+def _blank(fallbacks: Sequence[str]) -> CertificatePDF:
+    """An empty A4 landscape document with the serif and these fallback fonts."""
+    pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
+    # Nothing may ever spill onto a second page: the layout shrinks text to fit instead.
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
     _add_fonts(pdf, (SERIF, *fallbacks))
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks)
     # HarfBuzz joins Arabic letters and lays out right-to-left text; Latin gets kerning.
     pdf.set_text_shaping(True)
+    return pdf
 
+
+def _new_pdf(
+    certificate: Certificate, fallbacks: Sequence[str], issued_at: datetime
+) -> CertificatePDF:
+    """An empty document with the fonts the certificate's text needs and its metadata."""
+    pdf = _blank(fallbacks)
     pdf.set_title(f"{certificate.title}: {certificate.holder_name}")
     pdf.set_author(list(certificate.issuers))
     pdf.set_subject(f"{certificate.course_title}, {certificate.cohort_title}")
@@ -188,19 +323,11 @@ def _new_pdf(certificate: Certificate, verify_url: str, issued_at: datetime) -> 
     return pdf
 
 
-def _add_fonts(pdf: FPDF, families: Iterable[str]) -> None:
-    """Load the regular and bold files of each family."""
+def _add_fonts(pdf: CertificatePDF, families: Iterable[str]) -> None:
+    """Add the regular and bold fonts of each family (read from their files once)."""
     for family in families:
-        regular, bold = FONT_FILES[family]
-        pdf.add_font(family, "", FONTS / regular)
-        pdf.add_font(family, "B", FONTS / bold)
-
-
-def _close_fonts(pdf: FPDF) -> None:
-    """Close the font files fpdf2 keeps open (it closes only those it embeds, on output)."""
-    for font in pdf.fonts.values():
-        if isinstance(font, TTFFont):
-            font.close()
+        for style in ("", "B"):
+            pdf.fonts[f"{family}{style}"] = _shared_font(family, style).for_document(pdf)
 
 
 def missing_characters(text: str) -> str:
@@ -214,11 +341,9 @@ def missing_characters(text: str) -> str:
 @cache
 def _printable_by_any_font() -> frozenset[int]:
     """The code points some bundled font draws in both weights (read once per process)."""
-    pdf = FPDF()
+    pdf = CertificatePDF()
     _add_fonts(pdf, FONT_FILES)
-    printable = _printable(pdf)
-    _close_fonts(pdf)
-    return printable
+    return _printable(pdf)
 
 
 def _printable(pdf: FPDF) -> frozenset[int]:
@@ -350,13 +475,13 @@ def _draw_frame(pdf: FPDF) -> None:
     pdf.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
 
 
-def _draw_body(pdf: FPDF, blocks: list[Block], top: float, bottom: float) -> None:
+def _draw_body(pdf: FPDF, measure: FPDF, blocks: list[Block], top: float, bottom: float) -> None:
     """The paragraphs, shrunk until they fit between top and bottom, centred in that space."""
     available = bottom - top
     scale = 1.0
     while True:
         for block in blocks:
-            _fit_block(pdf, block, MEASURE, scale)
+            _fit_block(measure, block, MEASURE, scale)
         blocks[0].fitted_space = 0.0  # the space above the first block is the centring's
         total = sum(block.height() for block in blocks)
         # The tiers' smallest sizes and line counts fit the page at scale 1 already (the
@@ -433,7 +558,23 @@ def _shortened(text: str, length: int) -> str:
 
 
 def _count_lines(pdf: FPDF, text: str, style: str, size: float, width: float) -> int:
-    """How many lines the text takes at this size in this width."""
+    """How many lines the text takes at this size in this width, remembered per process.
+
+    Certificates of a course share most of their text, and fitting one measures each
+    paragraph several times; the count depends only on the fonts and these arguments.
+    """
+    key = (tuple(pdf.fonts), text, style, size, width)
+    lines = _line_counts.get(key)
+    if lines is None:
+        lines = _measure_lines(pdf, text, style, size, width)
+        if len(_line_counts) >= MAX_LINE_COUNTS:
+            _line_counts.clear()
+        _line_counts[key] = lines
+    return lines
+
+
+def _measure_lines(pdf: FPDF, text: str, style: str, size: float, width: float) -> int:
+    """How many lines fpdf2 breaks the text into at this size in this width."""
     pdf.set_font(SERIF, style, size)
     lines = pdf.multi_cell(
         width, size * PT, text, align=Align.C, dry_run=True, output=MethodReturnValue.LINES
@@ -456,7 +597,7 @@ def _draw_block(pdf: FPDF, block: Block, x: float, y: float, align: Align) -> No
     )
 
 
-def _draw_signatories(pdf: FPDF, signatories: Sequence[dict[str, Any]]) -> None:
+def _draw_signatories(pdf: FPDF, measure: FPDF, signatories: Sequence[dict[str, Any]]) -> None:
     """Each signatory in a column: a line above their name and role, no images."""
     count = len(signatories)
     area = SIGNATURES_RIGHT - LEFT
@@ -476,12 +617,12 @@ def _draw_signatories(pdf: FPDF, signatories: Sequence[dict[str, Any]]) -> None:
         for block in (name, role):
             if not block.text:
                 continue
-            _fit_block(pdf, block, width)
+            _fit_block(measure, block, width)
             _draw_block(pdf, block, x + (width - block.fitted_width) / 2, y, Align.C)
             y += block.lines * block.line_height()
 
 
-def _draw_verification(pdf: FPDF, verify_url: str, serial: str) -> None:
+def _draw_verification(pdf: FPDF, measure: FPDF, verify_url: str, serial: str) -> None:
     """The bottom-right corner: the QR code, and beside it where and how to check."""
     qr = segno.make_qr(verify_url, error="m")  # medium error correction survives a worn print
     qr_x, qr_y = RIGHT - QR_SIZE, BOTTOM - QR_SIZE
@@ -494,12 +635,12 @@ def _draw_verification(pdf: FPDF, verify_url: str, serial: str) -> None:
         Block("Check this certificate at", "", 7.5, ((1, 6.5),), MUTED),
         *(
             Block(part, "", 7.5, ((1, 6), (2, 6)), INK)
-            for part in _url_lines(pdf, verify_url, 7.5, VERIFY_TEXT_W)
+            for part in _url_lines(measure, verify_url, 7.5, VERIFY_TEXT_W)
         ),
         Block(f"Serial {serial}", "", 7.5, ((1, 6), (2, 6)), INK, space_before=1.5),
     ]
     for block in blocks:
-        _fit_block(pdf, block, VERIFY_TEXT_W)
+        _fit_block(measure, block, VERIFY_TEXT_W)
     # Bottom-aligned with the QR code's dark modules, not its quiet zone.
     quiet = QR_SIZE * QUIET_ZONE / qr.symbol_size(border=QUIET_ZONE)[0]
     y = BOTTOM - quiet - sum(block.height() for block in blocks)
@@ -531,21 +672,25 @@ def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, size: float) -> No
     pdf.set_fill_color(255, 255, 255)
     pdf.rect(x, y, size, size, style="F")
     # One path for the whole code, so viewers do not draw hairlines between the rectangles.
-    with pdf.new_path(paint_rule=PathPaintRule.FILL_NONZERO) as path:
-        path.style.fill_color = "#000000"
-        path.style.stroke_color = None
-        for row, values in enumerate(qr.matrix):
-            column = 0
-            while column < len(values):
-                if not values[column]:
-                    column += 1
-                    continue
-                start = column
-                while column < len(values) and values[column]:
-                    column += 1
-                path.rectangle(
-                    x + (border + start) * module,
-                    y + (border + row) * module,
-                    (column - start) * module,
-                    module,
-                )
+    path = PaintedPath()
+    path.style.paint_rule = PathPaintRule.FILL_NONZERO
+    path.style.fill_color = "#000000"
+    path.style.stroke_color = None
+    for row, values in enumerate(qr.matrix):
+        column = 0
+        while column < len(values):
+            if not values[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(values) and values[column]:
+                column += 1
+            path.rectangle(
+                x + (border + start) * module,
+                y + (border + row) * module,
+                (column - start) * module,
+                module,
+            )
+    # The path is the document's alone: fpdf2's defensive deep copy of it took as long as
+    # the rest of the page's drawing.
+    pdf.draw_path(path, copy=False)
