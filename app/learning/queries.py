@@ -1,6 +1,8 @@
 """Reads about a learner's applications, enrolments and progress."""
 
-from sqlalchemy import exists, literal, select, union_all
+from functools import cache
+
+from sqlalchemy import CompoundSelect, Select, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from app.catalog.models import Cohort, Course, Lesson, Module
@@ -69,40 +71,66 @@ def enrollments_of(user) -> list[Enrollment]:
     )
 
 
+# The queries of every learner page are built once (their values are bound parameters):
+# building a statement costs about as much as running it on a small table.
+
+
+@cache
+def _course_enrollments_query() -> Select:
+    return (
+        select(Enrollment)
+        .join(Enrollment.cohort)
+        .where(
+            Enrollment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id")
+        )
+        .options(contains_eager(Enrollment.cohort))
+        .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+    )
+
+
 def course_enrollments(user, course) -> list[Enrollment]:
     """A person's enrolments in the cohorts of one course, newest first."""
     if not user.is_authenticated:
         return []
-    return list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(Enrollment.cohort)
-            .where(Enrollment.user_id == user.id, Cohort.course_id == course.id)
-            .options(contains_eager(Enrollment.cohort))
-            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+    values = {"user_id": user.id, "course_id": course.id}
+    return list(db.session.scalars(_course_enrollments_query(), values))
+
+
+@cache
+def _done_and_taken_part_query() -> CompoundSelect:
+    """(course id, lesson or session id, "done", "attended" or "watched") of a learner."""
+    user_id, course_ids = bindparam("user_id"), bindparam("course_ids", expanding=True)
+    done = (
+        select(Lesson.course_id, LessonProgress.lesson_id, literal("done"))
+        .join(LessonProgress.lesson)
+        .where(LessonProgress.user_id == user_id, Lesson.course_id.in_(course_ids))
+    )
+    return union_all(done, *taken_part(user_id, course_ids))
+
+
+@cache
+def _attempts_query() -> Select:
+    return (
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == bindparam("user_id"),
+            QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
         )
+        .options(defer(QuizAttempt.layout))
     )
 
 
 def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
     """What a learner has done in each of these courses, by course id: two queries in all."""
     course_ids = [course.id for course in courses]
-    done = (
-        select(Lesson.course_id, LessonProgress.lesson_id, literal("done"))
-        .join(LessonProgress.lesson)
-        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(course_ids))
-    )
-    # (course id, lesson or session id, "done", "attended" or "watched")
     done_and_taken_part = db.session.execute(
-        union_all(done, *taken_part(user.id, course_ids))
+        _done_and_taken_part_query(), {"user_id": user.id, "course_ids": course_ids}
     ).all()
     quizzes = {
         quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
     }
     attempts = db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(quizzes)))
-        .options(defer(QuizAttempt.layout))
+        _attempts_query(), {"user_id": user.id, "quiz_ids": list(quizzes)}
     ).all()
     by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
     for attempt in attempts:
@@ -146,7 +174,6 @@ def course_progress(user, course: Course) -> tuple[CourseProgress | None, Enroll
     latest = enrollments[0] if enrollments else None
     facts = learner_facts(user, [course])[course.id]
     return CourseProgress(course, outline_cohort(course, latest), facts), latest
-
 
 
 def lesson_progress_of(user) -> list[LessonProgress]:

@@ -80,8 +80,9 @@ def records_of(user, session_ids: list[int]):
     )
 
 
-def taken_part(user_id: int, course_ids: list[int]) -> tuple[Select, Select]:
-    """The selects of (course id, session id, 'attended' or 'watched'), to UNION ALL."""
+def taken_part(user_id, course_ids) -> tuple[Select, Select]:
+    """The selects of (course id, session id, 'attended' or 'watched'), to UNION ALL: of a
+    user id and course ids, or of bound parameters for them."""
     attended = (
         select(Cohort.course_id, Attendance.session_id, literal("attended"))
         .join(LiveSession, LiveSession.id == Attendance.session_id)
