@@ -178,7 +178,11 @@ class SharedFont(TTFFont):
         read already, which the subsetter replaces, never changes in place.
         """
         shared = self.ttfont
-        own = ttLib.TTFont(io.BytesIO(self.subsettable), recalcTimestamp=False, lazy=True)
+        # Without recalcBBoxes the subset glyphs are copied, not decoded and encoded again;
+        # the font's bounding box and maxima stay the whole font's, which contain the subset's.
+        own = ttLib.TTFont(
+            io.BytesIO(self.subsettable), recalcBBoxes=False, recalcTimestamp=False, lazy=True
+        )
         own.setGlyphOrder(list(shared.getGlyphOrder()))
         cmap = own["cmap"] = copy.copy(shared["cmap"])
         cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
