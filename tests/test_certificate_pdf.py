@@ -338,6 +338,12 @@ def test_documents_share_no_state_through_the_fonts_read_once_per_process():
         "NotoSerif",
         "NotoSerifBold",
     }
+    # Nor the regular Hangul font the Korean certificate does not draw with.
+    assert set(re.findall(rb"/BaseFont /MPDFAA\+(\w+)", alone["김서연"])) == {
+        b"NotoSerif",
+        b"NotoSerifBold",
+        b"CCHangulSerifBold",
+    }
     hangul = embedded_fonts(PdfReader(io.BytesIO(alone["김서연"])))["CCHangulSerifBold"]
     mappings = re.findall(r"<[0-9A-F]{4}> <([0-9A-F]{4})>", hangul.split("endcodespacerange")[1])
     assert {chr(int(code, 16)) for code in mappings} - {"\0", " "} == set("김서연")

@@ -18,7 +18,7 @@ import uharfbuzz as hb
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
-from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, PathPaintRule, PDFResourceType, XPos, YPos
 from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
 
 from app.certificates.models import Certificate
@@ -128,10 +128,22 @@ class CertificatePDF(FPDF):
         return result
 
     def output(self, *args: Any, **kwargs: Any) -> Any:
-        """The document, each shared font subset on a fontTools font of the document's own."""
-        for font in self.fonts.values():
+        """The document, with the shared fonts it draws with, each subset on its own copy.
+
+        A fallback family comes in both weights, but a Korean name, say, is drawn in bold
+        only: fpdf2 would subset and embed the regular font too, unused, for nothing.
+        """
+        used = {
+            int(font_id)
+            for page in range(1, self.pages_count + 1)
+            for font_id in self._resource_catalog.get_resources_per_page(page, PDFResourceType.FONT)
+        }
+        for key, font in list(self.fonts.items()):
             if isinstance(font, SharedFont):
-                font.detach()
+                if font.i in used:
+                    font.detach()
+                else:
+                    del self.fonts[key]
         return super().output(*args, **kwargs)
 
 
