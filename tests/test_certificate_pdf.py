@@ -321,6 +321,9 @@ def test_documents_share_no_state_through_the_fonts_read_once_per_process():
     # document must still subset only its own glyphs, whatever was drawn before it.
     names = ["Görsev Argın", "김서연"]
     alone = {name: render_alone(name) for name in names}
+    # fontTools' subsetter changes glyphs in place: the glyphs read once must not change.
+    glyf = certificate_pdf._shared_font(certificate_pdf.SERIF, "B").ttfont["glyf"]
+    glyphs = {name: getattr(glyph, "data", None) for name, glyph in glyf.glyphs.items()}
 
     # Certificates with other names first: a Latin one uses the serif fonts, a Korean one
     # the Hangul fonts too, and all of them the same text but for the name.
@@ -331,6 +334,7 @@ def test_documents_share_no_state_through_the_fonts_read_once_per_process():
         rendered = render_bytes(certificate)
         assert rendered == alone[name], name
         assert render_bytes(certificate) == rendered, name
+    assert {name: getattr(glyph, "data", None) for name, glyph in glyf.glyphs.items()} == glyphs
 
     # The Latin certificate embeds no Hangul font, and the Korean one only the glyphs it
     # draws: the name's three syllables, not those of the names drawn before it.

@@ -201,6 +201,14 @@ class SharedFont(TTFFont):
         hmtx = own["hmtx"] = copy.copy(shared["hmtx"])
         hmtx.metrics = dict(hmtx.metrics)
         own["post"] = copy.copy(shared["post"])
+        # The glyphs are shared too, but the subsetter changes those it keeps in place: the
+        # document's, the first four (.notdef and the recommended ones) and their components.
+        glyf = own["glyf"] = ttLib.newTable("glyf")
+        glyf.glyphOrder = own.getGlyphOrder()
+        glyf.glyphs = dict(shared["glyf"].glyphs)
+        kept = {*self.subset.get_all_glyph_names(), *glyf.glyphOrder[:4]}
+        for name in _with_components(shared["glyf"], kept):
+            glyf.glyphs[name] = copy.copy(glyf.glyphs[name])
         self.ttfont = own
 
     def shaped_text_width(
@@ -234,6 +242,17 @@ class SharedFont(TTFFont):
         for advance in advances:
             width += advance * font_size_pt * 0.001
         return (len(advances), width)
+
+
+def _with_components(glyf: Any, names: Iterable[str]) -> set[str]:
+    """The glyphs named and the glyphs their composite glyphs are built of, in a glyf table."""
+    found: set[str] = set()
+    todo = set(names)
+    while todo:
+        name = todo.pop()
+        found.add(name)
+        todo.update(set(glyf.glyphs[name].getComponentNames(glyf)) - found)
+    return found
 
 
 def _without_layout_tables(path: Path) -> bytes:
