@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -297,10 +298,9 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         for family, ranges in ((ARABIC, ARABIC_RANGES), (HANGUL, HANGUL_RANGES))
         if _uses(text, ranges)
     ]
-    pdf = _new_pdf(certificate, fallbacks, issued_at)
     # With text shaping on, fpdf2 silently leaves out what no font has: a Chinese name
     # would leave a certificate with no name on it. Refuse rather than print that.
-    missing = _missing(text, _printable(pdf))
+    missing = _missing(text, _printable((SERIF, *fallbacks)))
     if missing:
         raise UnprintableText(missing)
     # Text is measured in a document of its own: fpdf2 adds the glyphs of all it measures
@@ -308,6 +308,7 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     # every shortened text tried, and depend on which measurements were remembered.
     measure = _blank(fallbacks)
     measure.add_page()  # fpdf2 measures text on a page
+    pdf = _new_pdf(certificate, fallbacks, issued_at)
     return _draw(pdf, measure, certificate, verify_url, issued_at)
 
 
@@ -370,24 +371,15 @@ def missing_characters(text: str) -> str:
 
     Check a name with it before issuing: render_certificate_pdf refuses such text.
     """
-    return _missing(text, _printable_by_any_font())
+    return _missing(text, _printable(tuple(FONT_FILES)))
 
 
 @cache
-def _printable_by_any_font() -> frozenset[int]:
-    """The code points some bundled font draws in both weights (read once per process)."""
-    pdf = CertificatePDF()
-    _add_fonts(pdf, FONT_FILES)
-    return _printable(pdf)
-
-
-def _printable(pdf: FPDF) -> frozenset[int]:
-    """The code points that a font loaded in the document draws in both regular and bold."""
+def _printable(families: tuple[str, ...]) -> frozenset[int]:
+    """The code points that one of the families draws in both regular and bold (once)."""
     codes: set[int] = set()
-    for key, font in pdf.fonts.items():
-        bold = pdf.fonts.get(f"{key}B")
-        if not key.endswith("B") and bold is not None:
-            codes |= set(font.cmap) & set(bold.cmap)
+    for family in families:
+        codes |= set(_shared_font(family, "").cmap) & set(_shared_font(family, "B").cmap)
     return frozenset(codes)
 
 
@@ -417,10 +409,17 @@ def _all_text(certificate: Certificate, verify_url: str) -> Iterable[str]:
         yield str(signatory.get("role", ""))
 
 
-def _uses(text: str, ranges: Iterable[tuple[int, int]]) -> bool:
+def _uses(text: str, ranges: tuple[tuple[int, int], ...]) -> bool:
     """Whether the text has a character in one of the ranges."""
-    ranges = tuple(ranges)
-    return any(low <= ord(char) <= high for char in text for low, high in ranges)
+    return _character_class(ranges).search(text) is not None
+
+
+@cache
+def _character_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    """A pattern for one character in one of the ranges."""
+    return re.compile(
+        "[" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]"
+    )
 
 
 def written_date(day: date | datetime) -> str:
