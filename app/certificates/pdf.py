@@ -68,7 +68,7 @@ SIGNATURES_RIGHT = RIGHT - QR_SIZE - 4.0 - VERIFY_TEXT_W - 6.0
 SIGNATURE_GUTTER = 6.0
 PT = 25.4 / 72  # one point in millimetres
 
-# Line counts remembered (see _count_lines), at most.
+# At most this many line counts are remembered (see _count_lines).
 MAX_LINE_COUNTS = 20_000
 _line_counts: dict[tuple[Hashable, ...], int] = {}
 
@@ -162,7 +162,7 @@ class SharedFont(TTFFont):
     MAX_SHAPED = 20_000
 
     def __init__(self, path: Path, family: str, style: str) -> None:
-        super().__init__(FPDF(), path, f"{family}{style}", style)
+        super().__init__(FPDF(), path, f"{family}{style}", style)  # a document to read it for
         self.ttfont.getGlyphOrder()  # drawing looks glyph names up: read them now
         # Every table a document reads while drawing is loaded: the file can be closed.
         self.ttfont.close()
