@@ -138,3 +138,18 @@ def test_the_store_keeps_the_most_recently_used_outlines():
     assert store.get(1, "a") is courses[0]
     assert store.get(3, "c") is courses[2]
     assert store.get(3, "another version") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "most"),
+    [(LESSON_PAGE, 5), (LEARN, 6), ("/dashboard", 7)],
+    ids=["lesson", "course home", "dashboard"],
+)
+def test_a_learner_page_sends_a_handful_of_statements(staff, count_queries, path, most):
+    """With the outline kept: its version, the user, the enrolments, what the learner did,
+    their attempts (and the page's own: applications, certificates). See docs/performance.md."""
+    reader = staff["reader"].client
+    assert reader.get(path).status_code == 200  # the first request loads the outline
+    with count_queries() as counter:
+        assert reader.get(path).status_code == 200
+    assert counter.count <= most, "\n".join(counter.statements)
