@@ -13,15 +13,11 @@ import cProfile
 import pstats
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from app.accounts.models import User
-from app.catalog.models import Course, Lesson, Module
-from app.certificates.models import Certificate
 from app.extensions import db
 from bench import common
-from bench.run import USER_AGENT, session_cookie
-from bench.seed import learner_email
+from bench.run import USER_AGENT, sample_rows, session_cookie
 
 REQUESTS = 200
 
@@ -29,14 +25,7 @@ REQUESTS = 200
 def page_paths(app) -> tuple[dict[str, str], str]:
     """The pages by name, and a learner's session cookie."""
     with app.app_context():
-        course = db.session.scalars(select(Course).where(Course.slug == common.COURSE_SLUG)).one()
-        lesson = db.session.scalars(
-            select(Lesson).join(Module).order_by(Module.position, Lesson.position).limit(1)
-        ).one()
-        learner = db.session.scalars(select(User).where(User.email == learner_email(5))).one()
-        serial = db.session.scalars(
-            select(Certificate.serial).where(Certificate.serial.is_not(None)).limit(1)
-        ).one()
+        course, lesson, learner, serial = sample_rows()
         cookie, _token = session_cookie(app, learner)
         paths = {
             "lesson": f"/courses/{course.slug}/lessons/{lesson.slug}",

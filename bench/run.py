@@ -513,6 +513,19 @@ def verdict(ok: bool | None) -> str:
     return "" if ok is None else ("met" if ok else "MISSED")
 
 
+def sample_rows() -> tuple[Course, Lesson, User, str]:
+    """The seeded course, its first lesson, a learner with history, a certificate's serial."""
+    course = db.session.scalars(select(Course).where(Course.slug == common.COURSE_SLUG)).one()
+    first_lesson = db.session.scalars(
+        select(Lesson).join(Module).order_by(Module.position, Lesson.position).limit(1)
+    ).one()
+    learner = db.session.scalars(select(User).where(User.email == learner_email(5))).one()
+    serial = db.session.scalars(
+        select(Certificate.serial).where(Certificate.serial.is_not(None)).limit(1)
+    ).one()
+    return course, first_lesson, learner, serial
+
+
 def main() -> None:
     work = common.DATA / "run"
     work.mkdir(parents=True, exist_ok=True)
@@ -521,15 +534,8 @@ def main() -> None:
     database = "PostgreSQL" if common.is_postgres() else "SQLite"
     app = common.make_app()
     with app.app_context():
-        course = db.session.scalars(select(Course).where(Course.slug == common.COURSE_SLUG)).one()
-        first_lesson = db.session.scalars(
-            select(Lesson).join(Module).order_by(Module.position, Lesson.position).limit(1)
-        ).one()
-        learner = db.session.scalars(select(User).where(User.email == learner_email(5))).one()
+        course, first_lesson, learner, serial = sample_rows()
         instructor = db.session.scalars(select(User).where(User.email == INSTRUCTOR_EMAIL)).one()
-        serial = db.session.scalars(
-            select(Certificate.serial).where(Certificate.serial.is_not(None)).limit(1)
-        ).one()
         learner_cookie, _token = session_cookie(app, learner)
         instructor_cookie, _token = session_cookie(app, instructor)
         history = common.LEARNERS - common.SUBMITTERS - common.LOAD_LEARNERS

@@ -125,25 +125,23 @@ def _load_detached(course_ids: list[int]) -> list[Course]:
 
 def _link_and_mark(course: Course) -> None:
     """Set each object's link to its parent (nothing is left to load once detached) and mark
-    it as shared."""
-    shared = [course]
+    every object as shared."""
+
+    def adopt(child, link: str, parent) -> None:
+        set_committed_value(child, link, parent)
+        object.__setattr__(child, SHARED_MARK, True)
+
+    object.__setattr__(course, SHARED_MARK, True)
     for module in course.modules:
-        set_committed_value(module, "course", course)
-        shared.append(module)
+        adopt(module, "course", course)
         for lesson in module.lessons:
-            set_committed_value(lesson, "module", module)
-            shared.append(lesson)
+            adopt(lesson, "module", module)
         if module.quiz is not None:
-            set_committed_value(module.quiz, "module", module)
-            shared.append(module.quiz)
+            adopt(module.quiz, "module", module)
     for cohort in course.cohorts:
-        set_committed_value(cohort, "course", course)
-        shared.append(cohort)
+        adopt(cohort, "course", course)
         for session in cohort.live_sessions:
-            set_committed_value(session, "cohort", cohort)
-            shared.append(session)
-    for item in shared:
-        object.__setattr__(item, SHARED_MARK, True)
+            adopt(session, "cohort", cohort)
 
 
 # --- new versions, in the transaction that changes an outline -----------------------------
