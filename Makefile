@@ -55,7 +55,7 @@ serve-prod: setup ## Migrate, import the course and serve under gunicorn against
 # The suite runs on every core (at most 4 workers: each browser-test worker starts a server
 # and a Chromium of its own); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 test: setup-dev ## Lint, then run the test suite (twice when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
