@@ -110,12 +110,15 @@ class Course(TimestampMixin, db.Model):
     def issues_certificates_automatically(self) -> bool:
         return bool((self.certificate or {}).get("automatic"))
 
-    def can_read_lessons(self, user) -> bool:
-        """Course staff, and learners enrolled in one of its cohorts."""
+    def can_read_lessons(self, user, *, enrolled: bool | None = None) -> bool:
+        """Course staff, and learners enrolled in one of its cohorts (`enrolled`: whether they
+        are, when the caller has read their enrolments already)."""
         if not user.is_authenticated:
             return False
         if self.can_manage(user):
             return True
+        if enrolled is not None:
+            return enrolled
         from app.learning.queries import is_enrolled_in_course
 
         return is_enrolled_in_course(user, self)

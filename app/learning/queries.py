@@ -169,7 +169,7 @@ def course_progress(user, course: Course) -> tuple[CourseProgress | None, Enroll
     Staff who are not enrolled get their own progress, counted against no cohort.
     """
     enrollments = course_enrollments(user, course)
-    if not enrollments and not course.can_manage(user):
+    if not course.can_read_lessons(user, enrolled=bool(enrollments)):
         return None, None
     latest = enrollments[0] if enrollments else None
     facts = learner_facts(user, [course])[course.id]
