@@ -146,19 +146,17 @@ def wait_healthy(url: str, process: subprocess.Popen | None = None) -> None:
 
 
 @contextmanager
-def start_node(folder: Path, name: str, settings: dict):
-    """Run one node with these settings (see the module's docstring) until the block ends."""
-    folder.mkdir(parents=True, exist_ok=True)
-    settings_file = folder / f"{name}.json"
-    settings_file.write_text(json.dumps(settings), encoding="utf-8")
-    log = folder / f"{name}.log"
-    # A node takes its settings from the file only: no DATABASE_URL, SECRET_KEY... from here.
-    environment = _environment()
+def serving(module: str, settings_file: Path, log: Path):
+    """Run `python -m module SETTINGS.json` until the block ends: yields the process and the
+    JSON line it printed first (its "url", and what its seeding made), once it answers.
+
+    The server takes its settings from the file only: no DATABASE_URL, SECRET_KEY... from here.
+    """
     with log.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.server_process", str(settings_file)],
+            [sys.executable, "-m", module, str(settings_file)],
             cwd=REPO,
-            env=environment,
+            env=server_environment(),
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,
@@ -166,18 +164,34 @@ def start_node(folder: Path, name: str, settings: dict):
     try:
         started = json.loads(read_first_line(process, log))
         wait_healthy(started["url"])
-        yield Node(started["url"], process, started, log)
+        yield process, started
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=20)
         process.stdout.close()
 
 
-def _environment() -> dict:
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def start_node(folder: Path, name: str, settings: dict):
+    """Run one node with these settings (see the module's docstring) until the block ends."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings_file = folder / f"{name}.json"
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    log = folder / f"{name}.log"
+    with serving("tests.server_process", settings_file, log) as (process, started):
+        yield Node(started["url"], process, started, log)
+
+
+def server_environment() -> dict:
     """This process's environment, less every variable the app reads its settings from."""
     from app.config import ENVIRONMENT_KEYS
 
@@ -194,7 +208,7 @@ def seed_database(folder: Path, settings: dict) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "tests.server_process", str(settings_file)],
         cwd=REPO,
-        env=_environment(),
+        env=server_environment(),
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT,
@@ -220,7 +234,7 @@ def start_gunicorn_node(folder: Path, name: str, settings: dict, workers: int = 
     log = folder / f"{name}.log"
     port = _free_port()
     environment = {
-        **_environment(),
+        **server_environment(),
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "WEB_CONCURRENCY": str(workers),
@@ -245,12 +259,7 @@ def start_gunicorn_node(folder: Path, name: str, settings: dict, workers: int = 
             ) from error
         yield Node(url, process, {}, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)
 
 
 def _config(settings: dict) -> dict:
@@ -298,8 +307,6 @@ def _seed(instance_path: Path) -> dict:
 
 
 def main() -> None:
-    from werkzeug.serving import make_server
-
     from app import create_app
     from app.extensions import db
 
@@ -316,14 +323,26 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
         return
+    server, url = local_server(app)
+    serve_until_terminated(app, server, {"url": url, **seeded})
+
+
+def local_server(app):
+    """A threaded server of the app on a free port of 127.0.0.1, and its address."""
+    from werkzeug.serving import make_server
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    return server, f"http://127.0.0.1:{server.server_port}"
 
-    def stop(_signal, _frame):
-        threading.Thread(target=server.shutdown).start()
 
-    signal.signal(signal.SIGTERM, stop)
-    print(json.dumps({"url": url, **seeded}), flush=True)
+def serve_until_terminated(app, server, announce: dict) -> None:
+    """Print `announce` as the first line (what `serving` reads), serve until SIGTERM."""
+    from app.extensions import db
+
+    signal.signal(
+        signal.SIGTERM, lambda _signal, _frame: threading.Thread(target=server.shutdown).start()
+    )
+    print(json.dumps(announce), flush=True)
     server.serve_forever()
     with app.app_context():
         db.engine.dispose()

@@ -8,8 +8,6 @@ driven by Playwright (sync API) in Debian's Chromium; no browser is ever downloa
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ENVIRONMENT_KEYS
 from tests.browser import accounts
 from tests.browser.pages import ARTIFACTS, Checker, safe_name, watch
-from tests.conftest import REPO, _drop_postgres_schema, _postgres_schema
-from tests.server_process import read_first_line, wait_healthy
+from tests.conftest import _drop_postgres_schema, _postgres_schema
+from tests.server_process import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -70,35 +67,15 @@ def server(tmp_path_factory):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS.parent / f"server-{'postgresql' if schema else 'sqlite'}.log"
-    # The server takes its settings from the file only: no DATABASE_URL, MAIL_SERVER... from here.
-    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_KEYS}
-    environment["PYTHONPATH"] = str(REPO)
-    with log.open("w", encoding="utf-8") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.browser.server", str(settings_file)],
-            cwd=REPO,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            text=True,
-        )
     try:
-        started = json.loads(read_first_line(process, log))
-        wait_healthy(started["url"])
-        yield Server(
-            started["url"],
-            Path(settings["instance_path"]),
-            started["cohort_slug"],
-            started["cohort_title"],
-        )
+        with serving("tests.browser.server", settings_file, log) as (_process, started):
+            yield Server(
+                started["url"],
+                Path(settings["instance_path"]),
+                started["cohort_slug"],
+                started["cohort_title"],
+            )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
         if schema:
             _drop_postgres_schema(server_url, schema)
 

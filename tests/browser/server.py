@@ -9,15 +9,12 @@ port of 127.0.0.1 and prints one JSON line with the address. SIGTERM stops it cl
 
 import json
 import shutil
-import signal
 import sys
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.operations import create_user, set_staffed_courses
@@ -30,6 +27,7 @@ from app.extensions import db
 from app.learning.operations import enrol, submit_application
 from tests.browser import accounts
 from tests.conftest import EXAMPLE_COURSE, TEST_CONFIG
+from tests.server_process import local_server, serve_until_terminated
 
 ZONE = "Europe/Madrid"
 
@@ -129,18 +127,9 @@ def main() -> None:
         db.create_all()
         seeded = seed(Path(settings["instance_path"]))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server, url = local_server(app)
     app.config["PUBLIC_URL"] = url  # printed on certificates: this server, for the QR code
-
-    def stop(_signal, _frame):
-        threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    print(json.dumps({"url": url, **seeded}), flush=True)
-    server.serve_forever()
-    with app.app_context():
-        db.engine.dispose()
+    serve_until_terminated(app, server, {"url": url, **seeded})
 
 
 if __name__ == "__main__":
