@@ -227,8 +227,13 @@ def capture(url: str, page: Page) -> dict:
     response = requests.get(url + page.path, headers=headers, allow_redirects=False, timeout=60)
     if response.status_code != 200:
         raise SystemExit(f"{page.name}: {page.path} answered {response.status_code}")
+    return replayable(response, page.pattern)
+
+
+def replayable(response: requests.Response, pattern: str) -> dict:
+    """A response as raw_app replays it for paths matching `pattern`."""
     return {
-        "pattern": page.pattern,
+        "pattern": pattern,
         "status": f"{response.status_code} {response.reason}",
         "headers": [
             (name, value)
@@ -306,16 +311,7 @@ def capture_post(url: str, entry: tuple[str, str, str], pattern: str) -> dict:
     )
     if response.status_code != 302:
         raise SystemExit(f"quiz submission answered {response.status_code}")
-    return {
-        "pattern": pattern,
-        "status": f"{response.status_code} {response.reason}",
-        "headers": [
-            (name, value)
-            for name, value in response.raw.headers.items()
-            if name.lower() not in HOP_HEADERS
-        ],
-        "body": base64.b64encode(response.content).decode(),
-    }
+    return replayable(response, pattern)
 
 
 # --- in-process timings -----------------------------------------------------------------
