@@ -540,6 +540,12 @@ def main() -> None:
         quiz_lua, quiz_entry, quiz_info = quiz_submissions(app, submitters, course)
         load_emails = [learner_email(i) for i in range(history, history + common.LOAD_LEARNERS)]
         load_users = db.session.scalars(select(User).where(User.email.in_(load_emails))).all()
+        if quiz_info["pool"] < common.SUBMITTERS * common.MODULES or db.session.scalar(
+            select(func.count(QuizAttempt.id)).where(
+                QuizAttempt.user_id.in_([user.id for user in load_users])
+            )
+        ):
+            raise SystemExit("the data set has been benchmarked already: run python -m bench.seed")
         db.session.expunge_all()
     report_path = f"/author/{course.slug}/cohorts/{common.COHORT_SLUG}/progress"
     pages = [
