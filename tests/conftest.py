@@ -24,9 +24,18 @@ from app.catalog.operations import import_course
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
+from tests.clock import travel_from_environment
 
 EXAMPLE_COURSE = Path(__file__).parent / "data" / "example_course"
 REPO = Path(__file__).parent.parent
+
+
+def pytest_configure(config):
+    """TEST_CLOCK=2027-06-01 runs the suite at that date (docs/testing.md); a typo stops it."""
+    try:
+        travel_from_environment()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 class Database:

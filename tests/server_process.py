@@ -36,6 +36,8 @@ from pathlib import Path
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from tests.clock import travel_from_environment
+
 START_TIMEOUT = 60
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REPO = Path(__file__).parent.parent
@@ -278,6 +280,7 @@ def node_app(settings_path: str):
     """The app of one gunicorn worker, from a settings file (see the module's docstring)."""
     from app import create_app
 
+    travel_from_environment()  # the test run's TEST_CLOCK, if any
     settings = json.loads(Path(settings_path).read_text(encoding="utf-8"))
     return create_app(_config(settings), instance_path=settings["instance_path"])
 
@@ -310,6 +313,7 @@ def main() -> None:
     from app import create_app
     from app.extensions import db
 
+    travel_from_environment()  # the test run's TEST_CLOCK, if any
     settings = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     app = create_app(_config(settings), instance_path=settings["instance_path"])
     seeded = {}

@@ -26,6 +26,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.operations import enrol, submit_application
 from tests.browser import accounts
+from tests.clock import travel_from_environment
 from tests.conftest import EXAMPLE_COURSE, TEST_CONFIG
 from tests.server_process import local_server, serve_until_terminated
 
@@ -110,6 +111,7 @@ def seed(folder: Path) -> dict:
 
 
 def main() -> None:
+    travel_from_environment()  # the test run's TEST_CLOCK, if any
     settings = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     config = {
         **TEST_CONFIG,
