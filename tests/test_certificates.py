@@ -335,7 +335,7 @@ def test_an_automatic_course_issues_at_completion_once_the_name_is_confirmed(
         ("", "This field is required."),
         ("A", "Write your name as it should appear on the certificate."),
         ("x" * 201, "A name can have at most 200 characters."),
-        ("Ana\u202ePérez", "Remove the invisible control characters from the name."),
+        ("Ana\u202ePérez", "remove U+202E RIGHT-TO-LEFT OVERRIDE."),
         ("王小明", "The certificate cannot print 王 小 明 yet"),
     ],
 )

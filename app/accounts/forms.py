@@ -18,8 +18,8 @@ from app.accounts.passwords import MAX_LENGTH, password_problem
 from app.core.forms import (
     CountryField,
     TimeZoneField,
-    no_control_characters,
     normalise_email,
+    short_text,
     strip_text,
 )
 from app.core.i18n import LANGUAGES
@@ -54,7 +54,7 @@ def text_field(label: str, max_length: int = 200, **kwargs) -> StringField:
                     "Use at most %(num)d character.", "Use at most %(num)d characters.", max_length
                 ),
             ),
-            no_control_characters,
+            short_text,
         ],
         **kwargs,
     )

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import no_control_characters, strip_text
+from app.core.forms import person_text, strip_text
 from app.core.permissions import Role
 
 
@@ -37,7 +37,7 @@ class DecisionForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=2000, message=_l("Use at most %(max)d characters.")),
-            no_control_characters,
+            person_text(multiline=True),
         ],
     )
     return_to = HiddenField()

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.core.forms import no_control_characters, strip_text
+from app.core.forms import person_text, short_text, strip_text
 
 REQUIRED = _l("This field is required.")
 
@@ -20,7 +20,7 @@ def reason_field(label, description) -> TextAreaField:
             InputRequired(REQUIRED),
             DataRequired(REQUIRED),
             Length(max=1000, message=_l("Use at most %(max)d characters.")),
-            no_control_characters,
+            person_text(multiline=True),
         ],
     )
 
@@ -33,7 +33,7 @@ class CertificateNameForm(FlaskForm):
             "Write it in full, with its accents and in the script you want printed, "
             "for example Görsev Argın rather than Gorsev Argin."
         ),
-        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
+        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED), short_text],
     )
     checked = BooleanField(
         _l("I have checked the spelling: print my name exactly like this."),
@@ -71,5 +71,5 @@ class ReissueForm(FlaskForm):
         _l("Name to print"),
         filters=[strip_text],
         description=_l("Change it only to correct the spelling the learner asked for."),
-        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED)],
+        validators=[InputRequired(REQUIRED), DataRequired(REQUIRED), short_text],
     )

@@ -1,6 +1,5 @@
 """Every write to certificates: issuing, the holder's name, revoking and reissuing."""
 
-import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
 from app.core import audit
 from app.core.models import add_unless_duplicate
+from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
 from app.extensions import db
 from app.learning.models import Enrollment
 
@@ -26,10 +26,11 @@ class CertificateError(ValueError):
 
 
 def clean_name(text: str) -> str:
-    """A name as it will be printed: composed Unicode (NFC), single spaces, no controls."""
-    name = " ".join(unicodedata.normalize("NFC", text or "").split())
-    if any(unicodedata.category(c) in {"Cc", "Cf"} and c not in "\u200c\u200d" for c in name):
-        raise CertificateError(_("Remove the invisible control characters from the name."))
+    """A name as it will be printed: the rule of every person's short text, then the fonts'."""
+    try:
+        name = clean_short_text(text)
+    except UnsafeText as problem:
+        raise CertificateError(unsafe_text_message(problem)) from None
     if len(name) < 2:
         raise CertificateError(_("Write your name as it should appear on the certificate."))
     if len(name) > NAME_LONGEST:

@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 
 from app.core.i18n import current_language
 from app.core.places import countries, selectable_time_zones, time_zones_by_area
+from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
 
 # The time zone picker's groups (the IANA areas), as the reader reads them.
 ZONE_AREA_LABELS = {
@@ -45,6 +46,24 @@ def normalise_email(value):
 def no_control_characters(form, field) -> None:
     if field.data and any(ord(c) < 32 and c not in "\n\r\t" for c in field.data):
         raise ValidationError(_("Remove the invisible control characters from this field."))
+
+
+def person_text(multiline: bool = False):
+    """Validate text a person types (see `clean_short_text`) and keep it cleaned."""
+
+    def check(form, field) -> None:
+        if not field.data:
+            return
+        try:
+            field.data = clean_short_text(field.data, multiline=multiline)
+        except UnsafeText as problem:
+            raise ValidationError(unsafe_text_message(problem)) from None
+
+    return check
+
+
+# One line: names, organisations, positions, cities.
+short_text = person_text()
 
 
 class CountryField(SelectField):
