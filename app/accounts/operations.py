@@ -253,18 +253,50 @@ def set_staffed_courses(user: User, courses: list[Course], *, actor: User | None
     db.session.flush()
 
 
+def _certificate_names_logged(user: User) -> list[str]:
+    """The names to print a person confirmed or corrected, as the audit log holds them."""
+    details = db.session.scalars(
+        select(audit.AuditEvent.details).where(
+            audit.AuditEvent.object_type == User.__tablename__,
+            audit.AuditEvent.object_id == str(user.id),
+            audit.AuditEvent.action.in_(
+                ["certificate.name_confirmed", "certificate.name_corrected"]
+            ),
+        )
+    )
+    return [
+        value
+        for entry in details
+        for key in ("name", "previous")
+        if isinstance(value := entry.get(key), str)
+    ]
+
+
 def delete_account(user: User) -> None:
     """Erase a person's data and close the account.
 
     The row stays, emptied, so the audit trail keeps pointing at "a deleted account";
     applications, enrolments, progress, quiz attempts, attendance, recording views, the
-    calendar feed and staff roles go. See docs/accounts.md.
+    calendar feed, staff roles and certificates not yet issued go, and the audit log's details
+    lose the person's names and address. Issued certificates stay, with the name they print
+    (their public page is relied on). See docs/accounts.md.
     """
+    from app.certificates.models import Certificate
     from app.learning.models import Application, Enrollment, LessonProgress
     from app.live.models import Attendance, CalendarFeed, RecordingView
     from app.quizzes.models import AttemptAnswer, QuizAttempt
 
     _refuse_removing_last_admin(user)
+    # Every spelling of the person's name the server holds, to erase from the audit log too.
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
+    names = [user.name, user.certificate_name or ""]
+    for certificate in certificates:
+        if certificate.is_issued:
+            names.append(certificate.holder_name)
+        else:
+            # Approved, waiting for the name: not public yet, so nobody relies on it.
+            db.session.delete(certificate)
+    names += _certificate_names_logged(user)
     attempts = select(QuizAttempt.id).where(QuizAttempt.user_id == user.id)
     db.session.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempts)))
     db.session.execute(delete(QuizAttempt).where(QuizAttempt.user_id == user.id))
@@ -275,10 +307,13 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(Enrollment).where(Enrollment.user_id == user.id))
     db.session.execute(delete(Application).where(Application.user_id == user.id))
     user.staff_memberships.clear()
+    audit.erase_person(names, [user.email])
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted account"
     for field in ("organisation", "position", "city", "country"):
         setattr(user, field, "")
+    user.certificate_name = None
+    user.certificate_name_confirmed_at = None
     user.password_hash = ""
     user.role = Role.LEARNER
     user.is_active = False

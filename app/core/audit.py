@@ -1,10 +1,11 @@
 """The append-only audit log: who did what, when, to which object, from which address."""
 
+import json
 from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, Text, cast, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.core.types import UTCDateTime, utcnow
@@ -54,6 +55,62 @@ def record(
     )
     db.session.add(event_row)
     return event_row
+
+
+ERASED = "[erased]"
+
+
+def _erased(value: Any, names: set[str], addresses: list[str]) -> Any:
+    """`value` with every string that is one of the names, or holds an address, erased."""
+    if isinstance(value, dict):
+        return {key: _erased(item, names, addresses) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_erased(item, names, addresses) for item in value]
+    if isinstance(value, str):
+        folded = value.strip().casefold()
+        if folded in names or any(address in folded for address in addresses):
+            return ERASED
+    return value
+
+
+def erase_person(names: list[str], addresses: list[str]) -> int:
+    """Erase a deleted account's names and e-mail addresses from the details of past events.
+
+    The one change the log allows, for erasure: who did what, when, stays; the person's own
+    words go. It is a bulk UPDATE, which `refuse_audit_changes` does not see. A name counts
+    only as a whole value (a short name would match inside unrelated words); an address
+    anywhere in a value. Returns how many events changed.
+    """
+    texts = [text.strip() for text in (*names, *addresses) if text and text.strip()]
+    if not texts:
+        return 0
+    names = {name.strip().casefold() for name in names if name and name.strip()}
+    addresses = [address.strip().casefold() for address in addresses if address]
+    # A cheap first sieve in SQL, on the JSON as stored: SQLAlchemy escapes what is not ASCII
+    # ("\u00c7"), and SQL's lower() leaves such escapes as they are. The exact test is `_erased`.
+    stored = func.lower(cast(AuditEvent.details, Text))
+    patterns = {
+        form.lower()
+        for text in texts
+        for form in (text, json.dumps(text)[1:-1], json.dumps(text.lower())[1:-1])
+    }
+    candidates = db.session.execute(
+        select(AuditEvent.id, AuditEvent.details).where(
+            or_(*(stored.contains(pattern, autoescape=True) for pattern in patterns))
+        )
+    ).all()
+    changed = 0
+    for event_id, details in candidates:
+        erased = _erased(details, names, addresses)
+        if erased != details:
+            db.session.execute(
+                update(AuditEvent)
+                .where(AuditEvent.id == event_id)
+                .values(details=erased)
+                .execution_options(synchronize_session=False)
+            )
+            changed += 1
+    return changed
 
 
 @event.listens_for(Session, "before_flush")

@@ -89,7 +89,8 @@ def mark_attendance(
 ) -> bool:
     """Course staff mark a learner present or absent by hand; True when something changed."""
     attendance = queries.attendances_in(session.id, [learner.id]).get(learner.id)
-    details = {"session": session.slug, "learner": learner.email}
+    # The learner's id, not their address: the log outlives the account (see delete_account).
+    details = {"session": session.slug, "learner": learner.id}
     if present:
         if attendance is not None:
             return False
