@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core.templating import register_template_filters
     from app.learning import bp as learning_bp
     from app.live.views import bp as live_bp
+    from app.core.mail import register_mail
     from app.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
@@ -70,4 +71,5 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.cli import register_cli
 
     register_cli(app)
+    register_mail(app)  # the mail a request commits leaves after its response is sent
     return app

@@ -1,9 +1,12 @@
 """Outgoing mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/.
 
 Messages are queued on the database session and leave only when it commits, so a decision
-that is rolled back never sends an e-mail about itself. A message to a person is written in
-their profile's language, whoever's request sends it (an admin reading in English approves a
-learner who reads Spanish: the learner gets Spanish).
+that is rolled back never sends an e-mail about itself. During a request they leave later
+still, once the response has been sent (`DeliverAfterResponse`): the time a page takes then
+says nothing about whether it sent a message (a reset for a known address, a registration
+with a taken one). Outside a request (the CLI) they leave at commit. A message to a person is
+written in their profile's language, whoever's request sends it (an admin reading in English
+approves a learner who reads Spanish: the learner gets Spanish).
 """
 
 import smtplib
@@ -13,16 +16,19 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.wsgi import ClosingIterator
 
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.types import utcnow
 from app.extensions import db
 
 OUTBOX_KEY = "outgoing_mail"
+# The request's committed messages, waiting in its WSGI environ until the response is sent.
+AFTER_RESPONSE_KEY = "caring_cities.mail_after_response"
 
 
 def compose(to: str, subject: str, body: str) -> EmailMessage:
@@ -89,15 +95,56 @@ def _write_to_outbox(message: EmailMessage) -> None:
     )
 
 
-@event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    for app, message in session.info.pop(OUTBOX_KEY, []):
+def _deliver_all(queued: list) -> None:
+    for app, message in queued:
         with app.app_context():
             try:
                 deliver(message)
             except (OSError, smtplib.SMTPException):
                 # The change is committed; a mail server being down must not undo it.
                 app.logger.exception("could not send mail to %s", message["To"])
+
+
+class DeliverAfterResponse:
+    """WSGI middleware: the mail a request committed leaves when the server closes its response.
+
+    A server calls `close()` once it has sent the whole body (PEP 3333), so neither the
+    SMTP round trip nor writing to the outbox adds to the time a page takes.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        queued: list = []
+        environ[AFTER_RESPONSE_KEY] = queued
+        try:
+            body = self.wsgi_app(environ, start_response)
+        except BaseException:
+            _deliver_all(queued)  # what was committed before the failure still leaves
+            raise
+        if not queued:
+            # Nothing to send: keep the body as it is (a file stays sendfile-able), and let a
+            # commit made while a streamed body is produced deliver at once.
+            environ[AFTER_RESPONSE_KEY] = None
+            return body
+        return ClosingIterator(body, lambda: _deliver_all(queued))
+
+
+def register_mail(app: Flask) -> None:
+    app.wsgi_app = DeliverAfterResponse(app.wsgi_app)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    queued = session.info.pop(OUTBOX_KEY, [])
+    if not queued:
+        return
+    after_response = request.environ.get(AFTER_RESPONSE_KEY) if has_request_context() else None
+    if after_response is None:  # no request (the CLI), or one made without the middleware
+        _deliver_all(queued)
+    else:
+        after_response.extend(queued)
 
 
 @event.listens_for(Session, "after_soft_rollback")
