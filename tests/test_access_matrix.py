@@ -181,8 +181,10 @@ MATRIX = [
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/schedule.ics", EVERYONE, None),
     ("GET", "/live/<int:session_id>.ics", EVERYONE, None),
     ("GET", "/calendar/<token>.ics", dict.fromkeys(ROLES, 404), None),
-    # The session is on now: its learners are sent to the meeting (303); nobody else may join.
-    ("GET", "/live/<int:session_id>/join", _with(signed_in(403), enrolled_learner=303), None),
+    # The session is on now. Without Sec-Fetch-Site its learners are asked to confirm (200),
+    # and the confirmation sends them to the meeting (303); nobody else may join.
+    ("GET", "/live/<int:session_id>/join", _with(signed_in(403), enrolled_learner=200), None),
+    ("POST", "/live/<int:session_id>/join", _with(signed_in(403), enrolled_learner=303), {}),
     ("GET", "/live/<int:session_id>/watched", POST_ONLY, None),
     # Not over yet, so there is no recording to mark as watched (409).
     ("POST", "/live/<int:session_id>/watched", _with(signed_in(403), enrolled_learner=409), {}),

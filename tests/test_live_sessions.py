@@ -1,7 +1,7 @@
 """Live sessions: the schedule in each zone, joining, calendar files and feeds, attendance."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -21,9 +21,12 @@ from app.extensions import db
 from app.learning.models import Enrollment
 from app.learning.operations import mark_lesson_done
 from app.live.models import Attendance, AttendanceSource, CalendarFeed, RecordingView
+from app.live.operations import plan_report_import
+from app.live.reports import read_report
 from tests.conftest import EXAMPLE_COURSE, PASSWORD, Browser
 from tests.learning_helpers import enrolled_learner, take_quiz
 from tests.test_applications import count
+from tests.test_live_reports import REPORTS
 from tests.test_pages import visible_text
 
 MEETING = "https://meeting.example/j/123456"
@@ -127,8 +130,10 @@ def test_a_cancelled_session_is_marked_and_skipped_by_the_card(lea_browser, spri
 # Joining ---------------------------------------------------------------------------------------
 
 
-def join(browser, live):
-    return browser.client.get(f"/live/{live.id}/join")
+def join(browser, live, fetch_site="same-origin"):
+    """Follow the join link, as from the site's own pages unless told otherwise."""
+    headers = {"Sec-Fetch-Site": fetch_site} if fetch_site else {}
+    return browser.client.get(f"/live/{live.id}/join", headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -150,9 +155,9 @@ def test_the_join_window_runs_from_15_minutes_before_to_the_end(
     if opens:
         assert response.status_code == 303
         assert response.headers["Location"] == MEETING
-        assert [(a.user_id, a.source, a.joined_at is not None) for a in stored] == [
-            (lea.id, AttendanceSource.PLATFORM, True)
-        ]
+        # The meeting opens early, but taking part is recorded only from the start.
+        expected = [(lea.id, AttendanceSource.PLATFORM, True)] if delta < timedelta(0) else []
+        assert [(a.user_id, a.source, a.joined_at is not None) for a in stored] == expected
     else:
         assert response.status_code == 409
         assert MEETING not in response.get_data(as_text=True)
@@ -163,7 +168,7 @@ def test_the_join_window_runs_from_15_minutes_before_to_the_end(
 
 def test_joining_twice_keeps_the_first_time(lea_browser, spring):
     live = session_of(spring, "session-1")
-    starts_in(live, timedelta(minutes=5))
+    starts_in(live, -timedelta(minutes=5))
     join(lea_browser, live)
     first = db.session.scalar(select(Attendance.joined_at))
     assert join(lea_browser, live).status_code == 303
@@ -402,8 +407,15 @@ def attendance_url(live) -> str:
     return f"/live/{live.id}/attendance"
 
 
+def taken_place(cohort, slug="session-1") -> LiveSession:
+    """A session that started two hours ago: its attendance can be recorded."""
+    live = session_of(cohort, slug)
+    starts_in(live, -timedelta(hours=2))
+    return live
+
+
 def test_staff_see_attendance_and_mark_it_by_hand(teacher_browser, make_user, spring, lea):
-    live = session_of(spring, "session-1")
+    live = taken_place(spring)
     omar = enrolled_learner(make_user, spring, email="omar@amman.example", name="Omar Haddad")
     text = page_text(teacher_browser.client.get(attendance_url(live)))
     assert "0 of 2 learners took part" in text
@@ -502,7 +514,7 @@ def confirm(browser, live, preview_html: str):
 def test_a_participant_report_is_previewed_then_imported_once(
     teacher_browser, make_user, spring, lea
 ):
-    live = session_of(spring, "session-1")
+    live = taken_place(spring)
     omar = enrolled_learner(make_user, spring, email="omar@amman.example", name="Omar Haddad")
     preview = upload(teacher_browser, live, MESSY_REPORT)
     assert preview.status_code == 200
@@ -541,7 +553,7 @@ def test_a_participant_report_is_previewed_then_imported_once(
 
 def test_a_report_updates_the_minutes_of_a_platform_join(lea_browser, teacher_browser, spring):
     live = session_of(spring, "session-1")
-    starts_in(live, timedelta(minutes=1))
+    starts_in(live, -timedelta(minutes=1))
     join(lea_browser, live)
     preview = upload(teacher_browser, live, MESSY_REPORT, minimum="0")
     assert "Already recorded; the minutes will be updated" in page_text(preview)
@@ -561,7 +573,7 @@ def test_a_report_updates_the_minutes_of_a_platform_join(lea_browser, teacher_br
     ],
 )
 def test_a_bad_report_is_refused_in_the_page(teacher_browser, spring, lea, text, minimum, message):
-    live = session_of(spring, "session-1")
+    live = taken_place(spring)
     response = upload(teacher_browser, live, text, minimum=minimum)
     assert response.status_code == 400
     assert message in page_text(response)
@@ -569,7 +581,7 @@ def test_a_bad_report_is_refused_in_the_page(teacher_browser, spring, lea, text,
 
 
 def test_a_report_that_is_not_utf8_is_refused(teacher_browser, spring, lea):
-    live = session_of(spring, "session-1")
+    live = taken_place(spring)
     url = f"/live/{live.id}/attendance/import"
     response = teacher_browser.post_form(
         url,
@@ -625,7 +637,7 @@ def test_the_orientation_does_not_count(lea_browser, lea, course, spring):
     complete_lessons_and_quizzes(lea_browser, lea, course)
     orientation = session_of(spring, "orientation")
     orientation.join_url = MEETING
-    starts_in(orientation, timedelta(minutes=1))
+    starts_in(orientation, -timedelta(minutes=1))
     assert join(lea_browser, orientation).status_code == 303
     assert count(Attendance) == 1
     assert completed_at(lea, spring) is None
@@ -633,7 +645,7 @@ def test_the_orientation_does_not_count(lea_browser, lea, course, spring):
 
 def test_an_imported_report_completes_the_course(lea_browser, teacher_browser, lea, course, spring):
     complete_lessons_and_quizzes(lea_browser, lea, course)
-    live = session_of(spring, "session-1")
+    live = taken_place(spring)
     preview = upload(teacher_browser, live, MESSY_REPORT)
     confirm(teacher_browser, live, preview.get_data(as_text=True))
     assert completed_at(lea, spring) is not None
@@ -773,7 +785,7 @@ def test_the_data_export_lists_live_sessions_and_deleting_the_account_erases_the
     lea_browser, lea, spring
 ):
     live = session_of(spring, "session-1")
-    starts_in(live, timedelta(minutes=1))
+    starts_in(live, -timedelta(minutes=1))
     join(lea_browser, live)
     orientation = session_of(spring, "orientation")
     orientation.recording_url = RECORDING
@@ -792,3 +804,43 @@ def test_the_data_export_lists_live_sessions_and_deleting_the_account_erases_the
     )
     assert response.status_code == 302
     assert (count(Attendance), count(RecordingView), count(CalendarFeed)) == (0, 0, 0)
+
+
+def test_an_exported_report_is_imported_without_its_waiting_room(
+    teacher_browser, make_user, spring, lea
+):
+    live = taken_place(spring)
+    nadia = enrolled_learner(make_user, spring, email="nadia@dakar.example", name="Nadia Sow")
+    report = (REPORTS / "excel_fr_cp1252.csv").read_bytes().decode("cp1252")
+    report = report.replace("helene@lyon.example", "lea@city.example")
+    url = f"/live/{live.id}/attendance/import"
+    preview = teacher_browser.post_form(
+        url,
+        {
+            "step": "preview",
+            "minimum_minutes": "30",
+            "report": (io.BytesIO(report.encode("cp1252")), "participants.csv"),
+        },
+        page=url,
+        content_type="multipart/form-data",
+    )
+    text = page_text(preview)
+    assert "Lea Kim lea@city.example 49 Attendance will be recorded" in text
+    assert "2 rows of time in the waiting room do not count." in text
+    assert "Nadia Sow" not in text
+    confirm(teacher_browser, live, preview.get_data(as_text=True))
+    stored = db.session.scalars(select(Attendance)).all()
+    assert [(a.user_id, a.report_minutes) for a in stored] == [(lea.id, 49)]
+    assert nadia.id not in {a.user_id for a in stored}
+
+
+def test_the_preview_warns_when_the_report_is_of_another_day(spring):
+    live = session_of(spring, "session-1")
+    report = read_report((REPORTS / "classic_en.csv").read_text("utf-8-sig"))
+    # The report's meeting began at 18:22 on 31 March 2027 on its host's clock (Bogotá).
+    live.starts_at = datetime(2027, 3, 31, 23, 30, tzinfo=UTC)
+    assert plan_report_import(live, report, minimum_minutes=0).other_day is None
+    live.starts_at = datetime(2027, 4, 7, 23, 30, tzinfo=UTC)
+    assert plan_report_import(live, report, minimum_minutes=0).other_day == (
+        "Wednesday 31 March 2027"
+    )

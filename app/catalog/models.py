@@ -325,6 +325,10 @@ class LiveSession(TimestampMixin, db.Model):
     def is_over(self, now: datetime) -> bool:
         return now >= self.ends_at
 
+    def has_started(self, now: datetime) -> bool:
+        """Whether taking part can be recorded: never for a session that has not begun."""
+        return now >= self.starts_at
+
     @property
     def counts(self) -> bool:
         """Whether taking part counts toward the certificate."""

@@ -212,7 +212,8 @@ def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment
     for enrollment in course_enrollments(user, course):
         if enrollment.is_complete:
             continue
-        if not CourseProgress(course, outline_cohort(course, enrollment), facts).rules_met:
+        cohort = outline_cohort(course, enrollment)
+        if not CourseProgress(course, cohort, facts.as_of(cohort, now)).rules_met:
             continue
         changed = db.session.execute(
             update(Enrollment)

@@ -10,7 +10,8 @@ of rule is one function added to RULES.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
@@ -33,6 +34,20 @@ class LearnerFacts:
 
     def quiz_record(self, quiz: Quiz) -> QuizRecord:
         return self.quiz_records.get(quiz.id) or QuizRecord(quiz, [])
+
+    def as_of(self, cohort: Cohort | None, now: datetime) -> "LearnerFacts":
+        """Without taking part in sessions that have not started by `now` (a wrong record), so
+        that a completion dated `now` never comes before a session it counts."""
+        started = frozenset(
+            session.id
+            for session in (cohort.live_sessions if cohort else [])
+            if session.has_started(now)
+        )
+        return replace(
+            self,
+            attended_session_ids=self.attended_session_ids & started,
+            watched_session_ids=self.watched_session_ids & started,
+        )
 
 
 @dataclass(frozen=True)

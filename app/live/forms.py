@@ -29,8 +29,10 @@ class ReportImportForm(FlaskForm):
     report = FileField(
         _l("Participant report (CSV)"),
         description=_l(
-            "Zoom's participant report, or any CSV with the columns “User Email” and "
-            "“Duration (Minutes)”. Nothing is saved until you confirm the preview."
+            "A participant report exported from Zoom (of a meeting or a webinar, in any "
+            "interface language, also when saved again from Excel), or any CSV with a column "
+            "of e-mail addresses and one of minutes. Nothing is saved until you confirm the "
+            "preview."
         ),
     )
     minimum_minutes = IntegerField(
@@ -75,3 +77,7 @@ class CalendarFeedForm(FlaskForm):
 
 class WatchedForm(FlaskForm):
     """Only a CSRF token: the session is in the address."""
+
+
+class JoinForm(FlaskForm):
+    """Only a CSRF token: the learner confirms joining the session in the address."""

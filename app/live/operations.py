@@ -13,6 +13,7 @@ from app.catalog.models import LiveSession
 from app.catalog.queries import course_outlines
 from app.core import audit
 from app.core.models import add_unless_duplicate
+from app.core.timezones import format_weekday, local_time
 from app.core.urls import is_https_url
 from app.extensions import db
 from app.learning.operations import record_completion
@@ -41,11 +42,29 @@ def _add_attendance(session: LiveSession, user: User, **values) -> Attendance | 
     return attendance if add_unless_duplicate(attendance) else None
 
 
-def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
-    """Record that a learner joined through the platform; return the meeting's address.
+def attendance_not_open(session: LiveSession, zone_name: str, now: datetime) -> str | None:
+    """Why no attendance can be recorded for the session yet, in a reader's zone (None: it can)."""
+    if session.has_started(now):
+        return None
+    starts = ZonedSpan.of(session.starts_at, session.ends_at, zone_name)
+    return _(
+        "Attendance can be recorded once the session has started: from %(day)s, %(time)s "
+        "%(zone)s (%(left)s).",
+        day=starts.day(),
+        time=f"{starts.start:%H:%M}",
+        zone=starts.abbreviation,
+        left=time_until(session.starts_at, session.ends_at, now),
+    )
 
-    The caller has checked that the learner is enrolled in the session's cohort.
-    """
+
+def _require_started(session: LiveSession, zone_name: str, now: datetime) -> None:
+    refusal = attendance_not_open(session, zone_name, now)
+    if refusal is not None:
+        raise LiveSessionError(refusal)
+
+
+def check_joinable(user: User, session: LiveSession, *, now: datetime) -> None:
+    """Refuse, with a sentence, joining a session that is cancelled, closed or has no link."""
     if session.is_cancelled:
         raise LiveSessionError(_("This live session is cancelled, so there is nothing to join."))
     if not is_https_url(session.join_url):
@@ -71,6 +90,18 @@ def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
                 left=time_until(session.join_opens_at, session.ends_at, now),
             )
         )
+
+
+def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
+    """Record that a learner joined through the platform; return the meeting's address.
+
+    The caller has checked that the learner is enrolled in the session's cohort. In the
+    15 minutes before the start the meeting opens, but nothing is recorded: a learner who
+    leaves before the start did not take part (the participant report counts early joiners).
+    """
+    check_joinable(user, session, now=now)
+    if not session.has_started(now):
+        return session.join_url
     attendance = queries.attendances_in(session.id, [user.id]).get(user.id)
     if attendance is None:
         attendance = _add_attendance(
@@ -87,11 +118,15 @@ def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
 def mark_attendance(
     session: LiveSession, learner: User, *, present: bool, actor: User, now: datetime
 ) -> bool:
-    """Course staff mark a learner present or absent by hand; True when something changed."""
+    """Course staff mark a learner present or absent by hand; True when something changed.
+
+    Marking present waits for the start; removing stays possible, to undo a wrong record.
+    """
     attendance = queries.attendances_in(session.id, [learner.id]).get(learner.id)
     # The learner's id, not their address: the log outlives the account (see delete_account).
     details = {"session": session.slug, "learner": learner.id}
     if present:
+        _require_started(session, actor.time_zone, now)
         if attendance is not None:
             return False
         if (
@@ -151,6 +186,8 @@ class ImportPlan:
     unmatched: list[ReportRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
+    waiting_room: int = 0
+    other_day: str | None = None  # the report seems to be of a meeting on another day
 
     def count(self, outcome: str) -> int:
         return sum(1 for row in self.matched if row.outcome == outcome)
@@ -165,8 +202,17 @@ def plan_report_import(
 ) -> ImportPlan:
     """Match a report's participants to the cohort's learners by e-mail, ignoring case."""
     plan = ImportPlan(
-        session, minimum_minutes, problems=report.problems, duplicates=report.duplicates
+        session,
+        minimum_minutes,
+        problems=report.problems,
+        duplicates=report.duplicates,
+        waiting_room=report.waiting_room,
     )
+    # The report's times are on its host's clock, whose zone it does not say: a day apart
+    # can be the same meeting, more cannot.
+    local_start = local_time(session.starts_at, session.time_zone)
+    if report.first_join and abs((report.first_join.date() - local_start.date()).days) > 1:
+        plan.other_day = format_weekday(report.first_join.date())
     emails = [p.email for p in report.participants if p.email]
     learners = queries.cohort_learners_by_email(session.cohort_id, emails)
     accounts = queries.known_emails([e for e in emails if e not in learners])
@@ -197,6 +243,7 @@ def plan_report_import(
 def apply_report_import(plan: ImportPlan, *, actor: User, now: datetime) -> int:
     """Store what the plan says; return how many attendances were added or updated."""
     session = plan.session
+    _require_started(session, actor.time_zone, now)
     existing = queries.attendances_in(session.id, [row.learner.id for row in plan.matched])
     added = []
     changed = 0

@@ -26,6 +26,7 @@ from app.live.calendar import calendar_file
 from app.live.forms import (
     AttendanceForm,
     CalendarFeedForm,
+    JoinForm,
     RecordingForm,
     ReportImportForm,
     WatchedForm,
@@ -197,11 +198,43 @@ def _refused(live: LiveSession, error: LiveSessionError, schedule_url: str):
     return page, 409
 
 
+# Navigations a page of another site cannot start: from this site, or typed, bookmarked or
+# opened by another application (a calendar, a mail program), which browsers send as "none".
+INTENDED_NAVIGATIONS = {"same-origin", "same-site", "none"}
+
+
 @bp.get("/live/<int:session_id>/join")
 @login_required
 def join(session_id: int):
-    """Record that an enrolled learner joined, then send them to the meeting."""
+    """Send an enrolled learner to the meeting, recording that they joined.
+
+    A link on another site (or a browser that does not say where a navigation comes from) gets a
+    one-click confirmation instead, so that no other site can record a learner's attendance.
+    """
     live = _learner_session(session_id)
+    user = current_user._get_current_object()
+    if request.headers.get("Sec-Fetch-Site") in INTENDED_NAVIGATIONS:
+        return _join(live)
+    try:
+        operations.check_joinable(user, live, now=utcnow())
+    except LiveSessionError as error:
+        return _refused(live, error, _schedule_url(live))
+    response = make_response(render_template("live/join.html", live=live, form=JoinForm()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/live/<int:session_id>/join")
+@login_required
+def confirm_join(session_id: int):
+    """The learner confirmed joining: record it and send them to the meeting."""
+    live = _learner_session(session_id)
+    if not JoinForm().validate_on_submit():
+        abort(400)
+    return _join(live)
+
+
+def _join(live: LiveSession):
     schedule_url = _schedule_url(live)
     try:
         meeting_url = operations.record_join(current_user._get_current_object(), live, now=utcnow())
@@ -254,6 +287,7 @@ def _attendance_page(live: LiveSession, *, status: int = 200, recording_form=Non
         page=page,
         search=search,
         counts=queries.roster_counts(live),
+        not_open=operations.attendance_not_open(live, current_user.time_zone, utcnow()),
         mark_form=AttendanceForm(),
         recording_form=recording_form or RecordingForm(recording_url=live.recording_url),
     ), status
@@ -281,9 +315,14 @@ def mark_attendance(session_id: int):
         return _attendance_page(live, status=400)
     name = learner.name
     present = form.present.data == "yes"
-    changed = operations.mark_attendance(
-        live, learner, present=present, actor=current_user._get_current_object(), now=utcnow()
-    )
+    try:
+        changed = operations.mark_attendance(
+            live, learner, present=present, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except LiveSessionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _attendance_page(live, status=409)
     db.session.commit()
     if changed:
         if present:
@@ -313,6 +352,7 @@ def _import_page(live: LiveSession, form: ReportImportForm, plan=None, error=Non
         plan=plan,
         error=error,
         outcome_text=OUTCOME_TEXT,
+        not_open=operations.attendance_not_open(live, current_user.time_zone, utcnow()),
     ), status
 
 
@@ -322,6 +362,9 @@ def import_report(session_id: int):
     """Import a meeting's participant report: a preview first, then the import."""
     live = _staff_session(session_id)
     form = ReportImportForm()
+    if operations.attendance_not_open(live, current_user.time_zone, utcnow()):
+        # The page says when the import opens; a report sent before then stores nothing.
+        return _import_page(live, form, status=200 if request.method == "GET" else 409)
     if request.method == "GET":
         form.minimum_minutes.data = live.duration_minutes // 2
         return _import_page(live, form)
@@ -343,9 +386,13 @@ def import_report(session_id: int):
     if not confirming:
         form.report_text.data = text
         return _import_page(live, form, plan=plan)
-    changes = operations.apply_report_import(
-        plan, actor=current_user._get_current_object(), now=utcnow()
-    )
+    try:
+        changes = operations.apply_report_import(
+            plan, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except LiveSessionError as error:
+        db.session.rollback()
+        return _import_page(live, form, error=str(error), status=409)
     db.session.commit()
     flash(
         ngettext(
