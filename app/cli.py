@@ -23,7 +23,7 @@ from app.authoring.queries import uploaded_files
 from app.catalog.content.exporter import ExportError, export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course
-from app.catalog.operations import import_course
+from app.catalog.operations import ImportConflicts, import_course
 from app.core.permissions import Role
 from app.extensions import db
 
@@ -55,12 +55,30 @@ def validate_command(path: Path) -> None:
 
 @course_cli.command("import")
 @click.argument("path", type=COURSE_PATH)
-def import_command(path: Path) -> None:
-    """Validate a course folder, then add or update it in the database in one transaction."""
+@click.option(
+    "--actor",
+    metavar="EMAIL",
+    help="The account the audit log names for the changes (without it: the system).",
+)
+def import_command(path: Path, actor: str | None) -> None:
+    """Validate a course folder, then add or update it in the database in one transaction.
+
+    Changes the editors refuse (such as moving a session learners took part in) are listed
+    as file:line: message, and nothing is imported.
+    """
+    user = _user_or_exit(actor) if actor else None
     source = _read_or_exit(path)
     try:
-        course, report = import_course(source)
+        course, report = import_course(source, actor=user)
         db.session.commit()
+    except ImportConflicts as conflicts:
+        db.session.rollback()
+        for problem in conflicts.problems:
+            click.echo(str(problem), err=True)
+        count = len(conflicts.problems)
+        raise click.ClickException(
+            f"{path}: {count} change{'s' if count != 1 else ''} refused; nothing was imported"
+        ) from None
     except Exception:
         db.session.rollback()
         raise

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.authoring.models import LessonRevision
 from app.catalog.models import (
     Choice,
     Cohort,
@@ -17,7 +18,10 @@ from app.catalog.models import (
     SessionStatus,
     Status,
 )
+from app.core.audit import AuditEvent
+from app.core.permissions import Role
 from app.extensions import db
+from app.live.models import Attendance, AttendanceSource
 from tests.conftest import EXAMPLE_COURSE
 from tests.test_content_validate import replace_in
 
@@ -262,3 +266,154 @@ def test_a_changed_choice_updates_its_question_in_place(runner, example_copy):
     assert result.output.splitlines()[-1].strip() == "updated question first-steps/unpaid-hours"
     question = db.session.get(Question, question_id)
     assert [choice.text for choice in question.choices] == ["1.7 hours", "4.1 hours", "7 hours"]
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the last line of the file that contains text."""
+    return max(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def attend(session_slug: str, user) -> None:
+    session = db.session.scalar(select(LiveSession).where(LiveSession.slug == session_slug))
+    db.session.add(
+        Attendance(session_id=session.id, user_id=user.id, source=AttendanceSource.MANUAL)
+    )
+    db.session.commit()
+
+
+def database_state() -> dict:
+    """What an import could change: rows counted, sessions, lesson texts and audit events."""
+    sessions = db.session.execute(
+        select(LiveSession.slug, LiveSession.starts_at, LiveSession.status, LiveSession.sequence)
+    ).all()
+    return row_counts() | {
+        "sessions": sorted(sessions),
+        "lessons": sorted(db.session.execute(select(Lesson.slug, Lesson.body_md)).all()),
+        "revisions": db.session.scalar(select(func.count()).select_from(LessonRevision)),
+        "events": db.session.scalar(select(func.count()).select_from(AuditEvent)),
+    }
+
+
+def test_a_session_learners_took_part_in_cannot_be_moved_by_import(runner, example_copy, make_user):
+    run_import(runner, example_copy)
+    attend("session-1", make_user())
+    before = database_state()
+    course_yaml = example_copy / "course.yaml"
+    replace_in(
+        course_yaml,
+        "starts: 2027-03-31 18:30 America/Bogota",
+        "starts: 2027-04-07 18:30 America/Bogota",
+    )
+    # A change the editors allow, in the same files: it is not imported either.
+    replace_in(
+        example_copy / "01-first-steps" / "02-who-does-care-work.md",
+        "Most unpaid care work",
+        "Changed text",
+    )
+    result = run_import(runner, example_copy)
+    assert result.exit_code == 1
+    line = line_of(course_yaml, "starts: 2027-04-07 18:30")
+    assert (
+        f"course.yaml:{line}: cohort '2027-spring', live session 'session-1' starts at another "
+        "time: 1 learner is recorded as having taken part in this session at its present time, "
+        "so its start cannot be moved." in result.output
+    )
+    assert "1 change refused; nothing was imported" in result.output
+    assert database_state() == before
+
+
+def test_a_session_learners_took_part_in_cannot_be_removed_by_import(
+    runner, example_copy, make_user
+):
+    run_import(runner, example_copy)
+    attend("session-1", make_user())
+    attend("session-1", make_user())
+    before = database_state()
+    course_yaml = example_copy / "course.yaml"
+    text = course_yaml.read_text()
+    course_yaml.write_text(text[: text.index("  - slug: session-1")])
+    replace_in(course_yaml, "    minimum: 1", "    minimum: 0")
+    result = run_import(runner, example_copy)
+    assert result.exit_code == 1
+    line = line_of(course_yaml, "live_sessions:")  # the cohort's, after completion's
+    assert (
+        f"course.yaml:{line}: cohort '2027-spring', live session 'session-1' is no longer in the "
+        "file: 2 learners are recorded as having taken part in this session, so it cannot be "
+        "cancelled" in result.output
+    )
+    assert database_state() == before
+    # A session nobody took part in still moves.
+    replace_in(
+        course_yaml,
+        "starts: 2027-03-15 09:00 Europe/Madrid",
+        "starts: 2027-03-15 10:00 Europe/Madrid",
+    )
+    course_yaml.write_text(course_yaml.read_text() + text[text.index("  - slug: session-1") :])
+    assert run_import(runner, example_copy).exit_code == 0
+
+
+def import_events() -> list[tuple[str, int | None, str]]:
+    return [
+        (event.action, event.actor_id, event.details["item"])
+        for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        if event.action.startswith("import.")
+    ]
+
+
+def test_every_change_of_an_import_is_in_the_audit_log(runner, example_copy, make_user):
+    editor = make_user(email="editor@city.example")
+    result = runner.invoke(
+        args=["course", "import", str(example_copy), "--actor", "Editor@City.example"]
+    )
+    assert result.exit_code == 0, result.output
+    events = import_events()
+    assert ("import.course.added", editor.id, "course example-course") in events
+    assert ("import.lesson.added", editor.id, "lesson what-care-work-is") in events
+    assert ("import.live_session.added", editor.id, "live session 2027-spring/session-1") in events
+    assert ("import.question.added", editor.id, "question first-steps/care-is-free") in events
+    assert {actor for _, actor, _ in events} == {editor.id}
+    assert len(events) == len(result.output.splitlines()) - 1  # one per line of the report
+
+    # Unchanged files: nothing changes, nothing is recorded.
+    assert run_import(runner, example_copy).exit_code == 0
+    assert len(import_events()) == len(events)
+
+    replace_in(
+        example_copy / "course.yaml",
+        "starts: 2027-03-31 18:30 America/Bogota",
+        "starts: 2027-03-31 19:00 America/Bogota",
+    )
+    quiz = example_copy / "01-first-steps" / "quiz.yaml"
+    quiz.write_text(quiz.read_text()[: quiz.read_text().index("- id: care-is-free")])
+    assert run_import(runner, example_copy).exit_code == 0
+    new = import_events()[len(events) :]
+    assert sorted(new) == [
+        ("import.live_session.updated", None, "live session 2027-spring/session-1"),
+        ("import.question.archived", None, "question first-steps/care-is-free"),
+    ]
+    moved = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "import.live_session.updated")
+    )
+    assert moved.details["changed"] == ["starts_at"]
+    assert moved.object_type == "live_sessions"
+
+
+def test_the_audit_log_names_the_system_for_an_import_without_actor(
+    runner, example_copy, make_user, browser
+):
+    admin = make_user(role=Role.ADMIN)
+    run_import(runner, example_copy)
+    browser.login(admin.email)
+    page = browser.client.get("/admin/audit?action=import.course.added").get_data(as_text=True)
+    assert "import.course.added" in page
+    assert "the system" in page
+
+
+def test_an_import_by_an_unknown_account_writes_nothing(runner, example_copy):
+    result = runner.invoke(
+        args=["course", "import", str(example_copy), "--actor", "nobody@city.example"]
+    )
+    assert result.exit_code == 1
+    assert "there is no account with the e-mail address nobody@city.example" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0

@@ -9,7 +9,6 @@ version, nor a double click cancel twice.
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from app.accounts.models import User
@@ -119,23 +118,9 @@ def update_session(
     if not changed:
         return []
     if "starts_at" in changed:
-        taken_part = attendance_count(session)
-        if taken_part:
-            raise ScheduleError(
-                ngettext(
-                    "%(num)d learner is recorded as having taken part in this session at its "
-                    "present time, so its start cannot be moved. If it did not take place then, "
-                    "remove their attendance on the attendance page first; or add a new session "
-                    "for the new time.",
-                    "%(num)d learners are recorded as having taken part in this session at its "
-                    "present time, so its start cannot be moved. If it did not take place then, "
-                    "remove their attendance on the attendance page first; or add a new session "
-                    "for the new time.",
-                    taken_part,
-                ),
-                field="clock",
-                status=409,
-            )
+        refusal = session.change_refusal(attendance_count(session), moves=True)
+        if refusal:
+            raise ScheduleError(refusal, field="clock", status=409)
     expected = session.sequence if seen_sequence is None else seen_sequence
     if not _bump(session, LiveSession.sequence == expected):
         raise ScheduleError(
@@ -163,20 +148,9 @@ def cancel_session(session: LiveSession, *, actor: User) -> bool:
     False when it was cancelled already. A session in which learners are recorded as having
     taken part is refused: cancelling would take it out of their completion.
     """
-    taken_part = attendance_count(session)
-    if taken_part and not session.is_cancelled:
-        raise ScheduleError(
-            ngettext(
-                "%(num)d learner is recorded as having taken part in this session, so it cannot "
-                "be cancelled: it took place. If it did not, remove their attendance on the "
-                "attendance page first.",
-                "%(num)d learners are recorded as having taken part in this session, so it "
-                "cannot be cancelled: it took place. If it did not, remove their attendance on "
-                "the attendance page first.",
-                taken_part,
-            ),
-            status=409,
-        )
+    refusal = session.change_refusal(attendance_count(session), cancels=True)
+    if refusal:
+        raise ScheduleError(refusal, status=409)
     if not _bump(
         session, LiveSession.status == SessionStatus.SCHEDULED, status=SessionStatus.CANCELLED
     ):

@@ -334,6 +334,41 @@ class LiveSession(TimestampMixin, db.Model):
         """Whether taking part counts toward the certificate."""
         return self.counts_for_completion and not self.is_cancelled
 
+    def change_refusal(
+        self, attended: int, *, moves: bool = False, cancels: bool = False
+    ) -> str | None:
+        """Why moving or cancelling the session is refused (None: it is not).
+
+        `attended` learners are recorded as having taken part: the session took place at its
+        present time, and moving or cancelling it would rewrite their completion. The schedule
+        editor and `flask course import` both ask this.
+        """
+        if not attended:
+            return None
+        if moves:
+            return ngettext(
+                "%(num)d learner is recorded as having taken part in this session at its "
+                "present time, so its start cannot be moved. If it did not take place then, "
+                "remove their attendance on the attendance page first; or add a new session "
+                "for the new time.",
+                "%(num)d learners are recorded as having taken part in this session at its "
+                "present time, so its start cannot be moved. If it did not take place then, "
+                "remove their attendance on the attendance page first; or add a new session "
+                "for the new time.",
+                attended,
+            )
+        if cancels and not self.is_cancelled:
+            return ngettext(
+                "%(num)d learner is recorded as having taken part in this session, so it cannot "
+                "be cancelled: it took place. If it did not, remove their attendance on the "
+                "attendance page first.",
+                "%(num)d learners are recorded as having taken part in this session, so it "
+                "cannot be cancelled: it took place. If it did not, remove their attendance on "
+                "the attendance page first.",
+                attended,
+            )
+        return None
+
     def __repr__(self) -> str:
         return f"<LiveSession {self.slug} at {self.starts_at:%Y-%m-%d %H:%M}Z>"
 

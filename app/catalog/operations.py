@@ -1,4 +1,8 @@
-"""Every write to the catalogue: importing a course from its files."""
+"""Every write to the catalogue: importing a course from its files.
+
+The import obeys the editors' rules (it asks the same model methods), refuses the whole course
+when the files ask for a change they would refuse, and writes each change to the audit log.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -8,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.authoring.models import LessonRevision
+from app.authoring.queries import attendance_counts
 from app.catalog.content.source import (
     CohortSource,
     CourseSource,
     LessonSource,
     ModuleSource,
+    Problem,
     QuestionSource,
     QuizSource,
 )
@@ -34,6 +40,7 @@ from app.catalog.models import (
     SessionStatus,
     Status,
 )
+from app.core import audit
 from app.extensions import db
 
 T = TypeVar("T")
@@ -65,40 +72,88 @@ class ImportReport:
         ]
 
 
-def _apply(target: Any, values: dict[str, Any]) -> bool:
-    """Set the attributes that differ; say whether any did."""
-    changed = False
+class ImportConflicts(Exception):
+    """The files ask for changes the editors refuse; the import wrote nothing."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def _apply(target: Any, values: dict[str, Any]) -> list[str]:
+    """Set the attributes that differ; the names of those that did."""
+    changed = []
     for name, value in values.items():
         if getattr(target, name) != value:
             setattr(target, name, value)
-            changed = True
+            changed.append(name)
     return changed
 
 
-class _CourseImport:
-    def __init__(self, source: CourseSource):
-        self.source = source
-        self.report = ImportReport()
+# The audit log's name for each kind of row the import writes: `import.<name>.<verb>`, apart
+# from the editors' `<name>.<verb>`, so a filter on either finds what it expects.
+AUDITED = {
+    Course: "course",
+    MediaFile: "media",
+    Cohort: "cohort",
+    LiveSession: "live_session",
+    Module: "module",
+    Lesson: "lesson",
+    LessonTranslation: "lesson_translation",
+    Quiz: "quiz",
+    Question: "question",
+}
 
-    def _track(self, label: str, is_new: bool, changed: bool) -> None:
+
+class _CourseImport:
+    def __init__(self, source: CourseSource, actor):
+        self.source = source
+        self.actor = actor
+        self.report = ImportReport()
+        # (verb, label, row, fields changed): written to the audit log once rows have ids.
+        self.changes: list[tuple[str, str, Any, list[str]]] = []
+
+    def _note(self, verb: str, label: str, row: Any, changed: list[str] | None = None) -> None:
+        """Report a change and keep it for the audit log.
+
+        verb: added, updated, archived, or cancelled and removed (reported as archived).
+        """
+        if verb in ("added", "updated"):
+            getattr(self.report, verb).append(label)
+        else:
+            self.report.archived.append(label if verb == "archived" else f"{label} ({verb})")
+        self.changes.append((verb, label, row, changed or []))
+
+    def _track(self, label: str, row: Any, is_new: bool, changed: list[str]) -> None:
         if is_new:
-            self.report.added.append(label)
+            self._note("added", label, row)
         elif changed:
-            self.report.updated.append(label)
+            self._note("updated", label, row, changed)
+
+    def _record_changes(self, course: Course) -> None:
+        for verb, label, row, changed in self.changes:
+            details = {"course": course.slug, "item": label}
+            if changed:
+                details["changed"] = changed
+            audit.record(
+                f"import.{AUDITED[type(row)]}.{verb}", actor=self.actor, target=row, details=details
+            )
 
     def _upsert(
         self, existing: dict[str, T], key: str, create: Callable[[], T], values: dict, label: str
-    ) -> tuple[T, bool, bool]:
+    ) -> tuple[T, bool, list[str]]:
         """Take the row with this key out of existing (or create one), update it, report it.
 
-        Returns the row, whether it is new, and whether an existing row changed.
+        Returns the row, whether it is new, and the fields of an existing row that changed.
         """
         row = existing.pop(key, None)
         is_new = row is None
         if is_new:
             row = create()
-        changed = _apply(row, values) and not is_new
-        self._track(label, is_new, changed)
+        changed = _apply(row, values)
+        if is_new:
+            changed = []
+        self._track(label, row, is_new, changed)
         return row, is_new, changed
 
     def run(self) -> Course:
@@ -122,6 +177,10 @@ class _CourseImport:
                 .selectinload(Question.versions),
             )
         )
+        if course is not None:
+            conflicts = self._conflicts(course)
+            if conflicts:
+                raise ImportConflicts(conflicts)
         is_new = course is None
         if is_new:
             course = Course(slug=source.slug)
@@ -139,13 +198,44 @@ class _CourseImport:
                 "guidebook_html": source.guidebook_html,
             },
         )
-        self._track(f"course {source.slug}", is_new, changed)
+        self._track(f"course {source.slug}", course, is_new, [] if is_new else changed)
         db.session.flush()
         self._import_media(course)
         self._import_cohorts(course)
         self._import_modules(course)
         db.session.flush()
+        self._record_changes(course)
         return course
+
+    def _conflicts(self, course: Course) -> list[Problem]:
+        """The changes the schedule editor would refuse, each named by its line in course.yaml.
+
+        Asked before anything is written, so a refused import leaves the database as it was.
+        """
+        path = self.source.root / "course.yaml"
+        cohorts = {cohort.slug: cohort for cohort in course.cohorts}
+        problems = []
+        for item in self.source.cohorts:
+            cohort = cohorts.get(item.slug)
+            if cohort is None:
+                continue
+            attended = attendance_counts(cohort.id)
+            sources = {source.slug: source for source in item.live_sessions}
+            for session in cohort.live_sessions:
+                source = sources.get(session.slug)
+                if source is None:
+                    refusal = session.change_refusal(attended.get(session.id, 0), cancels=True)
+                    line = item.lines.get("live_sessions", item.lines.get("", 1))
+                    what = "is no longer in the file"
+                else:
+                    moves = source.starts_at != session.starts_at
+                    refusal = session.change_refusal(attended.get(session.id, 0), moves=moves)
+                    line = source.lines.get("starts", source.lines.get("", 1))
+                    what = "starts at another time"
+                if refusal:
+                    where = f"cohort '{item.slug}', live session '{session.slug}' {what}"
+                    problems.append(Problem(path, line, f"{where}: {refusal}"))
+        return problems
 
     def _import_media(self, course: Course) -> None:
         existing = {media.path: media for media in course.media_files}
@@ -165,7 +255,7 @@ class _CourseImport:
             )
         for media in existing.values():
             course.media_files.remove(media)  # files carry no learner data: removed outright
-            self.report.archived.append(f"media {media.path} (removed)")
+            self._note("removed", f"media {media.path}", media)
 
     def _import_cohorts(self, course: Course) -> None:
         existing = {cohort.slug: cohort for cohort in course.cohorts}
@@ -187,7 +277,7 @@ class _CourseImport:
         for cohort in existing.values():
             if not cohort.is_archived:
                 cohort.is_archived = True
-                self.report.archived.append(f"cohort {cohort.slug}")
+                self._note("archived", f"cohort {cohort.slug}", cohort)
 
     @staticmethod
     def _cohort_values(item: CohortSource, position: int) -> dict[str, Any]:
@@ -241,7 +331,7 @@ class _CourseImport:
             if not session.is_cancelled:
                 session.status = SessionStatus.CANCELLED
                 session.sequence += 1
-                self.report.archived.append(f"live session {item.slug}/{session.slug} (cancelled)")
+                self._note("cancelled", f"live session {item.slug}/{session.slug}", session)
 
     def _import_modules(self, course: Course) -> None:
         modules = {module.slug: module for module in course.modules}
@@ -262,13 +352,13 @@ class _CourseImport:
         for module in modules.values():
             if module.status != Status.ARCHIVED:
                 module.status = Status.ARCHIVED
-                self.report.archived.append(f"module {module.slug}")
+                self._note("archived", f"module {module.slug}", module)
             if module.quiz:
                 self._import_quiz(module, None)
         for lesson in lessons.values():  # lessons no file mentions any more
             if lesson.status != Status.ARCHIVED:
                 lesson.status = Status.ARCHIVED
-                self.report.archived.append(f"lesson {lesson.slug}")
+                self._note("archived", f"lesson {lesson.slug}", lesson)
             self._remove_translations(lesson, lesson.translations)
 
     @staticmethod
@@ -353,15 +443,14 @@ class _CourseImport:
         # file is gone is deleted outright.
         for translation in list(gone):
             lesson.translations.remove(translation)
-            label = f"translation {lesson.slug}.{translation.language}"
-            self.report.archived.append(f"{label} (removed)")
+            self._note("removed", f"translation {lesson.slug}.{translation.language}", translation)
 
     def _import_quiz(self, module: Module, source: QuizSource | None) -> None:
         quiz = module.quiz
         if source is None:
             if quiz is not None and quiz.status != Status.ARCHIVED:
                 quiz.status = Status.ARCHIVED
-                self.report.archived.append(f"quiz of module {module.slug}")
+                self._note("archived", f"quiz of module {module.slug}", quiz)
             return
         is_new = quiz is None
         if is_new:
@@ -379,7 +468,7 @@ class _CourseImport:
                 "status": Status(source.status),
             },
         )
-        self._track(f"quiz of module {module.slug}", is_new, changed)
+        self._track(f"quiz of module {module.slug}", quiz, is_new, [] if is_new else changed)
         existing = {question.slug: question for question in quiz.questions}
         for position, item in enumerate(source.questions, start=1):
 
@@ -403,11 +492,11 @@ class _CourseImport:
                 label,
             )
             if self._import_choices(question, item) and not (is_new or changed):
-                self.report.updated.append(label)
+                self._note("updated", label, question, ["choices"])
         for question in existing.values():
             if not question.is_archived:
                 question.is_archived = True
-                self.report.archived.append(f"question {module.slug}/{question.slug}")
+                self._note("archived", f"question {module.slug}/{question.slug}", question)
         db.session.flush()  # choices get their ids, which versions keep
         for question in quiz.active_questions():
             record_question_version(question)
@@ -422,9 +511,8 @@ class _CourseImport:
                 choice = Choice(position=position)
                 question.choices.append(choice)
                 changed = True
-            changed = _apply(choice, {"text": text, "is_correct": position in item.correct}) or (
-                changed
-            )
+            values = {"text": text, "is_correct": position in item.correct}
+            changed = bool(_apply(choice, values)) or changed
         for choice in existing.values():
             question.choices.remove(choice)
             changed = True
@@ -455,8 +543,12 @@ def record_lesson_revision(lesson: Lesson, *, author, note: str) -> LessonRevisi
     return revision
 
 
-def import_course(source: CourseSource) -> tuple[Course, ImportReport]:
-    """Add or update a course from its checked files, matching everything by slug."""
-    importer = _CourseImport(source)
+def import_course(source: CourseSource, *, actor=None) -> tuple[Course, ImportReport]:
+    """Add or update a course from its checked files, matching everything by slug.
+
+    Raises ImportConflicts, before writing anything, when the files ask for a change the
+    editors refuse. Every change is in the audit log, done by `actor` (None: the system).
+    """
+    importer = _CourseImport(source, actor)
     course = importer.run()
     return course, importer.report

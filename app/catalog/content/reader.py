@@ -480,6 +480,7 @@ class CourseReader:
             completion=completion,
             certificate=certificate,
             cohorts=cohorts,
+            root=self.root,
         )
 
     def _read_completion(self, data) -> dict[str, Any] | None:
@@ -588,6 +589,7 @@ class CourseReader:
             starts_on=starts_on,
             ends_on=ends_on,
             live_sessions=sessions,
+            lines=_key_lines(item),
         )
 
     def _read_sessions(self, data, where: str) -> list[LiveSessionSource]:
@@ -630,6 +632,7 @@ class CourseReader:
                         description=description,
                         join_url=join_url,
                         recording_url=recording_url,
+                        lines=_key_lines(item),
                     )
                 )
         return sessions
@@ -973,6 +976,11 @@ def _looks_like(data: bytes, content_type: str) -> bool:
         "image/webp": lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP",
     }
     return signatures[content_type](data)
+
+
+def _key_lines(item: LinedMap) -> dict[str, int]:
+    """The line of a mapping ('') and of each of its keys."""
+    return {"": item.line, **item.key_lines}
 
 
 def _shift_lines(data, offset: int) -> None:

@@ -27,6 +27,8 @@ class LiveSessionSource:
     description: str | None = None
     join_url: str | None = None
     recording_url: str | None = None
+    # The course.yaml line of the session ('') and of each of its keys, for the import's messages.
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -42,6 +44,8 @@ class CohortSource:
     starts_on: date
     ends_on: date
     live_sessions: list[LiveSessionSource] = field(default_factory=list)
+    # The course.yaml line of the cohort ('') and of each of its keys, for the import's messages.
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -140,6 +144,7 @@ class CourseSource:
     cohorts: list[CohortSource] = field(default_factory=list)
     modules: list[ModuleSource] = field(default_factory=list)
     media: list[MediaSource] = field(default_factory=list)
+    root: Path = field(default=Path("."), compare=False)  # the folder it was read from
 
     def lessons(self) -> list[LessonSource]:
         return [lesson for module in self.modules for lesson in module.lessons]
