@@ -17,7 +17,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.certificates import keys as key_store
 from app.certificates.credential import (
@@ -28,7 +28,9 @@ from app.certificates.credential import (
     verify,
 )
 from app.certificates.models import Certificate, CertificateStatus, SigningKey, new_serial
+from app.certificates.operations import reissue_certificate, revoke_certificate
 from app.core.audit import AuditEvent
+from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from tests.conftest import separate_app
@@ -423,9 +425,106 @@ def test_verify_command_says_valid(runner, tmp_path, make_certificate):
     assert result.output == (
         f"Valid: {HOLDER} — Example course, issued {issued} by Example Network of Cities, "
         f"City of Bogotá, key {certificate.key_id}\n"
+        f"Current status: valid (certificate {certificate.display_serial})\n"
     )
     bare = write(tmp_path, "certificate.jwt", certificate.credential_jwt + "\n")
     assert runner.invoke(args=["certificates", "verify", str(bare)]).exit_code == 0
+
+
+def test_verify_command_reports_a_revoked_certificate(
+    runner, tmp_path, make_certificate, make_user
+):
+    certificate = make_certificate()
+    path = write(tmp_path, "certificate.json", document_text(certificate))
+    revoked_at = utcnow()
+    revoke_certificate(
+        certificate, actor=make_user(role=Role.ADMIN), reason="Issued in error", now=revoked_at
+    )
+    db.session.commit()
+    result = runner.invoke(args=["certificates", "verify", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Signature valid: {HOLDER} — Example course")
+    assert "Valid:" not in result.output
+    assert (
+        f"Not valid: revoked on {revoked_at:%Y-%m-%d %H:%M} UTC: Issued in error "
+        f"(certificate {certificate.display_serial})\n" in result.output
+    )
+
+
+def test_verify_command_reports_a_replaced_certificate(
+    runner, tmp_path, make_certificate, make_user
+):
+    certificate = make_certificate()
+    path = write(tmp_path, "certificate.json", document_text(certificate))
+    new = reissue_certificate(
+        certificate,
+        actor=make_user(role=Role.ADMIN),
+        reason="Name corrected",
+        now=utcnow(),
+        holder_name="Görsev Argın Yılmaz",
+    )
+    db.session.commit()
+    result = runner.invoke(args=["certificates", "verify", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"Not valid: replaced by certificate {new.display_serial}: Name corrected "
+        f"(certificate {certificate.display_serial})\n" in result.output
+    )
+    replacement = write(tmp_path, "new.json", document_text(new))
+    result = runner.invoke(args=["certificates", "verify", str(replacement)])
+    assert result.exit_code == 0, result.output
+    assert f"Current status: valid (certificate {new.display_serial})" in result.output
+
+
+def test_verify_command_reports_a_certificate_this_server_does_not_hold(
+    runner, tmp_path, make_certificate
+):
+    certificate = make_certificate()
+    path = write(tmp_path, "certificate.json", document_text(certificate))
+    # Its serial is no longer recorded here (a copy of another server's database, say).
+    db.session.execute(
+        update(Certificate).where(Certificate.id == certificate.id).values(serial=new_serial())
+    )
+    db.session.commit()
+    result = runner.invoke(args=["certificates", "verify", str(path)])
+    assert result.exit_code == 1
+    assert (
+        "Not valid: unknown to this server: it has no certificate with this serial" in result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("database_url", "why"),
+    [
+        ("sqlite:///{tmp}/empty.db", "no such table: certificates"),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/none", "connection"),
+    ],
+)
+def test_verify_command_says_when_the_status_cannot_be_read(
+    client, tmp_path, make_certificate, database_url, why
+):
+    certificate = make_certificate()
+    jwks = write(tmp_path, "jwks.json", client.get("/.well-known/jwks.json").get_data(as_text=True))
+    path = write(tmp_path, "certificate.json", document_text(certificate))
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url.format(tmp=tmp_path),
+        "PUBLIC_URL": PUBLIC_URL,
+    }
+    with separate_app(config, str(tmp_path / "other")) as other, other.app_context():
+        runner = other.test_cli_runner()
+        result = runner.invoke(args=["certificates", "verify", str(path), "--jwks", str(jwks)])
+        assert result.exit_code == 3, result.output
+        assert result.output.startswith(f"Signature valid: {HOLDER} — Example course")
+        assert (
+            "The signature is valid; the certificate's current status could not be read: "
+            in result.output
+        )
+        assert why in result.output.splitlines()[-1]
+        # Without a saved copy of the keys there is nothing to check against: said plainly.
+        result = runner.invoke(args=["certificates", "verify", str(path)])
+        assert result.exit_code == 1
+        assert "this server's keys could not be read from the database" in result.output
+        assert "Traceback" not in result.output
 
 
 def test_verify_command_names_the_altered_field(runner, tmp_path, make_certificate):

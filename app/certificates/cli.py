@@ -5,8 +5,10 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.certificates.credential import verify
+from app.certificates.credential import describe, verify
 from app.certificates.keys import (
     SigningKeyError,
     current_key,
@@ -15,6 +17,7 @@ from app.certificates.keys import (
     recorded_keys,
     rotate_key,
 )
+from app.certificates.models import Certificate, canonical_serial
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -97,7 +100,10 @@ def _read_text(path: Path, param_hint: str) -> str | None:
 def verify_command(file: Path, jwks_file: Path | None) -> None:
     """Check a credential FILE (the .json download or a bare VC-JWT) offline.
 
-    Exits 0 and prints "Valid: …" when it holds, 1 and "Not valid: <reason>" when not.
+    When the signature holds, the certificate's current status on this server is read too:
+    "Valid: …" and "Current status: valid" (exit 0) only when it is in force; otherwise
+    "Not valid: <reason>" (exit 1: a bad signature, or revoked, replaced, expired or unknown
+    here), or exit 3 when the database cannot be read for the status.
     """
     if jwks_file is not None:
         jwks_text = _read_text(jwks_file, "--jwks")
@@ -113,6 +119,12 @@ def verify_command(file: Path, jwks_file: Path | None) -> None:
             db.session.commit()  # a key made or first recorded just now stays published
         except SigningKeyError as error:
             raise click.ClickException(str(error)) from error
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            raise click.ClickException(
+                f"this server's keys could not be read from the database ({_why(error)}): "
+                "check against a saved copy of its keys with --jwks"
+            ) from error
     text = _read_text(file, "FILE")
     if text is None:
         click.echo(
@@ -120,7 +132,58 @@ def verify_command(file: Path, jwks_file: Path | None) -> None:
             "(the credential is the certificate's .json file, not its PDF)."
         )
         raise SystemExit(1)
-    verdict = verify(text, keys, utcnow())
-    click.echo(verdict.summary())
+    now = utcnow()
+    verdict = verify(text, keys, now)
     if not verdict.ok:
+        click.echo(verdict.summary())
         raise SystemExit(1)
+    signed = describe(verdict.credential, verdict.kid or "")
+    try:
+        in_force, status = current_status(str(verdict.credential.get("id", "")), now)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        click.echo(f"Signature valid: {signed}")
+        click.echo(
+            "The signature is valid; the certificate's current status could not be read: "
+            f"{_why(error)}"
+        )
+        raise SystemExit(3) from None
+    if not in_force:
+        click.echo(f"Signature valid: {signed}")
+        click.echo(f"Not valid: {status}")
+        raise SystemExit(1)
+    click.echo(f"Valid: {signed}")
+    click.echo(f"Current status: {status}")
+
+
+def _why(error: SQLAlchemyError) -> str:
+    """The database's own first line about the error, without SQLAlchemy's wrapping."""
+    return (str(error.orig or error).strip().splitlines() or ["unknown error"])[0]
+
+
+def current_status(credential_id: str, now) -> tuple[bool, str]:
+    """Whether the certificate a credential names is in force here, and a sentence saying so.
+
+    The credential's id is its verification address, which ends with the serial.
+    """
+    serial = canonical_serial(credential_id.rsplit("/verify/", 1)[-1]) if credential_id else None
+    if serial is None:
+        return False, f"unknown to this server: the credential names no serial ({credential_id})"
+    certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    if certificate is None:
+        return False, "unknown to this server: it has no certificate with this serial"
+    serial = certificate.display_serial
+    state = certificate.public_status(now)
+    if state == "valid":
+        return True, f"valid (certificate {serial})"
+    if state == "expired":
+        return False, f"expired on {_when(certificate.valid_until)} (certificate {serial})"
+    parts = []  # revoked, replaced, or revoked and then replaced
+    if certificate.is_revoked:
+        parts.append(f"revoked on {_when(certificate.revoked_at)}: {certificate.revocation_reason}")
+    if certificate.replaced_by is not None:
+        parts.append(
+            f"replaced by certificate {certificate.replaced_by.display_serial}: "
+            f"{certificate.replacement_reason}"
+        )
+    return False, "; ".join(parts) + f" (certificate {serial})"
