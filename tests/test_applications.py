@@ -12,6 +12,7 @@ from app.core.permissions import Role
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment
 from tests.conftest import Browser
+from tests.test_accounts import register_and_confirm
 from tests.test_pages import visible_text
 
 MOTIVATION = (
@@ -189,8 +190,9 @@ def _applicants(app, course, cohort, people):
     """Each (email, name, country) applies to the cohort; returns their applications."""
     for email, name, country in people:
         person = Browser(app.test_client())
-        person.post_form(
-            "/register",
+        register_and_confirm(
+            app,
+            person,
             {
                 "name": name,
                 "email": email,

@@ -8,16 +8,20 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User
 from app.accounts.passwords import password_problem
 from app.catalog.models import Course, CourseStaff
 from app.core import audit
+from app.core.mail import send_to_user_after_commit
 from app.core.permissions import Role
 from app.core.types import utcnow
+from app.core.urls import public_url_for
 from app.extensions import db
 
 # A reserved domain: a valid address that never receives mail. Create your own admin after.
@@ -32,6 +36,7 @@ PROFILE_FIELDS = (
     "time_zone",
 )
 RESET_SALT = "password-reset"
+CONFIRMATION_SALT = "email-confirmation"
 
 
 class AccountError(ValueError):
@@ -39,7 +44,9 @@ class AccountError(ValueError):
 
 
 @dataclass(frozen=True)
-class ResetTokenProblem:
+class LinkProblem:
+    """Why a link from a mail (reset, confirmation) cannot be used, as a sentence."""
+
     message: str
 
 
@@ -51,16 +58,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(
-    email: str,
-    password: str,
-    *,
-    name: str,
-    role: Role = Role.LEARNER,
-    actor: User | None = None,
-    **profile: str,
-) -> User:
-    """Add an account; refuses a taken address or a password the rules refuse."""
+def _valid_address(email: str) -> str:
     email = email.strip().lower()
     try:
         validate_email(email, check_deliverability=False)
@@ -68,12 +66,33 @@ def create_user(
         raise AccountError(
             _("%(email)s is not a valid e-mail address: %(error)s", email=email, error=error)
         ) from error
+    return email
+
+
+def create_user(
+    email: str,
+    password: str,
+    *,
+    name: str,
+    role: Role = Role.LEARNER,
+    actor: User | None = None,
+    confirmed: bool = True,
+    **profile: str,
+) -> User:
+    """Add an account; refuses a taken address or a password the rules refuse.
+
+    Accounts an admin or the command line creates start with a confirmed address; one made
+    on the registration form (`register`) waits for its owner to open the link mailed to it.
+    """
+    email = _valid_address(email)
     if find_user_by_email(email) is not None:
         raise AccountError(_("An account already uses this e-mail address."))
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem)
     user = User(email=email, name=name.strip(), role=role)
+    if confirmed:
+        user.email_confirmed_at = utcnow()
     for field, value in profile.items():
         if field not in PROFILE_FIELDS:
             raise TypeError(f"unknown profile field {field!r}")
@@ -83,6 +102,83 @@ def create_user(
     db.session.flush()
     audit.record("account.created", actor=actor or user, target=user, details={"role": role.value})
     return user
+
+
+def register(email: str, password: str, *, name: str, **profile: str) -> User | None:
+    """Sign up from the registration form, doing the same work whether the address is taken.
+
+    A new address gets an account waiting for confirmation and a mail with the link; a taken
+    one is left as it is, and its owner gets a mail saying someone tried. Both branches hash
+    the password once and queue one mail, which leaves after the response (core/mail.py), so
+    neither the page nor its timing says which happened. Returns the new account, or None.
+    """
+    existing = find_user_by_email(_valid_address(email))
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                user = create_user(email, password, name=name, confirmed=False, **profile)
+        except IntegrityError:  # the same address registered twice at once: the first one won
+            existing = find_user_by_email(email)
+        else:
+            send_confirmation(user)
+            return user
+    else:
+        # As long as making an account takes: the hash is the slow part of both branches.
+        generate_password_hash(password, method=_hash_method())
+    if existing is not None and existing.is_active:
+        audit.record("account.registration_attempted", target=existing)
+        send_to_user_after_commit(
+            existing,
+            _l("Someone tried to register with your address at Caring Cities"),
+            "mail/registration_attempt.txt",
+            user=existing,
+            login_link=public_url_for("accounts.login"),
+            reset_link=public_url_for("accounts.forgot_password"),
+        )
+    return None
+
+
+def _confirmation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT)
+
+
+def send_confirmation(user: User) -> None:
+    """Mail the account's owner a link that confirms their address (it expires, see config)."""
+    token = _confirmation_serializer().dumps({"user": user.id, "email": user.email})
+    send_to_user_after_commit(
+        user,
+        _l("Confirm your e-mail address for Caring Cities"),
+        "mail/confirm_email.txt",
+        user=user,
+        link=public_url_for("accounts.confirm_email", token=token),
+        days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // (24 * 60 * 60),
+    )
+
+
+def user_for_confirmation_token(token: str) -> User | LinkProblem:
+    """The account a confirmation link is for, or why the link cannot be used."""
+    try:
+        payload = _confirmation_serializer().loads(
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+        )
+    except SignatureExpired:
+        return LinkProblem(_("This confirmation link has expired. Log in and ask for a new one."))
+    except BadSignature:
+        return LinkProblem(_("This confirmation link is not valid."))
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    # The address is part of the link: a link for an erased account's address confirms nothing.
+    if user is None or not user.is_active or payload.get("email") != user.email:
+        return LinkProblem(_("This confirmation link is not valid."))
+    return user
+
+
+def confirm_email(user: User) -> bool:
+    """Record that the owner receives mail at the account's address; False if known already."""
+    if user.has_confirmed_email:
+        return False
+    user.email_confirmed_at = utcnow()
+    audit.record("account.email_confirmed", actor=user, target=user)
+    return True
 
 
 def ensure_admin(email: str = DEFAULT_ADMIN_EMAIL) -> tuple[User, str | None]:
@@ -152,6 +248,12 @@ def update_profile(user: User, **values: str) -> list[str]:
     return changed
 
 
+def reset_password(user: User, new_password: str) -> None:
+    """Set the password chosen from a reset link, which also proves the address."""
+    change_password(user, new_password, actor=user, action="account.password_reset")
+    confirm_email(user)
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
@@ -165,23 +267,23 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"user": user.id, "password": _password_fingerprint(user)})
 
 
-def user_for_reset_token(token: str) -> User | ResetTokenProblem:
+def user_for_reset_token(token: str) -> User | LinkProblem:
     """The account a reset link is for, or why the link cannot be used."""
     try:
         payload = _reset_serializer().loads(
             token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
         )
     except SignatureExpired:
-        return ResetTokenProblem(_("This reset link has expired. Ask for a new one."))
+        return LinkProblem(_("This reset link has expired. Ask for a new one."))
     except BadSignature:
-        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
+        return LinkProblem(_("This reset link is not valid. Ask for a new one."))
     if not isinstance(payload, dict):
-        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
+        return LinkProblem(_("This reset link is not valid. Ask for a new one."))
     user = db.session.get(User, payload.get("user"))
     if user is None or not user.is_active:
-        return ResetTokenProblem(_("This reset link is not valid. Ask for a new one."))
+        return LinkProblem(_("This reset link is not valid. Ask for a new one."))
     if payload.get("password") != _password_fingerprint(user):
-        return ResetTokenProblem(_("This reset link was already used. Ask for a new one."))
+        return LinkProblem(_("This reset link was already used. Ask for a new one."))
     return user
 
 

@@ -14,9 +14,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import bp, operations
+from app.accounts import bp, devices, operations
 from app.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -27,7 +28,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.models import User
-from app.accounts.operations import PROFILE_FIELDS, AccountError, ResetTokenProblem
+from app.accounts.operations import PROFILE_FIELDS, AccountError, LinkProblem
 from app.accounts.queries import personal_data
 from app.core.forms import form_page, normalise_email
 from app.core.i18n import current_language
@@ -54,6 +55,26 @@ def _config_limit(key: str):
 
 def _email_in_form() -> str:
     return "account:" + (normalise_email(request.form.get("email", "")) or "")
+
+
+def _login_failures_key() -> str:
+    """The trusted browser's own count (its device cookie), else the account's for the rest."""
+    email = normalise_email(request.form.get("email", "")) or ""
+    nonce = devices.trusted_nonce(request.cookies.get(devices.COOKIE_NAME), email)
+    return f"device:{nonce}" if nonce else f"account:{email}"
+
+
+def _address_failures_key() -> str:
+    # Its own key, so that it never shares a count with the limit on every attempt.
+    return "failures:" + get_remote_address()
+
+
+def _failed_login(response) -> bool:
+    return response.status_code == 401
+
+
+def _current_account() -> str:
+    return f"confirmation:{current_user.id}" if current_user.is_authenticated else "anonymous"
 
 
 def _start_session(user: User, remember: bool) -> None:
@@ -88,7 +109,7 @@ def register():
     form = RegistrationForm(preferred_language=current_language())
     if form.validate_on_submit():
         try:
-            user = operations.create_user(
+            operations.register(
                 form.email.data,
                 form.password.data,
                 **{field: getattr(form, field).data for field in PROFILE_FIELDS},
@@ -96,12 +117,50 @@ def register():
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
-            _start_session(user, remember=False)
-            operations.record_login(user)
             db.session.commit()
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(_landing())
+            # The same page whether the address was new or taken: the mail tells its owner.
+            message = _(
+                "We have sent a message to %(email)s. Open the link in it to confirm your "
+                "address, then log in. Check your spam folder if it does not arrive.",
+                email=form.email.data,
+            )
+            return render_template("accounts/reset_sent.html", message=message)
     return form_page("accounts/register.html", form)
+
+
+@bp.get("/confirm-email/<token>")
+def confirm_email(token: str):
+    """Confirm the account's address from the link mailed at registration."""
+    found = operations.user_for_confirmation_token(token)
+    if isinstance(found, LinkProblem):
+        return render_template("accounts/confirm_invalid.html", problem=found.message), 400
+    if operations.confirm_email(found):
+        db.session.commit()
+    flash(_("Your e-mail address is confirmed. You can apply to a cohort now."), "success")
+    return redirect(
+        url_for("learning.dashboard" if current_user.is_authenticated else "accounts.login")
+    )
+
+
+@bp.post("/account/confirm-email")
+@login_required
+@limiter.limit(
+    _config_limit("CONFIRMATION_MAILS_PER_ACCOUNT"),
+    key_func=_current_account,
+    error_message=lambda: _("We have sent several links already. Try again in an hour."),
+)
+def resend_confirmation():
+    """Mail the link that confirms one's address again."""
+    if current_user.has_confirmed_email:
+        flash(_("Your e-mail address is already confirmed."), "success")
+    else:
+        operations.send_confirmation(current_user)
+        db.session.commit()
+        flash(
+            _("We have sent a new link to %(email)s.", email=current_user.email),
+            "success",
+        )
+    return redirect(safe_next_path(request.form.get("next")) or url_for("learning.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -113,17 +172,26 @@ def register():
     ),
 )
 @limiter.limit(
+    _config_limit("LOGIN_FAILURES_PER_ADDRESS"),
+    methods=["POST"],
+    key_func=_address_failures_key,
+    deduct_when=_failed_login,
+    error_message=lambda: _(
+        "Too many failed logins from your network. Wait 15 minutes, then try again."
+    ),
+)
+@limiter.limit(
     _config_limit("LOGIN_FAILURES_PER_ACCOUNT"),
     methods=["POST"],
-    key_func=_email_in_form,
-    deduct_when=lambda response: response.status_code == 401,
+    key_func=_login_failures_key,
+    deduct_when=_failed_login,
     error_message=lambda: _(
         "Too many failed logins for this account. Wait 15 minutes, then try again, "
         "or reset your password."
     ),
 )
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password; this browser is then trusted (devices.py)."""
     if current_user.is_authenticated:
         return redirect(_landing())
     form = LoginForm()
@@ -134,7 +202,9 @@ def login():
             _start_session(user, remember=form.remember.data)
             operations.record_login(user)
             db.session.commit()
-            return redirect(_landing())
+            response = redirect(_landing())
+            devices.remember_device(response, user)
+            return response
         form.form_errors.append(_("The e-mail address or the password is wrong."))
         status = 401
     elif request.method == "POST":
@@ -195,13 +265,11 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password from the link in a reset e-mail (once, within the hour)."""
     found = operations.user_for_reset_token(token)
-    if isinstance(found, ResetTokenProblem):
+    if isinstance(found, LinkProblem):
         return render_template("accounts/reset_invalid.html", problem=found.message), 400
     form = ResetPasswordForm(user=found)
     if form.validate_on_submit():
-        operations.change_password(
-            found, form.password.data, actor=found, action="account.password_reset"
-        )
+        operations.reset_password(found, form.password.data)
         db.session.commit()
         _end_session()
         flash(_("Your password is changed, and every session is ended. Log in again."), "success")

@@ -76,6 +76,8 @@ def submit_application(
     reason = closed_reason(cohort, now)
     if reason:
         raise ApplicationError(reason)
+    if not user.has_confirmed_email:
+        raise ApplicationError(_("Confirm your e-mail address before you apply."))
     existing = application_for(user, cohort)
     if existing is not None:
         raise ApplicationError(already_applied_message(existing))

@@ -61,6 +61,8 @@ def apply(slug: str, cohort_slug: str):
     if request.method == "POST":
         if existing is not None or closed:
             status = 409
+        elif not current_user.has_confirmed_email:
+            status = 403  # the page says why and offers the link again
         elif form.validate_on_submit():
             try:
                 submit_application(
