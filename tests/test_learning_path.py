@@ -2,6 +2,7 @@
 and completion, through the pages a learner uses."""
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,10 +12,12 @@ from app.catalog.models import Course, EnrolmentMode, Lesson
 from app.catalog.operations import import_course
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
+from app.core.templating import clock, long_date, zone_abbreviation
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
-from app.quizzes.models import AttemptAnswer, QuizAttempt
+from app.learning.progress import CourseProgress, LearnerFacts
+from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt, QuizRecord
 from tests.conftest import PASSWORD, REPO, Browser
 from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
 from tests.test_applications import MOTIVATION, count
@@ -344,6 +347,100 @@ def test_course_home_says_where_to_continue(course, learner, browser):
     assert f"Continue with lesson: {second.title}" in text
     assert f'href="{lesson_url(course, second)}">Continue' in page
     assert "✓ done" in text
+
+
+# "Continue" leads to a step that can be done now: a quiz in its waiting time is passed over.
+
+NOW = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)
+
+
+def attempt(quiz, number: int, submitted_at: datetime | None, score: int = 0) -> QuizAttempt:
+    return QuizAttempt(
+        quiz_id=quiz.id,
+        number=number,
+        state=AttemptState.SUBMITTED if submitted_at else AttemptState.STARTED,
+        started_at=(submitted_at or NOW) - timedelta(minutes=5),
+        submitted_at=submitted_at,
+        score=score if submitted_at else None,
+        question_count=3,
+        layout=[],
+    )
+
+
+def progress_with(course, read: int, attempts_at) -> CourseProgress:
+    """The first `read` lessons done, and attempts at the first module's quiz (wait: 60 min)."""
+    quiz = course.published_quizzes()[0]
+    facts = LearnerFacts(
+        done_lesson_ids=frozenset(lesson.id for lesson in published_lessons(course)[:read]),
+        quiz_records={
+            quiz.id: QuizRecord(quiz, [f(quiz, n) for n, f in enumerate(attempts_at, 1)])
+        },
+    )
+    return CourseProgress(course, None, facts)
+
+
+def failed(minutes_ago: int):
+    return lambda quiz, number: attempt(quiz, number, NOW - timedelta(minutes=minutes_ago))
+
+
+def test_continue_passes_over_a_quiz_in_its_waiting_time(course):
+    first_steps_quiz = course.published_quizzes()[0]
+    care_services = published_lessons(course)[2]
+    assert first_steps_quiz.wait_minutes == 60
+    waiting = progress_with(course, 2, [failed(10)]).continuation(NOW)
+    assert (waiting.step.kind, waiting.step.lesson) == ("lesson", care_services)
+    assert waiting.waiting is None
+    # The wait is over: the quiz comes first again, in course order.
+    over = progress_with(course, 2, [failed(60)]).continuation(NOW)
+    assert (over.step.kind, over.step.quiz) == ("quiz", first_steps_quiz)
+    # An attempt left open can always be finished.
+    started = progress_with(course, 2, [lambda quiz, n: attempt(quiz, n, None)])
+    assert started.continuation(NOW).step.quiz == first_steps_quiz
+
+
+def test_when_nothing_can_be_done_now_continue_says_when_the_quiz_opens(course):
+    everything_read = progress_with(course, 3, [failed(10)]).continuation(NOW)
+    assert everything_read.step is None
+    assert everything_read.waiting.quiz == course.published_quizzes()[0]
+    assert everything_read.opens_at == NOW + timedelta(minutes=50)
+    # No attempts left: the quiz's own page says what to do, there is no time to wait for.
+    used_up = progress_with(course, 3, [failed(300), failed(200), failed(100)])
+    assert used_up.continuation(NOW).step.quiz == course.published_quizzes()[0]
+    assert used_up.continuation(NOW).waiting is None
+    # ...but a lesson still to read comes first.
+    assert (
+        progress_with(course, 2, [failed(300), failed(200), failed(100)])
+        .continuation(NOW)
+        .step.lesson
+        == published_lessons(course)[2]
+    )
+
+
+def test_course_home_continues_past_a_quiz_in_its_waiting_time(course, learner, browser):
+    first, second, third = published_lessons(course)
+    quiz = course.published_quizzes()[0]
+    mark_done(browser, course, first)
+    mark_done(browser, course, second)
+    take_quiz(browser, course, quiz.module, right=False)
+    page = browser.client.get(f"/courses/{course.slug}").text
+    assert (
+        f'href="{lesson_url(course, third)}">Continue with lesson: <span lang="en">{third.title}'
+        in page
+    )
+    assert f'href="{quiz_url(course, quiz.module)}">Continue' not in page
+
+    mark_done(browser, course, third)
+    submitted = db.session.scalar(select(QuizAttempt.submitted_at))
+    opens = submitted + timedelta(minutes=quiz.wait_minutes)
+    zone = learner.time_zone
+    text = visible_text(browser.client.get(f"/courses/{course.slug}").text)
+    assert (
+        f"Nothing else can be done now: you can take the quiz {quiz.title} again on "
+        f"{long_date(opens, zone)} at {clock(opens, zone)} {zone_abbreviation(opens, zone)}."
+    ) in text
+    assert "Continue with quiz" not in text
+    dashboard = visible_text(browser.client.get("/dashboard").text)
+    assert f"you can take the quiz {quiz.title} again on {long_date(opens, zone)}" in dashboard
 
 
 def test_dashboard_shows_progress_next_step_and_quiz_results(course, learner, browser):

@@ -77,6 +77,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """Where a learner can go on now; or, when nothing can be done now, the quiz that opens
+    again later (`waiting`) and when (`opens_at`). All None: nothing is left to do."""
+
+    step: Step | None = None
+    waiting: Step | None = None
+    opens_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Requirement:
     """One completion rule as the learner sees it: what to do, and how much of it is done."""
 
@@ -188,9 +198,26 @@ class CourseProgress:
     def rules_met(self) -> bool:
         return all(requirement.is_met for requirement in self.requirements)
 
-    def next_step(self) -> Step | None:
-        """Where to continue: the first lesson not done or quiz not passed, in course order."""
-        return next((step for step in self.steps if step.is_done is False), None)
+    def continuation(self, now: datetime) -> Continuation:
+        """Where to continue: the first lesson not done or quiz not passed, in course order,
+        passing over a quiz that cannot be started now (in its waiting time, or with no
+        attempts left), which would be a dead end. When that leaves nothing: the first quiz
+        that opens again later, and when; else a quiz with no attempts left (its page says
+        what to do)."""
+        waiting = used_up = None
+        for step in self.steps:
+            if step.is_done is not False:
+                continue
+            if step.kind != "quiz":
+                return Continuation(step)
+            record = self.facts.quiz_record(step.quiz)
+            if record.open_attempt is not None or record.can_start(now):
+                return Continuation(step)
+            if record.attempts_left == 0:
+                used_up = used_up or Continuation(step)
+            elif waiting is None:
+                waiting = Continuation(waiting=step, opens_at=record.next_start_at())
+        return waiting or used_up or Continuation()
 
     def neighbours(self, kind: str, item_id: int) -> tuple[Step | None, Step | None]:
         """The steps before and after a lesson, lecture (module id) or quiz."""
