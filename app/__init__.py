@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.core.i18n import register_languages, select_language
+from app.core.inputs import register_input_checks
 from app.core.logging import register_logging
 from app.core.types import render_migration_type
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -18,6 +19,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
     register_logging(app)  # first, so that its request id and timing wrap every other hook
+    # Next: the `int` converter must be in place before any route, and the request checks
+    # (Host, NUL characters) run before CSRF, rate limits and logins read the request.
+    register_input_checks(app)
 
     db.init_app(app)
     migrate.init_app(

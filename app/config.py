@@ -4,14 +4,21 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in TRUE_WORDS
+
+
+def _names(value: str) -> list[str]:
+    """`courses.example.org, .example.org` -> ["courses.example.org", ".example.org"]."""
+    return [name.strip().lower() for name in value.split(",") if name.strip()]
 
 
 # Environment variable -> (config key, conversion). Everything else comes from instance/config.py.
@@ -38,6 +45,7 @@ ENVIRONMENT_KEYS = {
     "MAIL_USE_SSL": ("MAIL_USE_SSL", _flag),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "PUBLIC_URL": ("PUBLIC_URL", str),
+    "TRUSTED_HOSTS": ("TRUSTED_HOSTS", _names),
     "CERTIFICATE_SIGNING_KEY": ("CERTIFICATE_SIGNING_KEY", str),
 }
 
@@ -116,6 +124,9 @@ def default_config(instance_path: str) -> dict:
         # Certificates. PUBLIC_URL is printed on them and in their signed credentials, so it must
         # be the address people will reach the server at for years (no trailing slash).
         "PUBLIC_URL": "http://127.0.0.1:5000",
+        # The Host names the site answers to (Flask refuses others with a 400); None: any.
+        # In production (HTTPS on) it defaults to PUBLIC_URL's host: see load_config.
+        "TRUSTED_HOSTS": None,
         # The Ed25519 key that signs credentials: a PEM in CERTIFICATE_SIGNING_KEY, or else the
         # newest key in this folder (made on first use, mode 0600; see `flask certificates`).
         "CERTIFICATE_SIGNING_KEY": None,
@@ -169,6 +180,20 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def check_public_url(url: str) -> None:
+    """Refuse to serve in production (HTTPS on) without the site's real https:// address.
+
+    Mails, certificates and calendars carry links built from PUBLIC_URL: left at the
+    development default they would send people to 127.0.0.1.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.hostname in (None, *LOOPBACK_NAMES):
+        raise RuntimeError(
+            f"HTTPS is on but PUBLIC_URL is {url!r}: set PUBLIC_URL to the https:// address "
+            "people reach the site at, e.g. https://courses.example.org (docs/deploy.md)"
+        )
+
+
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply every layer of configuration to the app, in order of precedence."""
     app.config.from_mapping(default_config(app.instance_path))
@@ -180,6 +205,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if config["HTTPS"]:
         config["SESSION_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
+        check_public_url(config["PUBLIC_URL"])
+        if config["TRUSTED_HOSTS"] is None:
+            config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_URL"]).hostname]
     # The remember-me cookie is as secure as the session cookie it stands in for.
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == "memory://":

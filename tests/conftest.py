@@ -103,6 +103,9 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    # Links in mails and calendars come from here, never from the request's Host (which the
+    # test client sends as `localhost`): tests/test_public_links.py sends another one.
+    "PUBLIC_URL": "http://localhost",
 }
 
 

@@ -42,6 +42,8 @@ DEPLOY_VARIABLES = [
     "REDIS_URL",
     "RATELIMIT_STORAGE_URI",
     "HTTPS",
+    "PUBLIC_URL",
+    "TRUSTED_HOSTS",
     "SESSION_COOKIE_SECURE",
     "TRUSTED_PROXIES",
     "LOG_FORMAT",
@@ -159,6 +161,8 @@ def _cookies_and_headers(app):
 
 def test_https_turns_on_secure_cookies_https_urls_and_hsts(tmp_path, environment):
     environment.setenv("HTTPS", "true")
+    environment.setenv("PUBLIC_URL", "https://courses.example.org")  # required with HTTPS
+    environment.setenv("TRUSTED_HOSTS", "localhost")  # the test client's host
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -449,6 +453,8 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path, migrated_url):
         "WEB_CONCURRENCY": "2",
         "TRUSTED_PROXIES": "1",
         "HTTPS": "true",
+        "PUBLIC_URL": "https://courses.example.org",
+        "TRUSTED_HOSTS": "127.0.0.1",  # the test fetches the node by its address
     }
     log = tmp_path / "gunicorn.log"
     gunicorn = REPO / ".venv" / "bin" / "gunicorn"

@@ -33,7 +33,7 @@ from app.accounts.queries import personal_data
 from app.core.forms import form_page, normalise_email
 from app.core.i18n import current_language
 from app.core.mail import send_to_user_after_commit
-from app.core.urls import safe_next_path
+from app.core.urls import public_url_for, safe_next_path
 from app.extensions import db, limiter, login_manager
 
 
@@ -241,8 +241,8 @@ def forgot_password():
     if form.validate_on_submit():
         user = operations.find_user_by_email(form.email.data)
         if user is not None and user.is_active:
-            link = url_for(
-                "accounts.reset_password", token=operations.make_reset_token(user), _external=True
+            link = public_url_for(
+                "accounts.reset_password", token=operations.make_reset_token(user)
             )
             # In the account's language, whatever language the request was made in.
             send_to_user_after_commit(

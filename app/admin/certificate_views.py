@@ -17,6 +17,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.operations import CertificateError
 from app.certificates.queries import replaced_one, search_certificates
 from app.core.errors import error_response
+from app.core.inputs import parse_integer
 from app.core.paging import requested_page
 from app.core.permissions import admin_required
 from app.core.types import enum_or_none, utcnow
@@ -38,8 +39,8 @@ class CertificateFilters:
         return cls(
             search=args.get("q", "").strip()[:200],
             status=enum_or_none(CertificateStatus, args.get("status")),
-            course_id=int(course) if course.isdigit() and len(course) < 12 else None,
-            cohort_id=int(cohort) if cohort.isdigit() and len(cohort) < 12 else None,
+            course_id=parse_integer(course),
+            cohort_id=parse_integer(cohort),
         )
 
     def as_args(self) -> dict[str, str]:

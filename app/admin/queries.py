@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course
 from app.core.audit import AuditEvent
+from app.core.inputs import parse_integer
 from app.core.permissions import Role
+from app.core.search import contains_text
 from app.core.types import enum_or_none
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus
@@ -51,7 +53,7 @@ class ApplicationFilters:
         status = args.get("status", "")
         country = args.get("country", "").upper()
         return cls(
-            cohort_id=int(cohort) if cohort.isdigit() else None,
+            cohort_id=parse_integer(cohort),
             status=enum_or_none(ApplicationStatus, status),
             country=country if len(country) == 2 and country.isalpha() else None,
         )
@@ -143,15 +145,8 @@ def pending_count(user) -> int:
 
 def user_list(search: str, role: Role | None) -> Select:
     statement = select(User).where(User.deleted_at.is_(None)).order_by(User.name, User.id)
-    if search:
-        pattern = f"%{search.lower()}%"
-        statement = statement.where(
-            or_(
-                User.email.ilike(pattern),
-                User.name.ilike(pattern),
-                User.organisation.ilike(pattern),
-            )
-        )
+    if search.strip():
+        statement = statement.where(contains_text(search, User.email, User.name, User.organisation))
     if role:
         statement = statement.where(User.role == role)
     return statement
@@ -206,7 +201,7 @@ def audit_events(filters: AuditFilters) -> Select:
         statement = statement.where(AuditEvent.action == filters.action)
     if filters.actor:
         statement = statement.where(
-            AuditEvent.actor_id.in_(select(User.id).where(User.email.ilike(f"%{filters.actor}%")))
+            AuditEvent.actor_id.in_(select(User.id).where(contains_text(filters.actor, User.email)))
         )
     if filters.object_type:
         statement = statement.where(AuditEvent.object_type == filters.object_type)

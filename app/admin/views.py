@@ -13,6 +13,7 @@ from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
 from app.core.csv_export import csv_response
 from app.core.i18n import current_language
+from app.core.inputs import parse_integer
 from app.core.paging import requested_page
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
@@ -112,7 +113,7 @@ def decide():
     """Approve or reject the chosen applications; each applicant is told by e-mail."""
     form = DecisionForm()
     raw_ids = set(request.form.getlist("application_id"))
-    ids = sorted(int(value) for value in raw_ids if value.isdigit() and len(value) < 12)
+    ids = sorted(number for number in map(parse_integer, raw_ids) if number is not None)
     back = safe_next_path(form.return_to.data) or url_for("admin.applications")
     valid = form.validate_on_submit()
     if not raw_ids:

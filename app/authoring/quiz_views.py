@@ -31,6 +31,7 @@ from app.authoring.quiz_operations import (
 )
 from app.authoring.views import bp, managed_course
 from app.catalog.models import Course, Module, Question, Quiz, Status
+from app.core.inputs import parse_integer
 from app.core.permissions import staff_required
 from app.extensions import db
 
@@ -216,7 +217,7 @@ def edit_question(slug: str, module_slug: str, question_id: int):
             question,
             form.content(),
             actor=_actor(),
-            seen_version=int(seen) if seen and seen.isdigit() else None,
+            seen_version=parse_integer(seen),
         )
     except VersionConflict as error:
         db.session.rollback()

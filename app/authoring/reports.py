@@ -23,7 +23,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     union,
 )
@@ -42,6 +41,7 @@ from app.catalog.models import (
 )
 from app.core.i18n import current_language
 from app.core.places import countries, country_name
+from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
 from app.live.models import Attendance, RecordingView
@@ -233,13 +233,8 @@ class ProgressReport:
     def _where(self) -> list[ColumnElement[bool]]:
         conditions = [Enrollment.cohort_id == self.cohort.id]
         if self.filters.search:
-            pattern = "%" + _escape_like(self.filters.search) + "%"
             conditions.append(
-                or_(
-                    User.name.ilike(pattern, escape="\\"),
-                    User.email.ilike(pattern, escape="\\"),
-                    User.organisation.ilike(pattern, escape="\\"),
-                )
+                contains_text(self.filters.search, User.name, User.email, User.organisation)
             )
         if self.filters.country:
             conditions.append(User.country == self.filters.country)
@@ -379,10 +374,6 @@ class ProgressReport:
         result = db.session.execute(self.statement().execution_options(yield_per=batch))
         for values in result:
             yield self.row(values)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from app.authoring.operations import AuthoringError, LessonConflict, LessonText
 from app.authoring.uploads import ImageRefused
 from app.catalog.content.exporter import lesson_file
 from app.catalog.models import Course, Lesson, Module, Status
+from app.core.inputs import integer_arg, parse_integer
 from app.core.paging import requested_page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
@@ -325,7 +326,7 @@ def edit_lesson(slug: str, lesson_slug: str):
             lesson,
             text,
             rendered,
-            base_revision=int(form.base_revision.data) if form.base_revision.data.isdigit() else -1,
+            base_revision=parse_integer(form.base_revision.data, -1),
             actor=current_user,
         )
     except LessonConflict:
@@ -410,8 +411,7 @@ def preview_lesson(slug: str, lesson_slug: str):
 
 
 def _revision_number(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    return integer_arg(name, default)
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>/history")

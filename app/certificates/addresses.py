@@ -2,14 +2,8 @@
 
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app
-
 from app.certificates.models import display_serial
-
-
-def public_url(path: str = "") -> str:
-    """An absolute address on the server as people reach it (the PUBLIC_URL setting)."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+from app.core.urls import public_url
 
 
 def verify_url(serial: str) -> str:

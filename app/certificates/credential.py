@@ -18,9 +18,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.catalog.models import Course
-from app.certificates.addresses import issuer_did, public_url, verify_url
+from app.certificates.addresses import issuer_did, verify_url
 from app.certificates.keys import active_key
 from app.certificates.models import Certificate
+from app.core.urls import public_url
 from app.extensions import db
 
 CONTEXT = [

@@ -7,6 +7,7 @@ from app.accounts.models import User
 from app.catalog.models import Cohort, Course
 from app.certificates.models import Certificate, CertificateStatus, canonical_serial
 from app.core.audit import AuditEvent
+from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Enrollment
 
@@ -66,11 +67,8 @@ def cohort_roster(cohort: Cohort, *, show: str, search: str) -> Select:
         query = query.where(Certificate.id.is_not(None))
     elif show == "not_complete":
         query = query.where(Enrollment.completed_at.is_(None), Certificate.id.is_(None))
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
-        )
+    if search.strip():
+        query = query.where(contains_text(search, User.name, User.email))
     return query.order_by(func.lower(User.name), Enrollment.id)
 
 
@@ -175,12 +173,7 @@ def search_certificates(
     search = search.strip()
     if search:
         serial = canonical_serial(search)
-        pattern = f"%{search.lower()}%"
-        conditions = [
-            func.lower(Certificate.holder_name).like(pattern),
-            func.lower(User.name).like(pattern),
-            func.lower(User.email).like(pattern),
-        ]
+        conditions = [contains_text(search, Certificate.holder_name, User.name, User.email)]
         if serial is not None:
             conditions.append(Certificate.serial == serial)
         query = query.where(or_(*conditions))

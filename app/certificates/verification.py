@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from app.certificates.addresses import public_url, verify_url
+from app.certificates.addresses import verify_url
 from app.certificates.models import Certificate
+from app.core.urls import public_url
 
 
 def _day(moment: datetime | None) -> str | None:

@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from app.core.places import country_name
 from app.core.timezones import format_date, local_time
+from app.core.urls import public_url_for
 
 
 def long_date(value: date | datetime, zone_name: str | None = None) -> str:
@@ -42,3 +43,5 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(clock, "clock")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
     app.add_template_filter(country_name, "country_name")
+    # Mails link with this: a link that leaves the site comes from PUBLIC_URL.
+    app.add_template_global(public_url_for, "public_url_for")

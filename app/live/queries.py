@@ -1,11 +1,12 @@
 """Reads of live sessions, attendance and calendar feeds, each in a fixed number of queries."""
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.catalog.queries import course_cohort
+from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.live.models import Attendance, CalendarFeed, RecordingView
@@ -106,11 +107,8 @@ def roster(session: LiveSession, search: str = "") -> Select:
         .where(Enrollment.cohort_id == session.cohort_id)
         .order_by(func.lower(User.name), User.id)
     )
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
-        )
+    if search.strip():
+        query = query.where(contains_text(search, User.name, User.email))
     return query
 
 

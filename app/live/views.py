@@ -1,5 +1,7 @@
 """Live-session pages: the schedule, joining, calendar files and feeds, attendance, recordings."""
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -18,8 +20,10 @@ from flask_login import current_user, login_required
 
 from app.catalog.models import LiveSession
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.core.inputs import integer_arg
 from app.core.paging import requested_page
 from app.core.types import utcnow
+from app.core.urls import public_url, public_url_for
 from app.extensions import db
 from app.live import operations, queries
 from app.live.calendar import calendar_file
@@ -70,12 +74,12 @@ def _calendar(sessions, *, name: str, join_cohort_ids: set[int], is_feed: bool =
     def join_url(live: LiveSession) -> str | None:
         if live.cohort_id not in join_cohort_ids:
             return None
-        return url_for("live.join", session_id=live.id, _external=True)
+        return public_url_for("live.join", session_id=live.id)
 
     return calendar_file(
         sessions,
         name=name,
-        domain=request.host.split(":")[0],
+        domain=urlsplit(public_url()).hostname,
         now=utcnow(),
         page_url=lambda live: _schedule_url(live, external=True),
         join_url=join_url,
@@ -178,14 +182,14 @@ def _learner_session(session_id: int) -> LiveSession:
 
 
 def _schedule_url(live: LiveSession, *, external: bool = False) -> str:
-    """The session on its cohort's schedule."""
+    """The session on its cohort's schedule (from PUBLIC_URL when external: for calendars)."""
     cohort = live.cohort
-    return url_for(
+    build = public_url_for if external else url_for
+    return build(
         "live.schedule",
         slug=cohort.course.slug,
         cohort_slug=cohort.slug,
         _anchor=f"session-{live.slug}",
-        _external=external,
     )
 
 
@@ -337,8 +341,8 @@ def _back_to_attendance(session_id: int) -> str:
     args = {}
     if request.args.get("q"):
         args["q"] = request.args["q"][:200]
-    if request.args.get("page", type=int):
-        args["page"] = request.args.get("page", type=int)
+    if page := integer_arg("page"):
+        args["page"] = page
     return url_for("live.attendance", session_id=session_id, **args)
 
 
@@ -463,7 +467,7 @@ def calendar_feed():
     return render_template(
         "live/calendar_feed.html",
         feed=queries.calendar_feed_of(user),
-        feed_url=url_for("live.feed", token=token, _external=True) if token else None,
+        feed_url=public_url_for("live.feed", token=token) if token else None,
         cohorts=queries.enrolled_cohorts(user),
         form=form,
     )
