@@ -250,7 +250,10 @@ def test_the_detail_page_says_everything_about_a_certificate(
     assert "Valid." in page
     assert f"{PUBLIC_URL}/verify/{serial}" in page
     assert "Name printed Kim Ji-woo" in page
-    assert f'href="/admin/users/{certificate.user_id}">Kim Ji-woo</a>, kim@seoul.example' in html
+    assert (
+        f'href="/admin/users/{certificate.user_id}"><bdi dir="auto">Kim Ji-woo</bdi></a>, '
+        '<bdi dir="auto">kim@seoul.example</bdi>'
+    ) in html
     assert "Course Example course" in page and "Cohort Spring 2027" in page
     assert "Hours of study 2" in page
     assert f"Completed on {long_date(certificate.completed_on)}" in page
