@@ -8,6 +8,7 @@ driven by Playwright (sync API) in Debian's Chromium; no browser is ever downloa
 import contextlib
 import json
 import os
+import time
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -47,6 +48,18 @@ class Server:
 
     def mail_to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.outbox() if message["To"] == address]
+
+    def wait_for_mail(self, address: str, subject: str, timeout: float = 10) -> EmailMessage:
+        """The newest message to `address` whose subject starts with `subject`, waiting for it:
+        mail leaves once the response has been sent, a moment after the page shows."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.mail_to(address) if m["Subject"].startswith(subject)]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail {subject!r} to {address} after {timeout} s")
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

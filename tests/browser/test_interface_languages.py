@@ -209,6 +209,15 @@ def test_pages_in_the_browsers_language(server, new_page, language, header):
     page.locator("#country").select_option("FR" if language == "fr" else "ES")
     expect(page.locator("#preferred_language")).to_have_value(language)
     page.locator("main form button[type=submit]").click()
+    leaks.scan(page, "registered (check your e-mail)")
+    # The address confirmed from the mail (in the account's language), then logging in.
+    email = f"visitor.{language}@cities.example"
+    mail = server.wait_for_mail(email, "")
+    page.goto(re.search(r"https?://[^/\s]+(/confirm-email/\S+)", mail.get_content()).group(1))
+    leaks.scan(page, "address confirmed (log in)")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(accounts.PASSWORD)
+    page.locator("main form button[type=submit]").click()
     leaks.scan(page, "dashboard (new account)")
     page.goto(f"{COURSE_URL}/cohorts/{server.cohort_slug}/apply")
     leaks.scan(page, "apply")
