@@ -552,6 +552,7 @@ def test_download_my_data(app, browser, make_user, imported_example):
     assert response.headers["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.get_data(as_text=True))
     assert data["account"]["email"] == "ana@city.example"
+    assert data["account"]["email_confirmed_at"] is not None
     assert data["profile"]["country_name"] == "Colombia"
     assert data["applications"][0]["motivation"].startswith("Care work in our city")
     assert data["enrolments"][0]["cohort"] == cohort.title

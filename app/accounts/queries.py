@@ -40,6 +40,7 @@ def personal_data(user: User) -> dict[str, Any]:
             "is_active": user.is_active,
             "created_at": user.created_at.isoformat(),
             "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "email_confirmed_at": _iso(user.email_confirmed_at),
         },
         "profile": {
             "organisation": user.organisation,
