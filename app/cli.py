@@ -232,9 +232,11 @@ def list_users_command(role: str | None) -> None:
 def register_cli(app: Flask) -> None:
     from app.certificates.cli import certificates_cli
     from app.core.backup import backup_command, restore_command
+    from app.core.integrity import integrity_command
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(integrity_command)
     app.cli.add_command(course_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(certificates_cli)

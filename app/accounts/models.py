@@ -10,12 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.core.i18n import LANGUAGES
 from app.core.models import TimestampMixin
 from app.core.permissions import Role
-from app.core.types import UTCDateTime, string_enum
+from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum
 from app.extensions import db
 
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

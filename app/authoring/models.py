@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Lesson, Status
-from app.core.types import UTCDateTime, string_enum, utcnow
+from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 # How the history page names each stored note (the notes themselves stay in English).
@@ -70,6 +70,7 @@ class UploadedImage(db.Model):
     """An image an instructor uploaded for a course's lessons, kept in instance/uploads/."""
 
     __tablename__ = "uploaded_images"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime, string_enum, utcnow
+from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 
@@ -239,7 +239,7 @@ class Cohort(TimestampMixin, db.Model):
     """One run of a course, with its application window, dates and live sessions."""
 
     __tablename__ = "cohorts"
-    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+    __table_args__ = (UniqueConstraint("course_id", "slug"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -285,7 +285,7 @@ class Cohort(TimestampMixin, db.Model):
 
 class LiveSession(TimestampMixin, db.Model):
     __tablename__ = "live_sessions"
-    __table_args__ = (UniqueConstraint("cohort_id", "slug"),)
+    __table_args__ = (UniqueConstraint("cohort_id", "slug"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
@@ -375,7 +375,7 @@ class LiveSession(TimestampMixin, db.Model):
 
 class Module(TimestampMixin, db.Model):
     __tablename__ = "modules"
-    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+    __table_args__ = (UniqueConstraint("course_id", "slug"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -430,7 +430,7 @@ class Module(TimestampMixin, db.Model):
 
 class Lesson(TimestampMixin, db.Model):
     __tablename__ = "lessons"
-    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+    __table_args__ = (UniqueConstraint("course_id", "slug"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -511,6 +511,7 @@ class LessonTranslation(TimestampMixin, db.Model):
 
 class Quiz(TimestampMixin, db.Model):
     __tablename__ = "quizzes"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(
@@ -544,7 +545,7 @@ class Quiz(TimestampMixin, db.Model):
 
 class Question(TimestampMixin, db.Model):
     __tablename__ = "questions"
-    __table_args__ = (UniqueConstraint("quiz_id", "slug"),)
+    __table_args__ = (UniqueConstraint("quiz_id", "slug"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
@@ -590,7 +591,7 @@ class Question(TimestampMixin, db.Model):
 
 class Choice(db.Model):
     __tablename__ = "choices"
-    __table_args__ = (UniqueConstraint("question_id", "position"),)
+    __table_args__ = (UniqueConstraint("question_id", "position"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(
@@ -614,7 +615,7 @@ class QuestionVersion(db.Model):
     """
 
     __tablename__ = "question_versions"
-    __table_args__ = (UniqueConstraint("question_id", "number"),)
+    __table_args__ = (UniqueConstraint("question_id", "number"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))

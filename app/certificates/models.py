@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from app.core.types import UTCDateTime, string_enum, utcnow
+from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 # Crockford's base 32: no I, L, O or U, so a serial read aloud or copied by hand survives.
@@ -62,6 +62,7 @@ class Certificate(db.Model):
     """A learner's certificate for one enrolment, with what it states frozen at issue."""
 
     __tablename__ = "certificates"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Null until issued; stored without dashes (see `display_serial`).

@@ -7,6 +7,12 @@ from typing import TypeVar
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
+# Table options for the tables whose ids are kept where no foreign key follows them: audit
+# events' object ids, a certificate's enrolment once that is gone, attempts' question and choice
+# ids (JSON). SQLite gives a new row the highest id + 1, so deleting the newest row would hand its
+# id to the next one; AUTOINCREMENT never hands out an id twice (PostgreSQL's sequences never do).
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 def string_enum(kind: type[StrEnum]) -> Enum:
     """Store a StrEnum as its value in a short string column, the same on every database."""

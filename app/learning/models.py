@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Cohort, Lesson
-from app.core.types import UTCDateTime, string_enum, utcnow
+from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 
@@ -31,7 +31,7 @@ class Application(db.Model):
     """A person's request to join a cohort, and the course team's decision on it."""
 
     __tablename__ = "applications"
-    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -62,7 +62,7 @@ class Enrollment(db.Model):
     """A learner's place in a cohort: what lets them read the lessons."""
 
     __tablename__ = "enrollments"
-    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
