@@ -62,6 +62,10 @@ IDS_IN_JSON = (
 def upgrade():
     connection = op.get_bind()
     sqlite = connection.dialect.name == 'sqlite'
+    if op.get_context().as_sql:  # `flask db upgrade --sql`: there are no rows to read
+        if sqlite:
+            raise RuntimeError('0010 reads the SQLite tables it rebuilds: run it without --sql')
+        return
     highest = highest_ids_mentioned(connection) if sqlite else {}
     repair_orphans(connection)
     if not sqlite:
