@@ -85,6 +85,7 @@ def _sqlite_orphans(connection: Connection, keys: list[Reference]) -> list[Orpha
 
 
 def joined_orphans(connection: Connection, key: Reference) -> list[Orphan]:
+    """The orphans of one key, found with a LEFT JOIN (on any database)."""
     child = table(key.table, column("id"), column(key.column))
     # An alias, as a key may point at its own table (a certificate's replacement).
     parent = table(key.target_table, column(key.target_column)).alias("target")
@@ -115,6 +116,6 @@ def integrity_command() -> None:
         click.echo(str(orphan), err=True)
     count = len(orphans)
     raise click.ClickException(
-        f"{count} record{'s' if count != 1 else ''} point at records that do not exist "
+        f"{count} record{'s point' if count != 1 else ' points'} at records that do not exist "
         "(see docs/backups.md: Checking the records)"
     )
