@@ -26,10 +26,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: raising it ends every session and remember-me cookie at once.
     session_version: Mapped[int] = mapped_column(default=1)
-
     # When the person proved they receive mail at `email` (a registration's link, a password
     # reset); None until then. Accounts made by admins or on the command line start confirmed.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     organisation: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -77,11 +77,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.is_admin or bool(self.staffed_course_ids)
 
     @property
-    @property
     def has_confirmed_email(self) -> bool:
         """Applying to a cohort needs it: decisions and certificates go to this address."""
         return self.email_confirmed_at is not None
 
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
