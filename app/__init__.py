@@ -50,11 +50,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core import bp as core_bp
     from app.core.assets import register_assets
     from app.core.errors import register_error_handlers
+    from app.core.mail import register_mail
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
     from app.learning import bp as learning_bp
     from app.live.views import bp as live_bp
-    from app.core.mail import register_mail
     from app.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
@@ -71,9 +71,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security_headers(app)
     register_template_filters(app)
     register_languages(app)
+    register_mail(app)  # the mail a request commits leaves after its response is sent
 
     from app.cli import register_cli
 
     register_cli(app)
-    register_mail(app)  # the mail a request commits leaves after its response is sent
     return app

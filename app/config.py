@@ -95,6 +95,8 @@ def default_config(instance_path: str) -> dict:
         # request id). gunicorn.conf.py makes json the default under gunicorn.
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "INFO",
+        # Failed logins per account from browsers it was never used in, and per trusted browser
+        # (the device cookie a successful login leaves): a stranger cannot lock the owner out.
         "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",
         "DEVICE_COOKIE_MAX_AGE": 365 * 24 * 60 * 60,
         # Per network address: strict for failures, generous for everyone (a city hall's staff
@@ -103,8 +105,6 @@ def default_config(instance_path: str) -> dict:
         "LOGIN_ATTEMPTS_PER_ADDRESS": "600 per 15 minutes",
         "EMAIL_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,
         "CONFIRMATION_MAILS_PER_ACCOUNT": "3 per hour",
-        # Failed logins per account from browsers it was never used in, and per trusted browser
-        # (the device cookie a successful login leaves): a stranger cannot lock the owner out.
         "REGISTRATIONS_PER_ADDRESS": "10 per hour",
         "RESET_REQUESTS_PER_ACCOUNT": "5 per hour",
         "RESET_REQUESTS_PER_ADDRESS": "20 per hour",
