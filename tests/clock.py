@@ -41,4 +41,7 @@ def travel_from_environment():
     since = float(os.environ.setdefault(SINCE, repr(time.time())))
     traveller = time_machine.travel(start + timedelta(seconds=time.time() - since), tick=True)
     traveller.start()
+    # time-machine's clock starts ticking at its first reading: read it now, or a process
+    # that first asks the time later (a gunicorn worker at its first request) lags behind.
+    time.time()
     return traveller

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from time_machine import escape_hatch
 
 from tests.clock import CLOCK, SINCE, clock_start
 from tests.conftest import REPO
@@ -25,6 +26,11 @@ def test_a_clock_that_is_not_a_date_is_refused(value):
         clock_start(value)
 
 
+def real_time() -> float:
+    """The real time, also when this run's clock has travelled (TEST_CLOCK)."""
+    return escape_hatch.time.time() if escape_hatch.is_travelling() else time.time()
+
+
 def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {CLOCK, SINCE}}
     return subprocess.run(
@@ -39,18 +45,21 @@ def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
 
 
 def test_a_process_started_later_reads_the_same_clock_as_the_run():
-    # The run's clock read 2027-06-01 an hour ago: a server started now is an hour past it.
+    # The run's clock read 2027-06-01 an hour ago (in real time): a server started now is an
+    # hour past it, and stays in step with the run however long it waits before asking.
+    since = real_time() - 3600
     started = run_python(
         "from tests.clock import travel_from_environment; travel_from_environment(); "
-        "from app.core.types import utcnow; print(utcnow().isoformat())",
+        "import time; from time_machine import escape_hatch; time.sleep(1.5); "
+        "from app.core.types import utcnow; print(utcnow().timestamp(), escape_hatch.time.time())",
         TEST_CLOCK="2027-06-01",
-        TEST_CLOCK_SINCE=repr(time.time() - 3600),
+        TEST_CLOCK_SINCE=repr(since),
     )
 
     assert started.returncode == 0, started.stderr
-    now = datetime.fromisoformat(started.stdout.strip())
-    expected = datetime(2027, 6, 1, 1, tzinfo=UTC)
-    assert expected <= now < expected + timedelta(minutes=2)
+    now, real = map(float, started.stdout.split())
+    expected = datetime(2027, 6, 1, tzinfo=UTC).timestamp() + (real - since)
+    assert abs(now - expected) < 0.5
 
 
 def test_a_run_with_a_clock_that_is_not_a_date_stops_before_any_test():
