@@ -7,11 +7,12 @@ import re
 import shutil
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
@@ -36,6 +37,18 @@ def pytest_configure(config):
         travel_from_environment()
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+# The example course's dates are fixed (tests/data/example_course/course.yaml): its
+# applications are open and none of its sessions has begun at this moment.
+BEFORE_EXAMPLE_COHORT = datetime(2027, 1, 15, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def before_example_cohort():
+    """The clock at BEFORE_EXAMPLE_COHORT (and ticking), for pages that read it themselves."""
+    with time_machine.travel(BEFORE_EXAMPLE_COHORT, tick=True):
+        yield BEFORE_EXAMPLE_COHORT
 
 
 class Database:

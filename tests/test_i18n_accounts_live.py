@@ -181,7 +181,7 @@ def spring(imported_example):
     return next(cohort for cohort in imported_example.cohorts if cohort.slug == "2027-spring")
 
 
-def test_the_schedule_in_french_with_french_dates(app, make_user, spring):
+def test_the_schedule_in_french_with_french_dates(before_example_cohort, app, make_user, spring):
     learner = enrolled_learner(
         make_user,
         spring,

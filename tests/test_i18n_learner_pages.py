@@ -104,7 +104,9 @@ def reader(make_user, cohort, browser, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_course_page_follows_the_browser_language(client, course, language):
+def test_the_course_page_follows_the_browser_language(
+    before_example_cohort, client, course, language
+):
     says = SAYS[language]
     response = client.get(f"/courses/{course.slug}", headers={"Accept-Language": language})
     html = response.get_data(as_text=True)

@@ -59,7 +59,7 @@ def test_course_page_shows_modules_lessons_and_schedule(client, imported_example
     assert "meeting.example" not in response.get_data(as_text=True)
 
 
-def test_course_page_says_when_applications_close(client, imported_example):
+def test_course_page_says_when_applications_close(before_example_cohort, client, imported_example):
     text = visible_text(client.get("/courses/example-course").get_data(as_text=True))
     assert "Open until Monday 1 March 2027, 23:59 CET" in text
 

@@ -597,6 +597,7 @@ def test_the_list_shows_coming_and_past_sessions_with_their_actions(
 ):
     orientation, session_1 = session_of(spring, "orientation"), session_of(spring, "session-1")
     orientation.starts_at = utcnow() - timedelta(days=2)
+    session_1.starts_at = utcnow() + timedelta(days=2)
     session_1.status = SessionStatus.CANCELLED
     db.session.commit()
     attend(orientation, lea)
