@@ -171,6 +171,29 @@ def test_registration_does_the_same_work_for_a_new_and_a_taken_address(
         assert outbox()[-1]["To"] == email
 
 
+def test_mail_leaves_even_when_the_server_never_closes_the_response(app, outbox):
+    """werkzeug's development server skips close() when the browser hangs up after a redirect:
+    the mail leaves once the last chunk is taken, or when the response is dropped unread."""
+    import gc
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    for number, email in enumerate(["read@city.example", "dropped@city.example"], start=1):
+        environ = EnvironBuilder(
+            path="/register", method="POST", data={**REGISTRATION, "email": email}
+        ).get_environ()
+        response = app.wsgi_app(environ, lambda status, headers, exc_info=None: None)
+        assert len(outbox()) == number - 1
+        if email.startswith("read"):
+            assert b"".join(response)  # every chunk sent, and no close()
+        else:
+            del response  # the connection dropped before a byte was sent
+            gc.collect()
+        assert [message["To"] for message in outbox()][-1] == email
+        assert len(outbox()) == number
+
+
 def test_an_unconfirmed_account_logs_in_but_cannot_apply(app, browser, imported_example, outbox):
     cohort = imported_example.cohorts[0]
     cohort.applications_open_at = cohort.applications_open_at.replace(year=2000)

@@ -12,6 +12,7 @@ approves a learner who reads Spanish: the learner gets Spanish).
 import smtplib
 import ssl
 import uuid
+import weakref
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -20,7 +21,6 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.wsgi import ClosingIterator
 
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.types import utcnow
@@ -106,10 +106,9 @@ def _deliver_all(queued: list) -> None:
 
 
 class DeliverAfterResponse:
-    """WSGI middleware: the mail a request committed leaves when the server closes its response.
+    """WSGI middleware: the mail a request committed leaves once its response has been sent.
 
-    A server calls `close()` once it has sent the whole body (PEP 3333), so neither the
-    SMTP round trip nor writing to the outbox adds to the time a page takes.
+    Neither the SMTP round trip nor writing to the outbox adds to the time a page takes.
     """
 
     def __init__(self, wsgi_app):
@@ -128,7 +127,33 @@ class DeliverAfterResponse:
             # commit made while a streamed body is produced deliver at once.
             environ[AFTER_RESPONSE_KEY] = None
             return body
-        return ClosingIterator(body, lambda: _deliver_all(queued))
+        return _SentThenDeliver(body, queued)
+
+
+class _SentThenDeliver:
+    """A response body that delivers the request's mail once, when it is sent.
+
+    That is when the server has taken its last chunk, or when it closes the body (PEP 3333),
+    whichever comes first, or at the latest when the body is dropped: werkzeug's development
+    server (`make run`) skips `close()` when the browser hangs up first, as it does after a
+    redirect, and a message must not be lost for that.
+    """
+
+    def __init__(self, body, queued: list) -> None:
+        self._body = body
+        self._queued = queued
+        self._sent = weakref.finalize(self, _deliver_all, queued)
+
+    def __iter__(self):
+        yield from self._body
+        self._sent()
+
+    def close(self) -> None:
+        try:
+            if hasattr(self._body, "close"):
+                self._body.close()
+        finally:
+            self._sent()
 
 
 def register_mail(app: Flask) -> None:

@@ -58,7 +58,8 @@ class Server:
             if found:
                 return found[-1]
             if time.monotonic() > deadline:
-                raise AssertionError(f"no mail {subject!r} to {address} after {timeout} s")
+                seen = [(m["To"], m["Subject"]) for m in self.outbox()]
+                raise AssertionError(f"no mail {subject!r} to {address} after {timeout} s: {seen}")
             time.sleep(0.05)
 
 
