@@ -176,7 +176,7 @@ def test_mail_leaves_even_when_the_server_never_closes_the_response(app, outbox)
     the mail leaves once the last chunk is taken, or when the response is dropped unread."""
     import gc
 
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
+    from werkzeug.test import EnvironBuilder
 
     app.config["WTF_CSRF_ENABLED"] = False
     for number, email in enumerate(["read@city.example", "dropped@city.example"], start=1):
