@@ -27,11 +27,11 @@ def clock_start(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def travel_from_environment():
+def travel_from_environment() -> time_machine.Traveller | None:
     """Move this process's clock to TEST_CLOCK, if set, for the rest of its life.
 
-    Returns the started traveller (None without TEST_CLOCK); raises ValueError for a value
-    that is not a date.
+    Returns the traveller, whose clock ticks (None without TEST_CLOCK); raises ValueError for
+    a value that is not a date.
     """
     value = os.environ.get(CLOCK, "")
     if not value.strip():
@@ -39,8 +39,7 @@ def travel_from_environment():
     start = clock_start(value)
     # The real time is read before travelling; children get the parent's anchor.
     since = float(os.environ.setdefault(SINCE, repr(time.time())))
-    traveller = time_machine.travel(start + timedelta(seconds=time.time() - since), tick=True)
-    traveller.start()
+    traveller = time_machine.travel(start + timedelta(seconds=time.time() - since)).start()
     # time-machine's clock starts ticking at its first reading: read it now, or a process
     # that first asks the time later (a gunicorn worker at its first request) lags behind.
     time.time()
