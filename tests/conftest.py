@@ -294,6 +294,11 @@ def make_cohort(app):
     return make
 
 
+def without_tokens(response) -> str:
+    """A page's HTML without its CSRF tokens: they are signed with the second they were made."""
+    return CSRF_TOKEN.sub("", response.get_data(as_text=True))
+
+
 def csrf_token_from(response) -> str:
     match = CSRF_TOKEN.search(response.get_data(as_text=True))
     assert match, "the page has no CSRF token"

@@ -14,7 +14,7 @@ from app.accounts.passwords import password_problem
 from app.core.audit import AuditEvent
 from app.extensions import db
 from app.learning.models import Application
-from tests.conftest import CSRF_TOKEN, PASSWORD, Browser
+from tests.conftest import PASSWORD, Browser, without_tokens
 from tests.test_pages import visible_text
 
 REGISTRATION = {
@@ -32,10 +32,6 @@ REGISTRATION = {
 
 def cookie_names(response) -> set[str]:
     return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
-
-
-def without_tokens(response) -> str:
-    return CSRF_TOKEN.sub("", response.get_data(as_text=True))
 
 
 def users_count() -> int:
