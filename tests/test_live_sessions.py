@@ -486,14 +486,15 @@ MESSY_REPORT = (
 )
 
 
-def upload(browser, live, text: str, minimum="45", filename="participants.csv"):
+def upload(browser, live, text: str, minimum="45", filename="participants.csv", encoding="utf-8"):
+    """Send a participant report to the import's preview step."""
     url = f"/live/{live.id}/attendance/import"
     return browser.post_form(
         url,
         {
             "step": "preview",
             "minimum_minutes": minimum,
-            "report": (io.BytesIO(text.encode("utf-8")), filename),
+            "report": (io.BytesIO(text.encode(encoding)), filename),
         },
         page=url,
         content_type="multipart/form-data",
@@ -584,17 +585,7 @@ def test_a_bad_report_is_refused_in_the_page(teacher_browser, spring, lea, text,
 
 def test_a_report_that_is_not_utf8_is_refused(teacher_browser, spring, lea):
     live = taken_place(spring)
-    url = f"/live/{live.id}/attendance/import"
-    response = teacher_browser.post_form(
-        url,
-        {
-            "step": "preview",
-            "minimum_minutes": "30",
-            "report": (io.BytesIO(MESSY_REPORT.encode("utf-16")), "r.csv"),
-        },
-        page=url,
-        content_type="multipart/form-data",
-    )
+    response = upload(teacher_browser, live, MESSY_REPORT, minimum="30", encoding="utf-16")
     assert response.status_code == 400
     assert "CSV UTF-8" in page_text(response)
 
@@ -815,17 +806,7 @@ def test_an_exported_report_is_imported_without_its_waiting_room(
     nadia = enrolled_learner(make_user, spring, email="nadia@dakar.example", name="Nadia Sow")
     report = (REPORTS / "excel_fr_cp1252.csv").read_bytes().decode("cp1252")
     report = report.replace("helene@lyon.example", "lea@city.example")
-    url = f"/live/{live.id}/attendance/import"
-    preview = teacher_browser.post_form(
-        url,
-        {
-            "step": "preview",
-            "minimum_minutes": "30",
-            "report": (io.BytesIO(report.encode("cp1252")), "participants.csv"),
-        },
-        page=url,
-        content_type="multipart/form-data",
-    )
+    preview = upload(teacher_browser, live, report, minimum="30", encoding="cp1252")
     text = page_text(preview)
     assert "Lea Kim lea@city.example 49 Attendance will be recorded" in text
     assert "2 rows of time in the waiting room do not count." in text
