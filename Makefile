@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve-prod test test-future lint fmt setup setup-dev clean translations messages bench audit
+.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev clean translations messages bench audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,6 +64,11 @@ test: setup-dev ## Lint, then run the test suite (twice when TEST_DATABASE_URL i
 		echo "== second pass against $$TEST_DATABASE_URL"; \
 		$(PYTEST); \
 	fi
+
+# The quick run while working: on SQLite, without the browser tests and the slow ones
+# (markers in tests/conftest.py). `make test` stays the full suite that CI runs.
+test-fast: setup-dev ## Run the tests that are neither `browser` nor `slow`, on SQLite
+	TEST_DATABASE_URL= $(PYTEST) -m "not browser and not slow"
 
 # The suite with the clock moved (tests/clock.py), on SQLite: tests pass `now` or freeze the
 # clock, so none of them depends on today's date (docs/testing.md).
