@@ -12,8 +12,13 @@ from app.core.i18n import current_language
 ZONED_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) ([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)$"
 )
+# Dates go through Babel in every language, so none depends on the process's locale. English
+# takes the British order of the certificates ('Monday 5 July 2027'), not CLDR's "en" (US) one;
+# the other languages take CLDR's own "full" and "long" formats.
+FULL_DATE = {"en": "EEEE d MMMM y"}
+LONG_DATE = {"en": "d MMMM y"}
 # CLDR has no "full date without the year" format; these follow each language's full one.
-WEEKDAY_WITHOUT_YEAR = {"es": "EEEE, d 'de' MMMM", "fr": "EEEE d MMMM"}
+WEEKDAY_WITHOUT_YEAR = {"en": "EEEE d MMMM", "es": "EEEE, d 'de' MMMM", "fr": "EEEE d MMMM"}
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -65,24 +70,18 @@ def local_time(moment: datetime, zone_name: str) -> datetime:
 def format_date(day: date, language: str | None = None) -> str:
     """'Monday 5 July 2027', 'lunes, 5 de julio de 2027': unambiguous in every country."""
     language = language or current_language()
-    if language == "en":
-        return f"{day:%A} {format_day(day, 'en')}"
-    return babel_dates.format_date(day, "full", locale=language)
+    return babel_dates.format_date(day, FULL_DATE.get(language, "full"), locale=language)
 
 
 def format_day(day: date, language: str | None = None) -> str:
     """'5 July 2027' (the form printed on certificates), '5 de julio de 2027', '5 juillet 2027'."""
     language = language or current_language()
-    if language == "en":
-        return f"{day.day} {day:%B %Y}"
-    return babel_dates.format_date(day, "long", locale=language)
+    return babel_dates.format_date(day, LONG_DATE.get(language, "long"), locale=language)
 
 
 def format_weekday(day: date, *, year: bool = True, language: str | None = None) -> str:
     """'Thursday 8 July', with the year when asked; 'jeudi 8 juillet 2027' in French."""
     language = language or current_language()
-    if language == "en":
-        return f"{day:%A} {day.day} {day:%B}" + (f" {day:%Y}" if year else "")
     if year:
-        return babel_dates.format_date(day, "full", locale=language)
+        return format_date(day, language)
     return babel_dates.format_date(day, WEEKDAY_WITHOUT_YEAR[language], locale=language)
