@@ -30,8 +30,14 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.operations import PROFILE_FIELDS, AccountError, LinkProblem
 from app.accounts.queries import personal_data
+from app.core.errors import error_response
 from app.core.forms import form_page, normalise_email
-from app.core.i18n import current_language
+from app.core.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    current_language,
+    language_cookie_options,
+)
 from app.core.mail import send_to_user_after_commit
 from app.core.urls import public_url_for, safe_next_path
 from app.extensions import db, limiter, login_manager
@@ -338,3 +344,18 @@ def delete_account():
             flash(_("Your account is deleted. Thank you for learning with us."), "success")
             return redirect(url_for("catalog.index"))
     return form_page("accounts/delete.html", form)
+
+
+@bp.post("/language")
+def choose_language():
+    """Switch the interface's language (the footer's buttons); a profile remembers it."""
+    language = request.form.get("language", "")
+    back = safe_next_path(request.form.get("next")) or url_for("catalog.index")
+    if language not in LANGUAGES:
+        return error_response(400, _("Unknown language"), _("Choose English, Español or Français."))
+    if current_user.is_authenticated and current_user.preferred_language != language:
+        operations.update_profile(current_user._get_current_object(), preferred_language=language)
+        db.session.commit()
+    response = redirect(back)
+    response.set_cookie(LANGUAGE_COOKIE, language, **language_cookie_options())
+    return response
