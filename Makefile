@@ -7,22 +7,34 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev clean translations messages bench audit
+.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev setup-prod lock clean translations messages bench audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Dependencies are installed from the lock files (requirements/*.txt: exact versions with their
+# hashes, made by `make lock` from pyproject.toml's ranges), then the app itself, editable and
+# without dependencies of its own. app.txt runs one node on SQLite; production.txt adds the
+# PostgreSQL and Redis extras; dev.txt adds the test tools.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet
+
+$(VENV)/.installed: requirements/app.txt pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/app.txt
+	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-prod: requirements/production.txt pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/production.txt
+	$(PIP_INSTALL) --no-deps -e .
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
+	$(PIP_INSTALL) --no-deps -e .
+	@touch $@ $(VENV)/.installed-prod $(VENV)/.installed
 
 # The interface's translations: .po files are the source, .mo files are compiled from them.
 CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
@@ -35,11 +47,25 @@ setup: $(VENV)/.installed $(COMPILED) ## Create the virtualenv and install the a
 
 setup-dev: $(VENV)/.installed-dev $(COMPILED) ## Create the virtualenv with the test tools
 
+setup-prod: $(VENV)/.installed-prod $(COMPILED) ## The virtualenv with PostgreSQL and Redis (production.txt)
+
 translations: $(COMPILED) ## Compile the interface's translations (app/translations/*/*.po)
 
 messages: setup ## Extract the interface's text and add new strings to each catalogue
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o app/translations/messages.pot app
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
+
+# The lock files for Python 3.11 on Linux, with uv (from dev.txt). Versions already locked are
+# kept while they satisfy pyproject.toml; LOCK_FLAGS=--upgrade takes the newest allowed ones.
+# app.txt and production.txt are constrained by dev.txt, so the three never disagree.
+LOCK_FLAGS ?=
+UV_COMPILE := UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile pyproject.toml --quiet \
+	--generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+
+lock: $(VENV)/.installed-dev ## Pin the dependencies with their hashes (requirements/*.txt)
+	$(UV_COMPILE) $(LOCK_FLAGS) --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) -c requirements/dev.txt -o requirements/app.txt
+	$(UV_COMPILE) -c requirements/dev.txt --extra postgres --extra redis -o requirements/production.txt
 
 run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
@@ -47,7 +73,7 @@ run: setup ## Set up the database, import the course and serve it at http://127.
 	$(FLASK) user ensure-admin
 	$(FLASK) run --port $(PORT)
 
-serve-prod: setup ## Migrate, import the course and serve under gunicorn against DATABASE_URL (docs/deploy.md)
+serve-prod: setup-prod ## Migrate, import the course and serve under gunicorn against DATABASE_URL (docs/deploy.md)
 	$(FLASK) db upgrade
 	$(FLASK) course import $(COURSE)
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
@@ -100,7 +126,6 @@ fmt: setup-dev ## Format the code and fix what ruff can
 bench: setup-dev ## Seed a 10,000-learner data set and benchmark the pages (bench/RESULTS.md)
 	@command -v wrk >/dev/null || { echo "installing wrk with apt-get"; apt-get install -y wrk >/dev/null 2>&1; } || \
 		{ echo "make bench needs wrk: apt-get install wrk (as root) did not work"; exit 1; }
-	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.run
 

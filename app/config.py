@@ -1,5 +1,6 @@
 """Configuration: defaults < instance/config.py < environment < the mapping passed by tests."""
 
+import importlib.util
 import os
 import secrets
 from datetime import timedelta
@@ -194,6 +195,28 @@ def check_public_url(url: str) -> None:
         )
 
 
+# The optional extras (pyproject.toml): a single node on SQLite installs neither package.
+# Address schemes starting with these need the package: redis://, rediss://, redis+sentinel://.
+OPTIONAL_DRIVERS = {
+    "postgresql+psycopg": ("psycopg", "postgres", "DATABASE_URL is a PostgreSQL address"),
+    "redis": ("redis", "redis", "Redis is configured (REDIS_URL or RATELIMIT_STORAGE_URI)"),
+}
+
+
+def check_optional_drivers(config) -> None:
+    """Refuse, with the command that fixes it, an address whose optional package is missing."""
+    addresses = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RATELIMIT_STORAGE_URI")
+    schemes = [urlsplit(str(config.get(key) or "")).scheme for key in addresses]
+    for prefix, (module, extra, what) in OPTIONAL_DRIVERS.items():
+        needed = any(scheme.startswith(prefix) for scheme in schemes)
+        if needed and importlib.util.find_spec(module) is None:
+            raise RuntimeError(
+                f"{what}, but the {module} package is not installed: install the production "
+                f"lock (pip install --require-hashes -r requirements/production.txt) or "
+                f"pip install '.[{extra}]' (docs/deploy.md)"
+            )
+
+
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply every layer of configuration to the app, in order of precedence."""
     app.config.from_mapping(default_config(app.instance_path))
@@ -213,5 +236,6 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == "memory://":
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
+    check_optional_drivers(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

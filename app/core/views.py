@@ -1,6 +1,5 @@
 """Site-wide routes: the health checks."""
 
-import redis
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import current_app, jsonify
@@ -41,6 +40,10 @@ def _database_revisions(connection) -> list[str]:
 
 
 def _redis_answers(url: str) -> bool:
+    # Imported here: redis is an optional extra (`pip install .[redis]`), and a node that uses
+    # no Redis must start without it. app/config.py refuses a REDIS_URL without the package.
+    import redis
+
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:
         return bool(client.ping())
