@@ -8,14 +8,11 @@ names, which is where the export puts them.
 
 import difflib
 import hashlib
-import re
 from dataclasses import dataclass
 
-from app.catalog.content.reader import course_path, resolve_course_link
+from app.catalog.content.links import course_path, render_course_markdown
 from app.catalog.models import Course, Lesson, Module, Status
-from app.core.markdown import render_markdown, section_headings
-
-EMPTY_IMAGE_DESCRIPTION = re.compile(r"!\[\s*\]\(")
+from app.core.markdown import section_headings
 
 
 def module_folder(module: Module) -> str:
@@ -51,27 +48,18 @@ class CourseFiles:
     def render(self, folder: str, text: str) -> RenderedText:
         """Render Markdown written in a file of `folder` (see module_folder), naming every
         problem as `flask course validate` would."""
-        problems: list[str] = []
-        lines = text.splitlines()
-
-        def line_of(target: str) -> int:
-            return next((n for n, line in enumerate(lines, start=1) if target in line), 1)
-
-        def resolve(tag: str, target: str) -> str | None:
-            problem, url = resolve_course_link(
-                folder, tag, target, self.lessons, self.media, self.course.slug
-            )
-            if problem:
-                problems.append(f"line {line_of(target)}: {problem}")
-            return url
-
-        for number, line in enumerate(lines, start=1):
-            if EMPTY_IMAGE_DESCRIPTION.search(line):
-                problems.append(
-                    f"line {number}: an image needs a description: ![what it shows](...)"
-                )
-        html = render_markdown(text, resolve)
-        return RenderedText(html=html, headings=section_headings(html), problems=problems)
+        html, problems = render_course_markdown(
+            text,
+            folder,
+            lesson_files=self.lessons,
+            media_files=self.media,
+            course_slug=self.course.slug,
+        )
+        return RenderedText(
+            html=html,
+            headings=section_headings(html),
+            problems=[f"line {line}: {problem}" for line, problem in problems],
+        )
 
 
 def content_hash(file_text: str) -> str:

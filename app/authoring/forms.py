@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.validators import Regexp as Pattern
 
-from app.catalog.content.reader import SLUG
+from app.catalog.content.schema import SLUG
 from app.core.forms import no_control_characters, strip_text
 
 SLUG_MESSAGE = _l("Use lowercase letters, digits and hyphens, such as care-work.")

@@ -24,7 +24,7 @@ from wtforms.validators import Regexp as RegexpValidator
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.authoring.quiz_operations import QuestionContent, QuizSettings, content_problems
-from app.catalog.content.reader import SLUG
+from app.catalog.content.schema import SLUG
 from app.catalog.models import Feedback, QuestionKind, Status
 from app.core.forms import no_control_characters
 

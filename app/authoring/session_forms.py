@@ -34,7 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from app.catalog.content.reader import SLUG
+from app.catalog.content.schema import SLUG
 from app.core.forms import TimeZoneField, no_control_characters, strip_text
 from app.core.templating import zone_abbreviation
 from app.core.timezones import ZONED_TIME, format_date, is_time_zone

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.catalog.content.reader import (
+from app.catalog.content.schema import (
     CERTIFICATE_KEYS,
     COMPLETION_KEYS,
     LIVE_RULE_KEYS,

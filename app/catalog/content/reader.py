@@ -1,17 +1,42 @@
-"""Read a course folder into a CourseSource, naming every problem with its file and line."""
+"""Read a course folder into a CourseSource, naming every problem with its file and line.
 
-import difflib
+The format's names and keys are in schema.py, the checks of single values in checks.py, and
+the links of its Markdown in links.py.
+"""
+
 import hashlib
-import posixpath
-import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from app.catalog.content.checks import Checker, check_completion_is_reachable, check_titles
+from app.catalog.content.links import course_path, render_course_markdown
+from app.catalog.content.schema import (
+    CERTIFICATE_KEYS,
+    COHORT_KEYS,
+    COMPLETION_KEYS,
+    COURSE_KEYS,
+    FEEDBACK_CHOICES,
+    FROM_THE_ORIGINAL,
+    LECTURE_KEYS,
+    LESSON_KEYS,
+    LIVE_RULE_KEYS,
+    MEDIA_TYPES,
+    MODULE_FILES,
+    MODULE_KEYS,
+    NUMBERED,
+    QUESTION_KEYS,
+    QUESTION_KINDS,
+    QUIZ_KEYS,
+    ROOT_FILES,
+    SESSION_KEYS,
+    SIGNATORY_KEYS,
+    SLUG,
+    TRANSLATED,
+    TRANSLATION_KEYS,
+)
 from app.catalog.content.source import (
     CohortSource,
     CourseSource,
@@ -25,231 +50,16 @@ from app.catalog.content.source import (
     QuizSource,
     TranslationSource,
 )
-from app.catalog.content.yamlio import LinedList, LinedMap, load_lined_yaml, yaml_error_line
-from app.catalog.paths import lesson_path, media_path
-from app.core.markdown import render_markdown, section_headings
-from app.core.timezones import ZonedTimeError, is_time_zone, parse_zoned_time
-from app.core.urls import is_https_url
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NUMBERED = re.compile(r"^(\d{2})-(.+)$")
-# A lesson's translation, beside it: '02-the-5r-framework.es.md' (file stem, language).
-TRANSLATED = re.compile(r"^(\d{2}-[^.]+)\.([^.]+)\.md$")
-EXTERNAL_SCHEMES = {"http", "https", "mailto"}
-MEDIA_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
-ROOT_FILES = {"course.yaml", "guidebook.md", "README.md", "media"}
-MODULE_FILES = {"module.md", "lecture.md", "quiz.yaml"}
-
-# Keys of each mapping in the order the exporter writes them, with whether each is required.
-COURSE_KEYS = {
-    "slug": True, "title": True, "summary": True, "status": False, "languages": True,
-    "completion": True, "certificate": True, "cohorts": False,
-}  # fmt: skip
-COMPLETION_KEYS = {"lessons": True, "quizzes": True, "live_sessions": False}
-LIVE_RULE_KEYS = {"minimum": True, "recordings_count": False}
-CERTIFICATE_KEYS = {
-    "title": True, "hours": True, "wording": True, "issuers": True, "signatories": False,
-    "automatic": False, "staff_can_issue": False, "valid_years": False,
-}  # fmt: skip
-SIGNATORY_KEYS = {"name": True, "role": True}
-COHORT_KEYS = {
-    "slug": True, "title": True, "time_zone": True, "enrolment": True,
-    "applications_open": True, "applications_close": True, "starts_on": True, "ends_on": True,
-    "live_sessions": False,
-}  # fmt: skip
-SESSION_KEYS = {
-    "slug": True, "title": True, "starts": True, "minutes": True,
-    "counts_for_completion": False, "description": False, "join_url": False,
-    "recording_url": False,
-}  # fmt: skip
-MODULE_KEYS = {"title": True, "status": False, "publish_at": False}
-LECTURE_KEYS = {"title": True, "minutes": True, "video_url": False}
-LESSON_KEYS = {
-    "title": True, "minutes": True, "objectives": True, "status": False, "publish_at": False,
-}  # fmt: skip
-# A translation has its own title and (optionally) objectives; the rest is the original's.
-TRANSLATION_KEYS = {"title": True, "objectives": False}
-FROM_THE_ORIGINAL = {
-    key: "a translation takes it from the original lesson; remove it here"
-    for key in LESSON_KEYS
-    if key not in TRANSLATION_KEYS
-}
-QUIZ_KEYS = {
-    "title": True, "status": False, "pass_mark": True, "attempts": False, "wait_minutes": False,
-    "shuffle": False, "feedback": False, "questions": True,
-}  # fmt: skip
-FEEDBACK_CHOICES = ("every_attempt", "once_passed")
-QUESTION_KEYS = {
-    "id": True, "type": True, "prompt": True, "choices": False, "correct": True,
-    "explanation": True,
-}  # fmt: skip
-QUESTION_KINDS = ("single", "multiple", "true_false")
-COLON_HINT = (
-    "YAML read this text as 'key: value' because it contains ': '; put the whole text in quotes"
+from app.catalog.content.yamlio import (
+    LinedList,
+    LinedMap,
+    key_lines,
+    load_lined_yaml,
+    shift_lines,
+    yaml_error_line,
 )
-
-
-class _Checker:
-    """Collects problems for one course folder; each check returns the value or None."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def add(self, relative: str, line: int, message: str) -> None:
-        self.problems.append(Problem(self.root / relative, line, message))
-
-    def keys(
-        self,
-        relative: str,
-        mapping: Any,
-        spec: dict[str, bool],
-        where: str,
-        explained: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Check a mapping's keys against a spec: unknown keys and missing required ones.
-
-        `explained` says why some keys that are not in the spec do not belong here.
-        """
-        label = f"{where}: " if where else ""
-        if not isinstance(mapping, LinedMap):
-            line = getattr(mapping, "line", 1)
-            self.add(relative, line, f"{label}expected a mapping of keys and values")
-            return False
-        for key in mapping:
-            if key not in spec and explained and key in explained:
-                self.add(relative, mapping.line_of(key), f"{label}{key}: {explained[key]}")
-            elif key not in spec:
-                hint = difflib.get_close_matches(str(key), list(spec), n=1)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                allowed = ", ".join(spec)
-                self.add(
-                    relative,
-                    mapping.line_of(key),
-                    f"{label}unknown key '{key}'{suggestion}; allowed keys: {allowed}",
-                )
-        for key, required in spec.items():
-            if required and key not in mapping:
-                self.add(relative, mapping.line, f"{label}missing required key '{key}'")
-        return True
-
-    def text(self, relative: str, mapping: LinedMap, key: str, where: str, limit: int = 200):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if isinstance(value, LinedMap):
-            self.add(relative, mapping.line_of(key), f"{where}{key}: {COLON_HINT}")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be non-empty text")
-            return None
-        if len(value) > limit:
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: is {len(value)} characters long; at most {limit} are allowed",
-            )
-            return None
-        return value
-
-    def integer(self, relative: str, mapping: LinedMap, key: str, where: str, low: int, high: int):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: must be a whole number from {low} to {high}, not {value!r}",
-            )
-            return None
-        return value
-
-    def boolean(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and not isinstance(value, bool):
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be true or false")
-            return None
-        return value
-
-    def choice(self, relative: str, mapping: LinedMap, key: str, where: str, options):
-        value = mapping.get(key)
-        if value is not None and value not in options:
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: must be one of {', '.join(options)}, not {value!r}",
-            )
-            return None
-        return value
-
-    def slug(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and (not isinstance(value, str) or not SLUG.match(value)):
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: {value!r} is not a slug (lower-case letters, digits and "
-                "single hyphens, such as 'care-work')",
-            )
-            return None
-        return value
-
-    def https_url(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if not is_https_url(value):
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: {value!r} must be an https:// address (at most 500 characters)",
-            )
-            return None
-        return value
-
-    def text_list(self, relative: str, mapping: LinedMap, key: str, where: str, limit: int = 300):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, LinedList) or not value:
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be a non-empty list")
-            return None
-        for index, item in enumerate(value):
-            if isinstance(item, LinedMap):
-                self.add(relative, value.line_of(index), f"{where}{key}[{index}]: {COLON_HINT}")
-                return None
-            if not isinstance(item, str) or not item.strip() or len(item) > limit:
-                self.add(
-                    relative,
-                    value.line_of(index),
-                    f"{where}{key}[{index}]: must be text of 1 to {limit} characters",
-                )
-                return None
-        return list(value)
-
-    def zoned_time(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        try:
-            return parse_zoned_time(value if isinstance(value, str) else str(value))
-        except ZonedTimeError as error:
-            self.add(relative, mapping.line_of(key), f"{where}{key}: {error}")
-            return None
-
-    def day(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and type(value) is not date:
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be a date, YYYY-MM-DD")
-            return None
-        return value
+from app.core.markdown import section_headings
+from app.core.timezones import is_time_zone
 
 
 def _lines_before(text: str, body: str) -> int:
@@ -272,7 +82,7 @@ def _split_front_matter(text: str) -> tuple[str, str] | None:
 class CourseReader:
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.check = _Checker(self.root)
+        self.check = Checker(self.root)
         self.course_slug = self.root.name
         self.lesson_files: dict[str, str] = {}  # course path (see course_path) -> lesson slug
         # course path of a lesson -> [(language, path of its translation inside the course)]
@@ -294,14 +104,14 @@ class CourseReader:
             guidebook_md = self._read_text("guidebook.md")
             if guidebook_md is not None:
                 guidebook_html = self._render("guidebook.md", guidebook_md)
-        self._check_titles(modules)
+        check_titles(self.check, modules)
         if course is None or self.check.problems:
             return None, self.check.problems
         course.modules = modules
         course.media = media
         course.guidebook_md = guidebook_md
         course.guidebook_html = guidebook_html
-        self._check_completion_is_reachable(course)
+        check_completion_is_reachable(self.check, course)
         if self.check.problems:
             return None, self.check.problems
         return course, []
@@ -329,7 +139,7 @@ class CourseReader:
             )
             return None
         if line_offset:
-            _shift_lines(data, line_offset)
+            shift_lines(data, line_offset)
         return data
 
     def _scan_root(self) -> list[tuple[int, str, Path]]:
@@ -589,7 +399,7 @@ class CourseReader:
             starts_on=starts_on,
             ends_on=ends_on,
             live_sessions=sessions,
-            lines=_key_lines(item),
+            lines=key_lines(item),
         )
 
     def _read_sessions(self, data, where: str) -> list[LiveSessionSource]:
@@ -632,7 +442,7 @@ class CourseReader:
                         description=description,
                         join_url=join_url,
                         recording_url=recording_url,
-                        lines=_key_lines(item),
+                        lines=key_lines(item),
                     )
                 )
         return sessions
@@ -860,101 +670,16 @@ class CourseReader:
 
     def _render(self, relative: str, markdown_text: str, offset: int = 0) -> str:
         """Render Markdown, checking every link and image and turning file links into URLs."""
-        folder = course_path(PurePosixPath(relative).parent)
-        lines = markdown_text.splitlines()
-
-        def line_of(target: str) -> int:
-            for number, line in enumerate(lines, start=1):
-                if target in line:
-                    return number + offset
-            return 1 + offset
-
-        def resolve(tag: str, target: str) -> str | None:
-            problem, url = resolve_course_link(
-                folder, tag, target, self.lesson_files, self.media_files, self.course_slug
-            )
-            if problem:
-                self.check.add(relative, line_of(target), problem)
-            return url
-
-        for number, line in enumerate(lines, start=1):
-            if re.search(r"!\[\s*\]\(", line):
-                self.check.add(
-                    relative, number + offset, "an image needs a description: ![what it shows](...)"
-                )
-        return render_markdown(markdown_text, resolve)
-
-    # whole-course checks --------------------------------------------------------------------
-
-    def _check_titles(self, modules: list[ModuleSource | None]) -> None:
-        seen: dict[str, str] = {}
-        for module in modules:
-            if module is None:
-                continue
-            for lesson in module.lessons:
-                if lesson.title in seen:
-                    self.check.add(
-                        f"{module.position:02d}-{module.slug}/{lesson.position:02d}-{lesson.slug}.md",
-                        2,
-                        f"title '{lesson.title}' is also the title of lesson "
-                        f"'{seen[lesson.title]}'",
-                    )
-                seen[lesson.title] = lesson.slug
-
-    def _check_completion_is_reachable(self, course: CourseSource) -> None:
-        live = course.completion.get("live_sessions") or {}
-        minimum = live.get("minimum", 0)
-        for cohort in course.cohorts:
-            counting = sum(1 for s in cohort.live_sessions if s.counts_for_completion)
-            if counting < minimum:
-                self.check.add(
-                    "course.yaml",
-                    1,
-                    f"cohort '{cohort.slug}' has {counting} live sessions that count for "
-                    f"completion, but completion.live_sessions.minimum asks for {minimum}",
-                )
-
-
-def course_path(relative: str | PurePosixPath) -> str:
-    """A file's path inside the course folder, normalised: '/01-care/02-lesson.md'."""
-    return posixpath.normpath(posixpath.join("/", str(relative)))
-
-
-def resolve_course_link(
-    folder: str,
-    tag: str,
-    target: str,
-    lesson_files: Mapping[str, str],
-    media_files: Mapping[str, str],
-    course_slug: str,
-) -> tuple[str | None, str | None]:
-    """Check one link or image target written in a file of `folder` (a course path).
-
-    Returns a problem (or None) and the URL to use (None: leave the target as written).
-    Lessons and images are found by their course paths (see course_path).
-    """
-    parts = urlsplit(target)
-    if parts.scheme:
-        if parts.scheme.lower() in EXTERNAL_SCHEMES and tag == "a":
-            return None, None
-        return f"link '{target}': only https://, http:// and mailto: links are allowed" + (
-            "; images must be files in media/" if tag == "img" else ""
-        ), None
-    if parts.netloc:
-        return f"link '{target}': write external links in full, starting with https://", None
-    if not parts.path or parts.path.startswith("/"):
-        return None, None  # an anchor on the same page, or a path on this site
-    path = course_path(posixpath.join(folder, parts.path))
-    anchor = f"#{parts.fragment}" if parts.fragment else ""
-    if tag == "img":
-        name = media_files.get(path)
-        if name is None:
-            return f"image '{target}' is not a file in the course's media/ folder", None
-        return None, media_path(course_slug, name)
-    slug = lesson_files.get(path)
-    if slug is None:
-        return f"link '{target}' does not lead to a lesson of this course", None
-    return None, lesson_path(course_slug, slug) + anchor
+        html, problems = render_course_markdown(
+            markdown_text,
+            course_path(PurePosixPath(relative).parent),
+            lesson_files=self.lesson_files,
+            media_files=self.media_files,
+            course_slug=self.course_slug,
+        )
+        for line, problem in problems:
+            self.check.add(relative, line + offset, problem)
+        return html
 
 
 def _correct_numbers(value, kind: str) -> list[int] | None:
@@ -976,25 +701,6 @@ def _looks_like(data: bytes, content_type: str) -> bool:
         "image/webp": lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP",
     }
     return signatures[content_type](data)
-
-
-def _key_lines(item: LinedMap) -> dict[str, int]:
-    """The line of a mapping ('') and of each of its keys."""
-    return {"": item.line, **item.key_lines}
-
-
-def _shift_lines(data, offset: int) -> None:
-    """Move every recorded line by offset (front matter starts on the file's second line)."""
-    if isinstance(data, LinedMap):
-        data.line += offset
-        data.key_lines = {key: line + offset for key, line in data.key_lines.items()}
-        for value in data.values():
-            _shift_lines(value, offset)
-    elif isinstance(data, LinedList):
-        data.line += offset
-        data.item_lines = [line + offset for line in data.item_lines]
-        for value in data:
-            _shift_lines(value, offset)
 
 
 def read_course(root: Path | str) -> tuple[CourseSource | None, list[Problem]]:

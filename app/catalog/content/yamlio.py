@@ -75,6 +75,25 @@ def yaml_error_line(error: yaml.YAMLError) -> int:
     return mark.line + 1 if mark else 1
 
 
+def key_lines(item: LinedMap) -> dict[str, int]:
+    """The line of a mapping ('') and of each of its keys."""
+    return {"": item.line, **item.key_lines}
+
+
+def shift_lines(data, offset: int) -> None:
+    """Move every recorded line by offset (front matter starts on the file's second line)."""
+    if isinstance(data, LinedMap):
+        data.line += offset
+        data.key_lines = {key: line + offset for key, line in data.key_lines.items()}
+        for value in data.values():
+            shift_lines(value, offset)
+    elif isinstance(data, LinedList):
+        data.line += offset
+        data.item_lines = [line + offset for line in data.item_lines]
+        for value in data:
+            shift_lines(value, offset)
+
+
 class FlowList(list):
     """A short list written on one line: [1, 3]."""
 
