@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(authoring_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_person_records()
     register_assets(app)  # first, so that it compresses after every other after_request
     register_error_handlers(app)
     register_security_headers(app)
@@ -77,3 +78,18 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     register_cli(app)
     return app
+
+
+def register_person_records() -> None:
+    """What each package keeps about a person, for the download and for erasure: lowest layer
+    first, so the download lists them in that order and erasure goes the other way."""
+    from app.catalog import people as catalog_people
+    from app.certificates import people as certificates_people
+    from app.core.events import person_records
+    from app.learning import people as learning_people
+    from app.live import people as live_people
+    from app.quizzes import people as quizzes_people
+
+    layers = (catalog_people, learning_people, quizzes_people, live_people, certificates_people)
+    for part in layers:
+        person_records.register(part.__name__, export=part.personal_data, erase=part.erase_person)

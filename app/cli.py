@@ -17,13 +17,12 @@ from app.accounts.operations import (
     ensure_admin,
     find_user_by_email,
     set_role,
-    set_staffed_courses,
 )
 from app.authoring.queries import uploaded_files
 from app.catalog.content.exporter import ExportError, export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course
-from app.catalog.operations import ImportConflicts, import_course
+from app.catalog.operations import ImportConflicts, import_course, set_staffed_courses
 from app.core.permissions import Role
 from app.extensions import db
 

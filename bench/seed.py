@@ -19,10 +19,10 @@ from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from app.accounts.models import User
-from app.accounts.operations import create_user, set_staffed_courses
+from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
 from app.catalog.models import Question, Quiz
-from app.catalog.operations import import_course
+from app.catalog.operations import import_course, set_staffed_courses
 from app.certificates.operations import confirm_certificate_name, issue_certificate
 from app.core.permissions import Role
 from app.core.types import utcnow

@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
-from app.accounts.operations import create_user, set_staffed_courses
+from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
 from app.catalog.models import Cohort, EnrolmentMode
-from app.catalog.operations import import_course
+from app.catalog.operations import import_course, set_staffed_courses
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db

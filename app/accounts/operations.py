@@ -10,14 +10,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User
 from app.accounts.passwords import password_problem
-from app.catalog.models import Course, CourseStaff
 from app.core import audit
+from app.core.events import person_records
 from app.core.mail import send_to_user_after_commit
 from app.core.permissions import Role
 from app.core.types import utcnow
@@ -333,28 +333,6 @@ def set_role(user: User, role: Role, *, actor: User | None) -> None:
     )
 
 
-def set_staffed_courses(user: User, courses: list[Course], *, actor: User | None) -> None:
-    """Make the user staff of exactly these courses."""
-    wanted = {course.id: course for course in courses}
-    current = {membership.course_id: membership for membership in user.staff_memberships}
-    for course_id, membership in current.items():
-        if course_id not in wanted:
-            user.staff_memberships.remove(membership)
-            audit.record(
-                "course.staff_removed",
-                actor=actor,
-                target=user,
-                details={"course": membership.course.slug},
-            )
-    for course_id, course in wanted.items():
-        if course_id not in current:
-            user.staff_memberships.append(CourseStaff(course=course))
-            audit.record(
-                "course.staff_added", actor=actor, target=user, details={"course": course.slug}
-            )
-    db.session.flush()
-
-
 def _certificate_names_logged(user: User) -> list[str]:
     """The names to print a person confirmed or corrected, as the audit log holds them."""
     details = db.session.scalars(
@@ -383,32 +361,12 @@ def delete_account(user: User) -> None:
     lose the person's names and address. Issued certificates stay, with the name they print
     (their public page is relied on). See docs/accounts.md.
     """
-    from app.certificates.models import Certificate
-    from app.learning.models import Application, Enrollment, LessonProgress
-    from app.live.models import Attendance, CalendarFeed, RecordingView
-    from app.quizzes.models import AttemptAnswer, QuizAttempt
-
     _refuse_removing_last_admin(user)
     # Every spelling of the person's name the server holds, to erase from the audit log too.
-    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
     names = [user.name, user.certificate_name or ""]
-    for certificate in certificates:
-        if certificate.is_issued:
-            names.append(certificate.holder_name)
-        else:
-            # Approved, waiting for the name: not public yet, so nobody relies on it.
-            db.session.delete(certificate)
     names += _certificate_names_logged(user)
-    attempts = select(QuizAttempt.id).where(QuizAttempt.user_id == user.id)
-    db.session.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempts)))
-    db.session.execute(delete(QuizAttempt).where(QuizAttempt.user_id == user.id))
-    db.session.execute(delete(LessonProgress).where(LessonProgress.user_id == user.id))
-    db.session.execute(delete(Attendance).where(Attendance.user_id == user.id))
-    db.session.execute(delete(RecordingView).where(RecordingView.user_id == user.id))
-    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    db.session.execute(delete(Enrollment).where(Enrollment.user_id == user.id))
-    db.session.execute(delete(Application).where(Application.user_id == user.id))
-    user.staff_memberships.clear()
+    # Each package erases what it keeps (app/core/events.py), the highest first.
+    names += person_records.erase(user)
     audit.erase_person(names, [user.email])
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted account"

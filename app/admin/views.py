@@ -12,6 +12,7 @@ from app.accounts.operations import AccountError
 from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
 from app.core.csv_export import csv_response
+from app.catalog import operations as catalog_operations
 from app.core.i18n import current_language
 from app.core.inputs import parse_integer
 from app.core.paging import requested_page
@@ -229,7 +230,7 @@ def set_role(user_id: int):
         return _render_user(found, form, status=400)
     try:
         account_operations.set_role(found, role, actor=current_user._get_current_object())
-        account_operations.set_staffed_courses(
+        catalog_operations.set_staffed_courses(
             found, chosen, actor=current_user._get_current_object()
         )
     except AccountError as error:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
 from app.authoring.models import LessonRevision
 from app.authoring.queries import attendance_counts
 from app.catalog.content.source import (
@@ -26,6 +27,7 @@ from app.catalog.models import (
     Choice,
     Cohort,
     Course,
+    CourseStaff,
     EnrolmentMode,
     Feedback,
     Lesson,
@@ -517,6 +519,28 @@ class _CourseImport:
             question.choices.remove(choice)
             changed = True
         return changed
+
+
+def set_staffed_courses(user: User, courses: list[Course], *, actor: User | None) -> None:
+    """Make the user staff of exactly these courses."""
+    wanted = {course.id: course for course in courses}
+    current = {membership.course_id: membership for membership in user.staff_memberships}
+    for course_id, membership in current.items():
+        if course_id not in wanted:
+            user.staff_memberships.remove(membership)
+            audit.record(
+                "course.staff_removed",
+                actor=actor,
+                target=user,
+                details={"course": membership.course.slug},
+            )
+    for course_id, course in wanted.items():
+        if course_id not in current:
+            user.staff_memberships.append(CourseStaff(course=course))
+            audit.record(
+                "course.staff_added", actor=actor, target=user, details={"course": course.slug}
+            )
+    db.session.flush()
 
 
 def record_question_version(question: Question) -> QuestionVersion | None:

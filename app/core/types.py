@@ -49,6 +49,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_or_none(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 text, for plain-data exports; None stays None."""
+    return moment.isoformat() if moment else None
+
+
 def render_migration_type(kind: str, value, autogen_context):
     """Write UTCDateTime into migrations as the plain column type it stores."""
     if kind == "type" and isinstance(value, UTCDateTime):

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from app import create_app
-from app.accounts.operations import create_user, set_staffed_courses
+from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
-from app.catalog.operations import import_course
+from app.catalog.operations import import_course, set_staffed_courses
 from app.certificates.operations import confirm_certificate_name
 from app.core.permissions import Role
 from app.core.types import utcnow
