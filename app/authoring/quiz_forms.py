@@ -1,7 +1,7 @@
 """Forms of the quiz editor: a quiz's settings, one question with its choices, and the small
 forms that move and remove a question.
 
-The rules are those of quiz.yaml (see `app.catalog.content.reader`), so that a quiz edited
+The rules are those of quiz.yaml (see `app.catalog.content.quiz_rules`), so that a quiz edited
 in the browser exports to files that read back without problems.
 """
 

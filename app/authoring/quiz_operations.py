@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog.content.quiz_rules import QuestionProblem, QuestionRule, question_problems
 from app.catalog.models import (
     Choice,
     Feedback,
@@ -88,47 +89,40 @@ class QuestionContent:
 def content_problems(content: QuestionContent) -> list[tuple[str, str]]:
     """What is wrong with a question's choices and right answers, as (topic, sentence) pairs.
 
-    The topic is "choices" or "right"; the rules are those of quiz.yaml (see the reader).
+    The topic is "choices" or "right"; the rules are those of quiz.yaml (`question_problems`).
     """
-    if content.kind == QuestionKind.TRUE_FALSE:
-        problems = []
-        if content.choices:
-            problems.append(
-                (
-                    "choices",
-                    _(
-                        "A true or false question has no choices of its own (they are True and "
-                        "False): empty these boxes, or choose another kind of question."
-                    ),
-                )
+    problems = question_problems(content.kind, content.choices or None, content.right)
+    return [(problem.rule.topic, _in_words(problem, content.kind)) for problem in problems]
+
+
+def _in_words(problem: QuestionProblem, kind: QuestionKind) -> str:
+    """A broken rule of quiz questions, as the editor says it beside its field."""
+    match problem.rule:
+        case QuestionRule.TRUE_FALSE_WITH_CHOICES:
+            return _(
+                "A true or false question has no choices of its own (they are True and "
+                "False): empty these boxes, or choose another kind of question."
             )
-        if len(content.right) != 1 or not content.right <= {1, 2}:
-            problems.append(("right", _("Choose whether the statement is true or false.")))
-        return problems
-    if len(content.choices) < 2:
-        return [("choices", _("The question needs at least two choices."))]
-    if any(not 1 <= number <= len(content.choices) for number in content.right):
-        return [("right", _("Only a choice with text can be marked as right."))]
-    if not content.right:
-        if content.kind == QuestionKind.SINGLE:
-            return [("right", _("The question has no right choice: mark the right choice."))]
-        return [("right", _("The question has no right choice: mark every right choice."))]
-    if content.kind == QuestionKind.SINGLE and len(content.right) > 1:
-        return [
-            (
-                "right",
-                ngettext(
-                    "A question with one right answer has exactly one right choice, but "
-                    "%(num)d is marked. Mark one, or make it a question with several right "
-                    "answers.",
-                    "A question with one right answer has exactly one right choice, but "
-                    "%(num)d are marked. Mark one, or make it a question with several right "
-                    "answers.",
-                    len(content.right),
-                ),
+        case QuestionRule.TRUE_FALSE_WITHOUT_ANSWER:
+            return _("Choose whether the statement is true or false.")
+        case QuestionRule.TOO_FEW_CHOICES:
+            return _("The question needs at least two choices.")
+        case QuestionRule.RIGHT_OUT_OF_RANGE:
+            return _("Only a choice with text can be marked as right.")
+        case QuestionRule.NO_RIGHT_CHOICE if kind == QuestionKind.SINGLE:
+            return _("The question has no right choice: mark the right choice.")
+        case QuestionRule.NO_RIGHT_CHOICE:
+            return _("The question has no right choice: mark every right choice.")
+        case QuestionRule.SEVERAL_RIGHT:
+            return ngettext(
+                "A question with one right answer has exactly one right choice, but "
+                "%(num)d is marked. Mark one, or make it a question with several right "
+                "answers.",
+                "A question with one right answer has exactly one right choice, but "
+                "%(num)d are marked. Mark one, or make it a question with several right "
+                "answers.",
+                problem.number,
             )
-        ]
-    return []
 
 
 def _where(module: Module) -> dict[str, Any]:

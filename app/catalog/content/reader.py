@@ -13,6 +13,7 @@ import yaml
 
 from app.catalog.content.checks import Checker, check_completion_is_reachable, check_titles
 from app.catalog.content.links import course_path, render_course_markdown
+from app.catalog.content.quiz_rules import QuestionProblem, QuestionRule, question_problems
 from app.catalog.content.schema import (
     CERTIFICATE_KEYS,
     COHORT_KEYS,
@@ -615,53 +616,32 @@ class CourseReader:
         explanation = c.text(relative, item, "explanation", label + ": ", limit=2000)
         correct = item.get("correct")
         correct_line = item.line_of("correct")
+        if kind is None:
+            return None
         if kind == "true_false":
-            if "choices" in item:
-                c.add(
-                    relative,
-                    item.line_of("choices"),
-                    f"{label}: a true_false question has no choices",
-                )
-            if not isinstance(correct, bool):
-                c.add(relative, correct_line, f"{label}: correct must be true or false")
-                return None
-            choices, answer = ["True", "False"], [1 if correct else 2]
-        elif kind in ("single", "multiple"):
-            choices = c.text_list(relative, item, "choices", label + ": ", limit=500)
-            if choices is None:
+            given = None if "choices" not in item else (item["choices"] or [])
+            answer = [1 if correct else 2] if isinstance(correct, bool) else None
+        else:
+            given = c.text_list(relative, item, "choices", label + ": ", limit=500)
+            if given is None:
                 if "choices" not in item:
                     c.add(relative, item.line, f"{label}: a {kind} question needs choices")
                 return None
-            if len(choices) < 2:
-                c.add(relative, item.line_of("choices"), f"{label}: needs at least two choices")
-                return None
             answer = _correct_numbers(correct, kind)
-            if answer is None:
-                expected = "a choice number" if kind == "single" else "a list of choice numbers"
-                c.add(
-                    relative,
-                    correct_line,
-                    f"{label}: correct must be {expected}, such as "
-                    + ("2" if kind == "single" else "[1, 3]"),
-                )
-                return None
-            if not answer:
-                c.add(relative, correct_line, f"{label}: has no correct choice")
-                return None
-            for number in answer:
-                if not 1 <= number <= len(choices):
-                    c.add(
-                        relative,
-                        correct_line,
-                        f"{label}: correct choice {number} is out of range "
-                        f"(there are {len(choices)} choices)",
-                    )
-                    return None
-            if len(set(answer)) != len(answer):
-                c.add(relative, correct_line, f"{label}: a correct choice is listed twice")
-                return None
-        else:
+        problems = question_problems(kind, given, answer)
+        for problem in problems:
+            line = item.line_of("choices") if problem.rule.topic == "choices" else correct_line
+            c.add(relative, line, f"{label}: {_in_words(problem, kind, len(given or ()))}")
+        # A true_false question with choices is read all the same, so its id is checked too.
+        if any(problem.rule != QuestionRule.TRUE_FALSE_WITH_CHOICES for problem in problems):
             return None
+        if answer is None:
+            c.add(relative, correct_line, f"{label}: {_correct_expected(kind)}")
+            return None
+        if len(set(answer)) != len(answer):
+            c.add(relative, correct_line, f"{label}: a correct choice is listed twice")
+            return None
+        choices = ["True", "False"] if kind == "true_false" else given
         if not (slug and prompt and explanation):
             return None
         return QuestionSource(slug, kind, prompt, list(choices), answer, explanation)
@@ -680,6 +660,29 @@ class CourseReader:
         for line, problem in problems:
             self.check.add(relative, line + offset, problem)
         return html
+
+
+def _in_words(problem: QuestionProblem, kind: str, choices: int) -> str:
+    """A broken rule of quiz questions, as the reader says it of quiz.yaml."""
+    match problem.rule:
+        case QuestionRule.TRUE_FALSE_WITH_CHOICES:
+            return "a true_false question has no choices"
+        case QuestionRule.TRUE_FALSE_WITHOUT_ANSWER:
+            return "correct must be true or false"
+        case QuestionRule.TOO_FEW_CHOICES:
+            return "needs at least two choices"
+        case QuestionRule.NO_RIGHT_CHOICE:
+            return "has no correct choice"
+        case QuestionRule.RIGHT_OUT_OF_RANGE:
+            return f"correct choice {problem.number} is out of range (there are {choices} choices)"
+        case QuestionRule.SEVERAL_RIGHT:
+            return _correct_expected(kind)
+
+
+def _correct_expected(kind: str) -> str:
+    if kind == "single":
+        return "correct must be a choice number, such as 2"
+    return "correct must be a list of choice numbers, such as [1, 3]"
 
 
 def _correct_numbers(value, kind: str) -> list[int] | None:
