@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from app.accounts.models import User
-from app.authoring.models import LessonRevision, UploadedImage
+from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.models import (
     Choice,
     Cohort,

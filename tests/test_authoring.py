@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from app.authoring.models import LessonRevision, UploadedImage
+from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course, Lesson, Module, Status

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.authoring.models import LessonRevision
+from app.catalog.authored import LessonRevision
 from app.catalog.models import (
     Choice,
     Cohort,

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from app.authoring.models import LessonRevision
+from app.catalog.authored import LessonRevision
 from app.extensions import db
 from tests.test_authoring import AUTHOR, LESSON, edit_form, edit_url, lesson, png_bytes, upload
 from tests.test_pages import visible_text

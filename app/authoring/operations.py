@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.authoring.content import CourseFiles, RenderedText, content_hash, module_folder
-from app.authoring.models import LessonRevision, UploadedImage
 from app.authoring.uploads import check_image
+from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import lesson_file, translation_file
 from app.catalog.models import Course, Lesson, LessonTranslation, Module, Status
 from app.catalog.operations import record_lesson_revision

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from app.authoring.models import LessonRevision, UploadedImage
+from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import ExportError
 from app.catalog.models import (
     Cohort,
@@ -18,7 +18,6 @@ from app.catalog.models import (
     Quiz,
 )
 from app.extensions import db
-from app.live.models import Attendance
 
 EDITABLE_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
@@ -74,14 +73,6 @@ def lesson_revision(lesson_id: int, number: int) -> LessonRevision | None:
     )
 
 
-def uploaded_image(course_slug: str, name: str) -> UploadedImage | None:
-    return db.session.scalar(
-        select(UploadedImage)
-        .join(Course, Course.id == UploadedImage.course_id)
-        .where(Course.slug == course_slug, UploadedImage.name == name)
-    )
-
-
 def uploaded_files(course_id: int, folder: str) -> dict[str, bytes]:
     """The course's uploaded images, by name, read from the upload folder."""
     found = {}
@@ -129,14 +120,3 @@ def course_session(course_id: int, session_id: int) -> LiveSession | None:
         .where(LiveSession.id == session_id, Cohort.course_id == course_id)
         .options(contains_eager(LiveSession.cohort))
     )
-
-
-def attendance_counts(cohort_id: int) -> dict[int, int]:
-    """How many learners took part in each of a cohort's sessions, by session id."""
-    rows = db.session.execute(
-        select(Attendance.session_id, func.count())
-        .join(LiveSession, LiveSession.id == Attendance.session_id)
-        .where(LiveSession.cohort_id == cohort_id)
-        .group_by(Attendance.session_id)
-    )
-    return dict(rows.all())

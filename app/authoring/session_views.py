@@ -20,6 +20,7 @@ from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.core.permissions import staff_required
 from app.core.types import utcnow
 from app.extensions import db
+from app.live import queries as live_queries
 
 # How the confirmation of a save names what changed.
 CHANGED_TEXT = {
@@ -111,7 +112,7 @@ def sessions(slug: str, cohort_slug: str):
         is_public=course.status == Status.PUBLISHED,
         upcoming=[live for live in cohort.live_sessions if not live.is_over(now)],
         past=[live for live in cohort.live_sessions if live.is_over(now)][::-1],
-        taken_part=queries.attendance_counts(cohort.id),
+        taken_part=live_queries.attendance_counts(cohort.id),
         restore_form=RestoreForm(),
     )
 

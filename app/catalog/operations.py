@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.authoring.models import LessonRevision
-from app.authoring.queries import attendance_counts
+from app.catalog.authored import LessonRevision
 from app.catalog.content.source import (
     CohortSource,
     CourseSource,
@@ -42,7 +41,7 @@ from app.catalog.models import (
     SessionStatus,
     Status,
 )
-from app.core import audit
+from app.core import audit, events
 from app.extensions import db
 
 T = TypeVar("T")
@@ -221,7 +220,7 @@ class _CourseImport:
             cohort = cohorts.get(item.slug)
             if cohort is None:
                 continue
-            attended = attendance_counts(cohort.id)
+            attended = events.session_attendance(cohort.id)
             sources = {source.slug: source for source in item.live_sessions}
             for session in cohort.live_sessions:
                 source = sources.get(session.slug)

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.catalog.authored import UploadedImage
 from app.catalog.models import Cohort, Course, LessonTranslation, MediaFile, Module, Status
 from app.extensions import db
 
@@ -45,6 +46,14 @@ def media_file(course_slug: str, name: str) -> MediaFile | None:
         .where(
             Course.slug == course_slug, Course.status == Status.PUBLISHED, MediaFile.path == name
         )
+    )
+
+
+def uploaded_image(course_slug: str, name: str) -> UploadedImage | None:
+    return db.session.scalar(
+        select(UploadedImage)
+        .join(Course, Course.id == UploadedImage.course_id)
+        .where(Course.slug == course_slug, UploadedImage.name == name)
     )
 
 

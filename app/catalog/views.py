@@ -3,7 +3,6 @@
 from flask import abort, current_app, make_response, render_template, request, send_from_directory
 from flask_login import current_user
 
-from app.authoring.queries import uploaded_image
 from app.catalog import bp, queries
 from app.catalog.outlines import shared_outline
 from app.core.types import utcnow
@@ -59,7 +58,7 @@ def media(slug: str, name: str):
 
 def _uploaded_image(slug: str, name: str):
     """An image from instance/uploads: its name is generated, so its content never changes."""
-    image = uploaded_image(slug, name)
+    image = queries.uploaded_image(slug, name)
     if image is None:
         abort(404)
     response = send_from_directory(

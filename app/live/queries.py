@@ -6,6 +6,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.catalog.queries import course_cohort
+from app.core import events
 from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Enrollment
@@ -196,6 +197,18 @@ def feed_by_token(token: str) -> CalendarFeed | None:
     return db.session.scalar(
         select(CalendarFeed).where(CalendarFeed.token_digest == CalendarFeed.digest(token))
     )
+
+
+@events.session_attendance.provide
+def attendance_counts(cohort_id: int) -> dict[int, int]:
+    """How many learners took part in each of a cohort's sessions, by session id."""
+    rows = db.session.execute(
+        select(Attendance.session_id, func.count())
+        .join(LiveSession, LiveSession.id == Attendance.session_id)
+        .where(LiveSession.cohort_id == cohort_id)
+        .group_by(Attendance.session_id)
+    )
+    return dict(rows.all())
 
 
 def live_records_of(user) -> list[Attendance | RecordingView]:

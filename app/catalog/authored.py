@@ -1,4 +1,8 @@
-"""What instructors make in the browser: lesson revisions and uploaded images."""
+"""What instructors make in the browser: lesson revisions and uploaded images.
+
+They belong to the catalogue (like `QuestionVersion`): importing a course records lesson
+revisions, and the media route serves uploaded images; the editors are in `authoring`.
+"""
 
 import re
 from datetime import datetime
