@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app import models  # noqa: F401  (registers every model with the metadata)
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
-    from app.authoring.views import bp as authoring_bp
+    from app.authoring import bp as authoring_bp
     from app.catalog import bp as catalog_bp
     from app.certificates import bp as certificates_bp
     from app.core import bp as core_bp

@@ -292,6 +292,3 @@ def audit_log():
     return render_template(
         "admin/audit.html", page=page, filters=filters, actions=actions, object_types=object_types
     )
-
-
-from app.admin import certificate_views  # noqa: E402, F401

@@ -1,4 +1,7 @@
-"""Instructors' work in the browser: editing, revisions, publishing, uploads and reports.
+"""Instructors' work in the browser: editing, revisions, publishing, uploads and reports."""
 
-The blueprint lives in `views.py`; the other `*_views.py` modules add their routes to it.
-"""
+from flask import Blueprint
+
+bp = Blueprint("authoring", __name__, url_prefix="/author")
+
+from app.authoring import quiz_views, report_views, session_views, views  # noqa: E402, F401

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.authoring import queries
+from app.authoring import bp, queries
 from app.authoring.quiz_forms import (
     MoveQuestionForm,
     NewQuestionForm,
@@ -29,7 +29,7 @@ from app.authoring.quiz_operations import (
     update_question,
     update_quiz,
 )
-from app.authoring.views import bp, managed_course
+from app.authoring.views import managed_course
 from app.catalog.models import Course, Module, Question, Quiz, Status
 from app.core.inputs import parse_integer
 from app.core.permissions import staff_required

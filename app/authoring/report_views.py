@@ -5,8 +5,8 @@ Each page is built from a fixed number of queries; see `app/authoring/reports.py
 
 from flask import abort, current_app, render_template, request, stream_with_context
 
-from app.authoring import reports
-from app.authoring.views import bp, managed_course
+from app.authoring import bp, reports
+from app.authoring.views import managed_course
 from app.core.csv_export import csv_response, safe_cell
 from app.core.paging import requested_page
 from app.core.permissions import staff_required

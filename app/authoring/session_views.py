@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from app.authoring import queries
+from app.authoring import bp, queries
 from app.authoring import session_operations as operations
 from app.authoring.session_forms import (
     CancelForm,
@@ -15,7 +15,7 @@ from app.authoring.session_forms import (
     SessionForm,
 )
 from app.authoring.session_operations import ScheduleError
-from app.authoring.views import bp, managed_course
+from app.authoring.views import managed_course
 from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.core.permissions import staff_required
 from app.core.types import utcnow

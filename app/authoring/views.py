@@ -1,14 +1,13 @@
 """Authoring pages: a course's outline, modules and lessons, revisions and images.
 
-The quiz editor, the live-session editor and the reports add their routes to this blueprint
-from their own modules (`quiz_views.py`, `session_views.py`, `report_views.py`).
+The quiz editor, the live-session editor and the reports have their own modules
+(`quiz_views.py`, `session_views.py`, `report_views.py`) on the same blueprint.
 """
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.authoring import operations, queries
+from app.authoring import bp, operations, queries
 from app.authoring.content import CourseFiles, line_diff, module_folder
 from app.authoring.forms import LessonForm, ModuleForm, MoveForm, RestoreForm, UploadForm
 from app.authoring.operations import AuthoringError, LessonConflict, LessonText
@@ -32,8 +31,6 @@ from app.core.paging import requested_page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
 from app.extensions import db
-
-bp = Blueprint("authoring", __name__, url_prefix="/author")
 
 
 def managed_course(slug: str, *options) -> Course:
@@ -535,7 +532,3 @@ def images(slug: str):
         "success",
     )
     return redirect(url_for("authoring.images", slug=slug))
-
-
-# The other authoring pages add their routes to this blueprint.
-from app.authoring import quiz_views, report_views, session_views  # noqa: E402, F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)
 
-from app.certificates import views  # noqa: E402, F401
+from app.certificates import key_views, views  # noqa: E402, F401

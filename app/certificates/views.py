@@ -321,6 +321,3 @@ def exception(slug: str, cohort_slug: str, enrollment_id: int):
 def certificate_links():
     """Share and LinkedIn links for templates."""
     return {"verify_url": verify_url, "linkedin_url": linkedin_url}
-
-
-from app.certificates import key_views  # noqa: E402, F401  (the published keys)
