@@ -18,6 +18,7 @@ from app.authoring.session_operations import ScheduleError
 from app.authoring.views import managed_course
 from app.catalog.models import Cohort, Course, LiveSession, Status
 from app.core.permissions import staff_required
+from app.core.templating import course_text
 from app.core.types import utcnow
 from app.extensions import db
 from app.live import queries as live_queries
@@ -32,11 +33,6 @@ CHANGED_TEXT = {
     "join_url": _l("the meeting link"),
     "counts_for_completion": _l("whether it counts"),
 }
-
-
-def _course_text(course: Course, text: str) -> Markup:
-    """Course text inside an interface sentence, marked with its language (WCAG 3.1.2)."""
-    return Markup('<span lang="{}">{}</span>').format(course.language, text)
 
 
 def _fill(message: str, **values) -> Markup:
@@ -139,8 +135,8 @@ def new_session(slug: str, cohort_slug: str):
         return _refused(form, error, cohort=cohort)
     message = _fill(
         _("“%(title)s” is on the schedule of %(cohort)s."),
-        title=_course_text(course, live.title),
-        cohort=_course_text(course, cohort.title),
+        title=course_text(live.title, course.language),
+        cohort=course_text(cohort.title, course.language),
     )
     where = _list_url(live)
     db.session.commit()
@@ -171,7 +167,7 @@ def edit_session(slug: str, session_id: int):
         )
     except ScheduleError as error:
         return _refused(form, error, cohort=cohort, live=live)
-    title, where = _course_text(course, live.title), _list_url(live)
+    title, where = course_text(live.title, course.language), _list_url(live)
     db.session.commit()
     if changed:
         what = ", ".join(str(CHANGED_TEXT[name]) for name in changed)
@@ -203,7 +199,7 @@ def cancel_session(slug: str, session_id: int):
                 db.session.rollback()
                 error, status = str(refusal), refusal.status
             else:
-                title, where = _course_text(course, live.title), _list_url(live)
+                title, where = course_text(live.title, course.language), _list_url(live)
                 db.session.commit()
                 _confirm(
                     _fill(
@@ -240,7 +236,7 @@ def restore_session(slug: str, session_id: int):
     if not RestoreForm().validate_on_submit():
         abort(400)
     restored = operations.restore_session(live, actor=current_user._get_current_object())
-    title, where = _course_text(course, live.title), _list_url(live)
+    title, where = course_text(live.title, course.language), _list_url(live)
     db.session.commit()
     _confirm(
         _fill(_("“%(title)s” is back on the schedule. Calendars show it again."), title=title)

@@ -1,4 +1,5 @@
-"""Template filters for dates and times, in the zone the time was written in."""
+"""Template filters for dates and times, in the zone the time was written in, and course text
+marked with its language."""
 
 from datetime import date, datetime
 
@@ -34,7 +35,10 @@ def zone_abbreviation(value: datetime, zone_name: str) -> str:
 def course_text(text: str, language: str) -> Markup:
     """Course text inside a sentence of the interface, marked with the course's language
     (WCAG 3.1.2), e.g. a cohort's title in a flash message: `escape(_("... %(cohort)s ..."))
-    % {"cohort": course_text(cohort.title, course.language)}` keeps the sentence safe HTML."""
+    % {"cohort": course_text(cohort.title, course.language)}` keeps the sentence safe HTML.
+
+    Templates call the same function: `_('Apply to %(cohort)s', cohort=course_text(cohort.title,
+    course.language))`."""
     return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
@@ -43,5 +47,6 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(clock, "clock")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
     app.add_template_filter(country_name, "country_name")
+    app.add_template_global(course_text, "course_text")
     # Mails link with this: a link that leaves the site comes from PUBLIC_URL.
     app.add_template_global(public_url_for, "public_url_for")
