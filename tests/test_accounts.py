@@ -271,7 +271,7 @@ def test_registration_form_works_without_javascript(client):
     assert '<option value="Asia/Seoul">Asia/Seoul</option>' in page
     assert 'for="time_zone"' in page and "data-browser-zone" in page
     # The script is progressive enhancement, loaded under its fingerprinted name.
-    assert re.search(r'<script src="/static/js/timezone\.[0-9a-f]{8}\.js" defer>', page)
+    assert re.search(r'<script src="/static/js/timezone\.js\?v=[0-9a-f]{8}" defer>', page)
 
 
 @pytest.mark.parametrize(

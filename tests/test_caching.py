@@ -45,7 +45,7 @@ def test_public_answers_keep_their_caching(app, world, client):  # noqa: F811
     # A fingerprinted stylesheet and a course image are the same for everyone, logged in or not.
     learner = _log_in(app, world["accounts"]["enrolled_learner"].email)
     home = learner.get("/").get_data(as_text=True)
-    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{8}\.css)"', home)[1]
+    stylesheet = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{8})"', home)[1]
     for visitor in (client, learner):
         assert visitor.get(stylesheet).headers["Cache-Control"] == LONG_CACHE
         image = visitor.get(f"/courses/{slug}/media/{media}")

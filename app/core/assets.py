@@ -1,42 +1,27 @@
-"""Light pages: static files under fingerprinted names, cached for a year; responses compressed.
+"""Light pages: static files with their content's hash in the address, cached a year; compression.
 
-`url_for('static', filename='css/site.css')` gives `/static/css/site.<hash>.css`, where the hash
-comes from the file's content: two gunicorn nodes with the same files agree on it without
-talking to each other. That address is served with a year-long immutable cache header, so a
-returning phone fetches nothing but the page. The plain name (old pages, bookmarks) is still
-served, with a short cache. A fingerprint that is not the current file's (a page rendered by
-a node that has other files, during a rolling deploy) also gets the current file, marked
-`no-cache`: an unstyled page would be worse, and no cache keeps those bytes under that name.
-
-Text static files are read, hashed and compressed (brotli and gzip, at their highest levels)
-once per process, the first time they are asked for; other responses are compressed per request
-by Flask-Compress, except streamed ones and types that are compressed already (PDF, images, ZIP).
+Static files are served by Flask's own static view (ETag, conditional requests, ranges) and
+compressed by Flask-Compress, like every other response. `url_for('static',
+filename='css/site.css')` gives `/static/css/site.css?v=<hash>`, where the hash comes from the
+file's content: two gunicorn nodes with the same files agree on it without talking to each
+other. Such an address is cached for a year (immutable); the plain one for five minutes; one
+with another hash (a page from a node that has other files, during a rolling deploy) gets the
+current file, marked `no-cache`. docs/performance.md has the measurements behind this choice.
 """
 
-import gzip
 import hashlib
-import mimetypes
 import os
-import posixpath
-import re
-import threading
-from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
 
-import brotli
-from flask import Flask, Response, current_app, request, request_finished, send_from_directory
+from flask import Flask, Response, current_app, request, request_finished
 from flask_compress import Compress
-from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=300"
 STALE_CACHE = "no-cache"
+VERSION = "v"  # the query parameter that carries the hash
 HASH_LENGTH = 8
-# "site.3f2a9c1b.css" is "site.css" as it was when its sha256 began with 3f2a9c1b.
-FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})(?P<ext>\.[^./]+)?$")
-# Text files up to this size are kept in memory with their compressed forms.
-PRECOMPRESS_MAX_BYTES = 1024 * 1024
 
 # What is worth compressing: text. PDF, images, ZIP, fonts in woff2 are compressed already.
 COMPRESSIBLE_TYPES = [
@@ -59,142 +44,62 @@ COMPRESSIBLE_TYPES = [
 COMPRESSION_DEFAULTS = {
     "COMPRESS_MIMETYPES": COMPRESSIBLE_TYPES,
     "COMPRESS_ALGORITHM": ["br", "gzip"],
-    # A streamed response (a CSV export row by row, a file sent from disk) goes out as it is
-    # written: compressing it would hold bytes back. Static files are compressed below.
+    # A streamed response (a CSV export row by row) goes out as it is written: compressing it
+    # would hold bytes back. Static text files are read whole first (below), then compressed.
     "COMPRESS_STREAMS": False,
     "COMPRESS_REGISTER": False,
 }
+# Static text files up to this size are read into memory to be compressed.
+COMPRESS_STATIC_MAX_BYTES = 1024 * 1024
 
 
-@dataclass
-class StaticAsset:
-    """One file of the static folder: its content hash and, for text, its bytes in each encoding."""
-
-    filename: str
-    mimetype: str
-    digest: str
-    mtime_ns: int
-    encodings: dict[str, bytes] = field(default_factory=dict)  # "identity", "br", "gzip"
-
-    @property
-    def fingerprinted_name(self) -> str:
-        head, ext = os.path.splitext(self.filename)
-        return f"{head}.{self.digest[:HASH_LENGTH]}{ext}"
-
-    @property
-    def is_in_memory(self) -> bool:
-        return "identity" in self.encodings
+@lru_cache(maxsize=256)
+def _content_hash(path: str, mtime_ns: int, size: int) -> str:
+    """The file's SHA-256, once per process and version of the file (its mtime and size)."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()[:HASH_LENGTH]
 
 
-class StaticAssets:
-    """The static folder's files, read once per process (again when changed, in debug mode)."""
-
-    def __init__(self, folder: str, compressible: set[str]):
-        self.folder = folder
-        self.compressible = compressible
-        self._assets: dict[str, StaticAsset] = {}
-        self._lock = threading.Lock()
-
-    def get(self, filename: str, *, check_changes: bool = False) -> StaticAsset | None:
-        """The file at this path under the static folder, or None if there is none."""
-        asset = self._assets.get(filename)
-        if asset is not None and not check_changes:
-            return asset
-        # Only files that exist are remembered, under their normalised name: made-up
-        # addresses cannot grow this dictionary.
-        path = safe_join(self.folder, filename)
-        if path is None or not os.path.isfile(path):
-            return None
-        name = posixpath.normpath(filename)
-        asset = self._assets.get(name)
-        if asset is not None and (not check_changes or os.stat(path).st_mtime_ns == asset.mtime_ns):
-            return asset
-        with self._lock:
-            asset = self._read(name, path)
-            self._assets[name] = asset
-        return asset
-
-    def _read(self, filename: str, path: str) -> StaticAsset:
-        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        stat = os.stat(path)
-        asset = StaticAsset(filename, mimetype, "", stat.st_mtime_ns)
-        if mimetype in self.compressible and stat.st_size <= PRECOMPRESS_MAX_BYTES:
-            with open(path, "rb") as file:
-                data = file.read()
-            asset.digest = hashlib.sha256(data).hexdigest()
-            asset.encodings["identity"] = data
-            # mtime=0: the same bytes (and so the same ETag) on every node.
-            for name, packed in (
-                ("br", brotli.compress(data, quality=11)),
-                ("gzip", gzip.compress(data, compresslevel=9, mtime=0)),
-            ):
-                if len(packed) < len(data):
-                    asset.encodings[name] = packed
-        else:
-            with open(path, "rb") as file:
-                asset.digest = hashlib.file_digest(file, "sha256").hexdigest()
-        return asset
-
-    def resolve(self, requested: str, *, check_changes: bool = False):
-        """(asset, how to cache it) for a requested name, plain or fingerprinted; None if none."""
-        asset = self.get(requested, check_changes=check_changes)
-        if asset is not None:
-            return asset, SHORT_CACHE
-        directory, base = posixpath.split(requested)
-        match = FINGERPRINTED.match(base)
-        if match is None:
-            return None
-        plain = posixpath.join(directory, match["stem"] + (match["ext"] or ""))
-        asset = self.get(plain, check_changes=check_changes)
-        if asset is None:
-            return None
-        if asset.digest[:HASH_LENGTH] == match["hash"]:
-            return asset, LONG_CACHE
-        return asset, STALE_CACHE
+def static_version(filename: str) -> str | None:
+    """The hash of a file of the static folder, or None if there is no such file."""
+    path = safe_join(current_app.static_folder, filename)
+    if path is None or not os.path.isfile(path):
+        return None
+    stat = os.stat(path)
+    return _content_hash(path, stat.st_mtime_ns, stat.st_size)
 
 
-def _assets() -> StaticAssets:
-    return current_app.extensions["static_assets"]
+def version_static_urls(endpoint: str, values: dict) -> None:
+    """url_for('static', filename=...) carries the file's hash: `?v=3f2a9c1b`."""
+    if endpoint == "static" and "filename" in values and VERSION not in values:
+        version = static_version(values["filename"])
+        if version is not None:
+            values[VERSION] = version
 
 
-def _check_changes() -> bool:
-    return current_app.debug or bool(current_app.config.get("TEMPLATES_AUTO_RELOAD"))
-
-
-def fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:
-    """url_for('static', filename=...) names the file with its content hash."""
-    if endpoint != "static" or "filename" not in values:
-        return
-    asset = _assets().get(values["filename"], check_changes=_check_changes())
-    if asset is not None:
-        values["filename"] = asset.fingerprinted_name
-
-
-def serve_static(filename: str) -> Response:
-    """A static file, compressed when it is text and the browser accepts it, with its cache."""
-    found = _assets().resolve(filename, check_changes=_check_changes())
-    if found is None:
-        raise NotFound()
-    asset, cache_control = found
-    if asset.is_in_memory:
-        encoding = request.accept_encodings.best_match(
-            [name for name in ("br", "gzip") if name in asset.encodings]
-        )
-        body = asset.encodings[encoding or "identity"]
-        response = current_app.response_class(body, mimetype=asset.mimetype)
-        etag = asset.digest[:32]
-        if encoding:
-            response.headers["Content-Encoding"] = encoding
-            etag = f"{etag}:{encoding}"  # another representation, so another strong ETag
-        response.set_etag(etag)
-        response.vary.add("Accept-Encoding")
-        response.headers["Cache-Control"] = cache_control
-        return response.make_conditional(request)
-    # Images, fonts, PDFs: sent from disk as Flask does (ranges, conditional requests).
-    response = send_from_directory(
-        _assets().folder, asset.filename, mimetype=asset.mimetype, etag=asset.digest[:32]
-    )
-    response.headers["Cache-Control"] = cache_control
+def cache_static(response: Response) -> Response:
+    """A static file's cache, by its address; text read whole, so that it gets compressed."""
+    if request.endpoint != "static" or response.status_code >= 400:
+        return response
+    asked = request.args.get(VERSION)
+    if asked is None:
+        response.headers["Cache-Control"] = SHORT_CACHE
+    elif asked == static_version(request.view_args["filename"]):
+        response.headers["Cache-Control"] = LONG_CACHE
+    else:
+        response.headers["Cache-Control"] = STALE_CACHE
+    if (
+        response.status_code == 200
+        and response.direct_passthrough
+        and response.mimetype in current_app.config["COMPRESS_MIMETYPES"]
+        and (response.content_length or 0) <= COMPRESS_STATIC_MAX_BYTES
+    ):
+        # Flask sends a file as a stream, which Flask-Compress leaves alone: read it whole, and
+        # close it now rather than when the server closes the response.
+        response.direct_passthrough = False
+        body = response.get_data()
+        response.close()
+        response.set_data(body)
     return response
 
 
@@ -225,16 +130,13 @@ def compress_response(response: Response) -> Response:
 
 
 def register_assets(app: Flask) -> None:
-    """Fingerprinted static URLs, cached static files, and compression."""
+    """Hashed static URLs, their cache headers, and compression."""
     for key, value in COMPRESSION_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.extensions["compress"] = Compress(app)
     app.after_request(compress_response)
     if app.static_folder is None:
         return
-    app.extensions["static_assets"] = StaticAssets(
-        app.static_folder, set(app.config["COMPRESS_MIMETYPES"])
-    )
-    app.url_defaults(fingerprint_static_urls)
-    app.view_functions["static"] = serve_static
+    app.after_request(cache_static)  # runs before compress_response: registered after it
+    app.url_defaults(version_static_urls)
     request_finished.connect(unvary_static_on_cookie, app)
