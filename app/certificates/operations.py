@@ -12,7 +12,7 @@ from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
-from app.core import audit
+from app.core import audit, events
 from app.core.models import add_unless_duplicate
 from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
 from app.extensions import db
@@ -158,11 +158,12 @@ def issue_to_everyone_eligible(cohort: Cohort, *, actor, now: datetime) -> list[
     return issued
 
 
-def issue_at_completion(enrollments: list[Enrollment], *, now: datetime) -> None:
-    """The course issues by itself (course.yaml `certificate.automatic: true`)."""
-    for enrollment in enrollments:
-        if enrollment.cohort.course.issues_certificates_automatically:
-            issue_certificate(enrollment, actor=None, now=now)
+@events.enrollment_completed.connect
+def issue_at_completion(enrollment: Enrollment, *, now: datetime) -> None:
+    """The course issues by itself (course.yaml `certificate.automatic: true`): at once, in
+    the transaction that recorded the completion (core/events.py)."""
+    if enrollment.cohort.course.issues_certificates_automatically:
+        issue_certificate(enrollment, actor=None, now=now)
 
 
 def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, list]:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.accounts.models import User
 from app.catalog.models import Cohort, Course
 from app.certificates.models import Certificate, CertificateStatus, canonical_serial
+from app.core import events
 from app.core.audit import AuditEvent
 from app.core.search import contains_text
 from app.extensions import db
@@ -126,6 +127,7 @@ def certificates_of(user) -> list[Certificate]:
     )
 
 
+@events.current_certificates.provide
 def current_certificates(user) -> dict[int, Certificate]:
     """A person's current certificate for each enrolment, by enrolment id."""
     found = db.session.scalars(

@@ -6,7 +6,9 @@ higher one, the lower package names it here and the higher one answers:
 
 - a signal (blinker, as Flask uses it) says that something happened; its receivers run at
   once, in the sender's request and transaction, so the view still commits once;
-- a `Provider` is a question with one answerer (a function the higher package provides);
+- a `Provider` is a question with one answerer (a function the higher package provides): a
+  lower package reads what a higher one keeps, such as the learner's quiz records and live
+  sessions for the completion rules;
 - `person_records` gathers what each package keeps about a person, for the personal-data
   download and for erasing an account.
 
@@ -24,14 +26,10 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-learner_progressed = _signals.signal("learner-progressed")
-"""A learner did something that may complete a course: a lesson marked done, a quiz passed, a
-live session taken part in. Sent with the learner, `course=` the course. The learning package
-evaluates the completion rules again and records a completion."""
-
 enrollment_completed = _signals.signal("enrollment-completed")
-"""An enrolment's completion was recorded: sent with the enrolment. The certificates package
-issues the certificate that the course gives automatically."""
+"""An enrolment's completion was recorded (learning.operations.record_completion): sent with
+the enrolment and `now=`. The certificates package issues the certificate that the course
+gives by itself."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,6 +54,19 @@ class Provider(Generic[F]):
 
 session_attendance: Provider[Callable[[int], dict[int, int]]] = Provider(
     "how many learners took part in each session of a cohort (by session id)"
+)
+# A learner's facts for the completion rules (learning.queries.learner_facts) come from the
+# packages that keep them, still in two queries for any number of courses:
+taken_part: Provider[Callable[[Any, Any], tuple[Any, ...]]] = Provider(
+    "the SELECTs of (course id, session id, 'attended' or 'watched') of a learner's live"
+    " sessions (user id and course ids as bound parameters), to add to a UNION ALL"
+)
+quiz_records: Provider[Callable[[Any, list], dict[int, dict[int, Any]]]] = Provider(
+    "a learner's record (attempts and their rules) at each published quiz of these courses,"
+    " by course id and quiz id, in one query"
+)
+current_certificates: Provider[Callable[[Any], dict[int, Any]]] = Provider(
+    "a person's current certificate of each enrolment that has one, by enrolment id"
 )
 
 

@@ -12,14 +12,31 @@ of rule is one function added to RULES.
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import url_for
 from flask_babel import gettext as _
 
 from app.catalog.models import Cohort, Course, Lesson, Module, Quiz
 from app.learning.models import Enrollment
-from app.quizzes.models import QuizRecord
+
+
+class QuizStanding(Protocol):
+    """What the path and the rules read of a learner's attempts at one quiz: the quizzes
+    package's QuizRecord, which learner_facts gets from it (core/events.py)."""
+
+    @property
+    def is_passed(self) -> bool: ...
+
+    @property
+    def open_attempt(self) -> object | None: ...
+
+    @property
+    def attempts_left(self) -> int | None: ...
+
+    def can_start(self, now: datetime) -> bool: ...
+
+    def next_start_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -27,13 +44,18 @@ class LearnerFacts:
     """What one learner has done in one course."""
 
     done_lesson_ids: frozenset[int] = frozenset()
-    quiz_records: dict[int, QuizRecord] = field(default_factory=dict)
+    quiz_records: dict[int, QuizStanding] = field(default_factory=dict)
     attended_session_ids: frozenset[int] = frozenset()
     # Sessions the learner missed and whose recording they marked as watched.
     watched_session_ids: frozenset[int] = frozenset()
 
-    def quiz_record(self, quiz: Quiz) -> QuizRecord:
-        return self.quiz_records.get(quiz.id) or QuizRecord(quiz, [])
+    def quiz_record(self, quiz: Quiz) -> QuizStanding | None:
+        """None when no attempts were loaded for the quiz (a path without anyone's progress)."""
+        return self.quiz_records.get(quiz.id)
+
+    def has_passed(self, quiz: Quiz) -> bool:
+        record = self.quiz_records.get(quiz.id)
+        return record is not None and record.is_passed
 
     def as_of(self, cohort: Cohort | None, now: datetime) -> "LearnerFacts":
         """Without taking part in sessions that have not started by `now` (a wrong record), so
@@ -116,7 +138,7 @@ def _quizzes_rule(value: Any, course: Course, cohort: Cohort | None, facts: Lear
     quizzes = course.published_quizzes()
     if value != "all" or not quizzes:
         return None
-    passed = sum(1 for quiz in quizzes if facts.quiz_record(quiz).is_passed)
+    passed = sum(1 for quiz in quizzes if facts.has_passed(quiz))
     return Requirement("quizzes", _("Pass every module quiz"), passed, len(quizzes))
 
 
@@ -177,7 +199,7 @@ class CourseProgress:
                 steps.append(Step("lecture", module, module.lecture_title, module.lecture_minutes))
             quiz = module.published_quiz
             if quiz:
-                passed = self.facts.quiz_record(quiz).is_passed
+                passed = self.facts.has_passed(quiz)
                 steps.append(Step("quiz", module, quiz.title, None, quiz=quiz, is_done=passed))
         return steps
 
@@ -211,7 +233,7 @@ class CourseProgress:
             if step.kind != "quiz":
                 return Continuation(step)
             record = self.facts.quiz_record(step.quiz)
-            if record.open_attempt is not None or record.can_start(now):
+            if record is None or record.open_attempt is not None or record.can_start(now):
                 return Continuation(step)
             if record.attempts_left == 0:
                 used_up = used_up or Continuation(step)

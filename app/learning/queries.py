@@ -3,14 +3,13 @@
 from functools import cache
 
 from sqlalchemy import CompoundSelect, Select, bindparam, exists, literal, select, union_all
-from sqlalchemy.orm import contains_eager, defer, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.catalog.models import Cohort, Course, Lesson, Module
+from app.core import events
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.learning.progress import CourseProgress, LearnerFacts, outline_cohort
-from app.live.queries import taken_part
-from app.quizzes.models import QuizAttempt, QuizRecord
 
 
 def is_enrolled_in_course(user, course) -> bool:
@@ -105,36 +104,18 @@ def _done_and_taken_part_query() -> CompoundSelect:
         .join(LessonProgress.lesson)
         .where(LessonProgress.user_id == user_id, Lesson.course_id.in_(course_ids))
     )
-    return union_all(done, *taken_part(user_id, course_ids))
-
-
-@cache
-def _attempts_query() -> Select:
-    return (
-        select(QuizAttempt)
-        .where(
-            QuizAttempt.user_id == bindparam("user_id"),
-            QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
-        )
-        .options(defer(QuizAttempt.layout))
-    )
+    # The live sessions taken part in come from the live package (core/events.py).
+    return union_all(done, *events.taken_part(user_id, course_ids))
 
 
 def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
-    """What a learner has done in each of these courses, by course id: two queries in all."""
+    """What a learner has done in each of these courses, by course id: two queries in all
+    (the quiz records are read by the quizzes package: core/events.py)."""
     course_ids = [course.id for course in courses]
     done_and_taken_part = db.session.execute(
         _done_and_taken_part_query(), {"user_id": user.id, "course_ids": course_ids}
     ).all()
-    quizzes = {
-        quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
-    }
-    attempts = db.session.scalars(
-        _attempts_query(), {"user_id": user.id, "quiz_ids": list(quizzes)}
-    ).all()
-    by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
-    for attempt in attempts:
-        by_quiz[attempt.quiz_id].append(attempt)
+    quiz_records = events.quiz_records(user, courses)
     return {
         course.id: LearnerFacts(
             done_lesson_ids=frozenset(
@@ -142,11 +123,7 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
                 for course_id, lesson, what in done_and_taken_part
                 if course_id == course.id and what == "done"
             ),
-            quiz_records={
-                quiz_id: QuizRecord(quiz, by_quiz[quiz_id])
-                for quiz_id, (course_id, quiz) in quizzes.items()
-                if course_id == course.id
-            },
+            quiz_records=quiz_records[course.id],
             attended_session_ids=frozenset(
                 session
                 for course_id, session, what in done_and_taken_part

@@ -9,7 +9,7 @@ from markupsafe import escape
 from app.catalog import queries as catalog_queries
 from app.catalog.models import Course, Lesson
 from app.catalog.outlines import shared_outline, shared_outlines
-from app.certificates.queries import current_certificates
+from app.core import events
 from app.core.i18n import current_language
 from app.core.templating import course_text
 from app.core.types import utcnow
@@ -41,7 +41,7 @@ def dashboard():
             (enrollment, progress_in(courses, facts, enrollment)) for enrollment in enrollments
         ],
         applications=queries.applications_of(current_user),
-        certificates=current_certificates(current_user),
+        certificates=events.current_certificates(current_user),
         now=utcnow(),
     )
 

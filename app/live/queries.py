@@ -82,6 +82,7 @@ def records_of(user, session_ids: list[int]):
     )
 
 
+@events.taken_part.provide
 def taken_part(user_id, course_ids) -> tuple[Select, Select]:
     """The selects of (course id, session id, 'attended' or 'watched'), to UNION ALL: of a
     user id and course ids, or of bound parameters for them."""

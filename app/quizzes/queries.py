@@ -1,9 +1,12 @@
 """Reads of a learner's quiz attempts, always through the learner: nobody reads another's."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Question, Quiz
+from app.core import events
 from app.extensions import db
 from app.quizzes.models import AttemptAnswer, QuizAttempt, QuizRecord
 
@@ -24,6 +27,37 @@ def quiz_record(user, quiz: Quiz, *, questions: bool = True) -> QuizRecord:
         .options(selectinload(QuizAttempt.answers))
     ).all()
     return QuizRecord(quiz, list(attempts))
+
+
+@cache
+def _attempts_query() -> Select:
+    return (
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == bindparam("user_id"),
+            QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
+        )
+        .options(defer(QuizAttempt.layout))
+    )
+
+
+@events.quiz_records.provide
+def quiz_records(user, courses) -> dict[int, dict[int, QuizRecord]]:
+    """A learner's record at each published quiz of these courses (outlines), by course id
+    and quiz id: one query (for learning.queries.learner_facts)."""
+    quizzes = {
+        quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
+    }
+    attempts = db.session.scalars(
+        _attempts_query(), {"user_id": user.id, "quiz_ids": list(quizzes)}
+    ).all()
+    by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
+    for attempt in attempts:
+        by_quiz[attempt.quiz_id].append(attempt)
+    found: dict[int, dict[int, QuizRecord]] = {course.id: {} for course in courses}
+    for quiz_id, (course_id, quiz) in quizzes.items():
+        found[course_id][quiz_id] = QuizRecord(quiz, by_quiz[quiz_id])
+    return found
 
 
 def attempts_of(user) -> list[QuizAttempt]:
