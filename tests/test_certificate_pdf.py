@@ -16,6 +16,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 
 from app.certificates import pdf as certificate_pdf
+from app.certificates.fpdf_compat import CompatFPDF
 from app.certificates.models import Certificate, display_serial, new_serial
 from app.certificates.pdf import UnprintableText, missing_characters, render_certificate_pdf
 
@@ -183,11 +184,11 @@ def test_an_arabic_name_is_shaped_right_to_left_in_an_arabic_font():
 
 
 def test_a_line_after_one_that_starts_in_a_fallback_font_keeps_its_font():
-    # fpdf2 2.8's bug (py-pdf/fpdf2#1772) that CertificatePDF works around, in its plainest
+    # fpdf2 2.8's bug (py-pdf/fpdf2#1772) that CompatFPDF works around, in its plainest
     # form: an Arabic line, then a Latin one in the same font and size. The certificate's
     # layout happens to change the font size between paragraphs, which hides the bug, so it
     # is checked here directly.
-    pdf = certificate_pdf.CertificatePDF()
+    pdf = CompatFPDF()
     certificate_pdf._add_fonts(pdf, [certificate_pdf.SERIF, certificate_pdf.ARABIC])
     pdf.set_fallback_fonts([certificate_pdf.ARABIC])
     pdf.set_text_shaping(True)

@@ -1,9 +1,10 @@
-"""The certificate of completion as a one-page A4 landscape PDF, drawn with fpdf2."""
+"""The certificate of completion as a one-page A4 landscape PDF, drawn with fpdf2.
+
+The layout uses fpdf2's public API; what reaches into its internals is in fpdf_compat.py.
+"""
 
 from __future__ import annotations
 
-import copy
-import io
 import math
 import re
 import unicodedata
@@ -15,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import segno
-import uharfbuzz as hb
-from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
-from fpdf.enums import Align, MethodReturnValue, PathPaintRule, PDFResourceType, XPos, YPos
-from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
+from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
 
+from app.certificates.fpdf_compat import CompatFPDF, SharedFont, add_shared_fonts
 from app.certificates.models import Certificate
 from app.core.timezones import format_day
 
@@ -113,165 +112,6 @@ class Block:
         return self.fitted_space + self.lines * self.line_height()
 
 
-class CertificatePDF(FPDF):
-    """fpdf2's FPDF, with a fix for text that starts with a fallback font's character."""
-
-    def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> Any:
-        """Forget, after each line, that the page's font is set.
-
-        fpdf2 2.8 marks the current font as set on the page when a line begins with a
-        fallback font's glyph (an Arabic or Hangul name), but then wraps that line in q … Q,
-        which undoes the font; the next line in the main font was drawn with no font at all
-        (https://github.com/py-pdf/fpdf2/issues/1772). Re-selecting it costs a few bytes.
-        """
-        result = super()._render_styled_text_line(*args, **kwargs)
-        self.current_font_is_set_on_page = False
-        return result
-
-    def output(self, *args: Any, **kwargs: Any) -> Any:
-        """The document, with the shared fonts it draws with, each subset on its own copy.
-
-        A fallback family comes in both weights, but a Korean name, say, is drawn in bold
-        only: fpdf2 would subset and embed the regular font too, unused, for nothing.
-        """
-        used = {
-            int(font_id)
-            for page in range(1, self.pages_count + 1)
-            for font_id in self._resource_catalog.get_resources_per_page(page, PDFResourceType.FONT)
-        }
-        for key, font in list(self.fonts.items()):
-            if isinstance(font, SharedFont):
-                if font.i in used:
-                    font.detach()
-                else:
-                    del self.fonts[key]
-        return super().output(*args, **kwargs)
-
-
-class SharedFont(TTFFont):
-    """A font file read once per process; each document draws with a copy of its own.
-
-    fpdf2's add_font reads and indexes the whole file for every document, which took a fifth
-    of the time of a certificate. The copies share what never changes (the tables, the cmap,
-    the widths, the HarfBuzz face); what a document changes is its own: the glyphs it uses
-    (its subset), the font's number in it, its descriptor, and the fontTools font that
-    fpdf2 cuts down in place to the document's glyphs as it writes it.
-    """
-
-    # A cap on the shaped widths remembered, so odd texts cannot grow it for ever.
-    MAX_SHAPED = 20_000
-
-    def __init__(self, path: Path, family: str, style: str) -> None:
-        super().__init__(FPDF(), path, f"{family}{style}", style)  # a document to read it for
-        self.ttfont.getGlyphOrder()  # drawing looks glyph names up: read them now
-        # Every table a document reads while drawing is loaded: the file can be closed.
-        self.ttfont.close()
-        self.face = hb.Face(hb.Blob.from_file_path(path))
-        self.subsettable = _without_layout_tables(path)
-        # Text -> the advance of each of its glyphs, in thousandths of the font size.
-        self.shaped: dict[Hashable, tuple[int, ...]] = {}
-
-    def for_document(self, pdf: FPDF) -> SharedFont:
-        """A copy to add to the document, with none of another document's state."""
-        font = copy.copy(self)
-        font.i = len(pdf.fonts) + 1
-        font.desc = copy.copy(self.desc)
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        font.subset = SubsetMap(font)
-        # HarfBuzz's font takes the size of each text shaped: one per document, for threads.
-        font._hbfont = HarfBuzzFont(self.face)
-        return font
-
-    def detach(self) -> None:
-        """Give the copy a fontTools font of its own, for fpdf2 to subset in place on output.
-
-        Reading a font's glyph names, cmap and widths took most of the time of subsetting
-        it (the Hangul fonts have 11,000 glyphs): the copy starts with copies of the tables
-        read already, which the subsetter replaces, never changes in place.
-        """
-        shared = self.ttfont
-        # Without recalcBBoxes the subset glyphs are copied, not decoded and encoded again;
-        # the font's bounding box and maxima stay the whole font's, which contain the subset's.
-        own = ttLib.TTFont(
-            io.BytesIO(self.subsettable), recalcBBoxes=False, recalcTimestamp=False, lazy=True
-        )
-        own.setGlyphOrder(list(shared.getGlyphOrder()))
-        cmap = own["cmap"] = copy.copy(shared["cmap"])
-        cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
-        hmtx = own["hmtx"] = copy.copy(shared["hmtx"])
-        hmtx.metrics = dict(hmtx.metrics)
-        own["post"] = copy.copy(shared["post"])
-        # The glyphs are shared too, but the subsetter changes those it keeps in place: the
-        # document's, the first four (.notdef and the recommended ones) and their components.
-        glyf = own["glyf"] = ttLib.newTable("glyf")
-        glyf.glyphOrder = own.getGlyphOrder()
-        glyf.glyphs = dict(shared["glyf"].glyphs)
-        kept = {*self.subset.get_all_glyph_names(), *glyf.glyphOrder[:4]}
-        for name in _with_components(shared["glyf"], kept):
-            glyf.glyphs[name] = copy.copy(glyf.glyphs[name])
-        self.ttfont = own
-
-    def shaped_text_width(
-        self, text: str, font_size_pt: float, text_shaping_params: dict[str, Any] | None
-    ) -> tuple[int, float]:
-        """fpdf2's width of shaped text, shaping each text once per process.
-
-        Line breaking measures the same words again and again, at every size tried. HarfBuzz
-        gives advances in font units whatever the size (these fonts have no tracking table),
-        so they are kept and scaled, summed in fpdf2's order for the very same result.
-        """
-        params = text_shaping_params or {}
-        # What perform_harfbuzz_shaping reads of the parameters.
-        key = (
-            text,
-            params.get("fragment_direction"),
-            params.get("script"),
-            params.get("language"),
-            tuple(params.get("features", {}).items()),
-        )
-        advances = self.shaped.get(key)
-        if advances is None:
-            _, positions = self.perform_harfbuzz_shaping(text, font_size_pt, text_shaping_params)
-            if positions is None:
-                return (0, 0)
-            advances = tuple(round(self.scale * pos.x_advance + 0.001) for pos in positions)
-            if len(self.shaped) >= self.MAX_SHAPED:
-                self.shaped.clear()
-            self.shaped[key] = advances
-        width: float = 0
-        for advance in advances:
-            width += advance * font_size_pt * 0.001
-        return (len(advances), width)
-
-
-def _with_components(glyf: Any, names: Iterable[str]) -> set[str]:
-    """The glyphs named and the glyphs their composite glyphs are built of, in a glyf table."""
-    found: set[str] = set()
-    todo = set(names)
-    while todo:
-        name = todo.pop()
-        found.add(name)
-        todo.update(set(glyf.glyphs[name].getComponentNames(glyf)) - found)
-    return found
-
-
-def _without_layout_tables(path: Path) -> bytes:
-    """The font file without the tables fpdf2's subsetting drops anyway.
-
-    The subsetter reads the big layout tables before it drops them; without them it is
-    quicker, and it writes the very same subset.
-    """
-    font = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
-    for tag in ("GDEF", "GPOS", "GSUB"):
-        if tag in font:
-            del font[tag]
-    buffer = io.BytesIO()
-    font.save(buffer)
-    font.close()
-    return buffer.getvalue()
-
-
 @cache
 def _shared_font(family: str, style: str) -> SharedFont:
     """The family's regular ("") or bold ("B") font, read once per process."""
@@ -329,9 +169,9 @@ def _draw(
     return bytes(pdf.output())
 
 
-def _blank(fallbacks: Sequence[str]) -> CertificatePDF:
+def _blank(fallbacks: Sequence[str]) -> CompatFPDF:
     """An empty A4 landscape document with the serif and these fallback fonts."""
-    pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
+    pdf = CompatFPDF(orientation="L", unit="mm", format="A4")
     # Nothing may ever spill onto a second page: the layout shrinks text to fit instead.
     pdf.set_auto_page_break(False)
     pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
@@ -343,9 +183,7 @@ def _blank(fallbacks: Sequence[str]) -> CertificatePDF:
     return pdf
 
 
-def _new_pdf(
-    certificate: Certificate, fallbacks: Sequence[str], issued_at: datetime
-) -> CertificatePDF:
+def _new_pdf(certificate: Certificate, fallbacks: Sequence[str], issued_at: datetime) -> CompatFPDF:
     """An empty document with the fonts the certificate's text needs and its metadata."""
     pdf = _blank(fallbacks)
     pdf.set_title(f"{certificate.title}: {certificate.holder_name}")
@@ -359,11 +197,16 @@ def _new_pdf(
     return pdf
 
 
-def _add_fonts(pdf: CertificatePDF, families: Iterable[str]) -> None:
+def _add_fonts(pdf: CompatFPDF, families: Iterable[str]) -> None:
     """Add the regular and bold fonts of each family (read from their files once)."""
-    for family in families:
-        for style in ("", "B"):
-            pdf.fonts[f"{family}{style}"] = _shared_font(family, style).for_document(pdf)
+    add_shared_fonts(
+        pdf,
+        {
+            f"{family}{style}": _shared_font(family, style)
+            for family in families
+            for style in ("", "B")
+        },
+    )
 
 
 def missing_characters(text: str) -> str:
@@ -379,7 +222,7 @@ def _printable(families: tuple[str, ...]) -> frozenset[int]:
     """The code points that one of the families draws in both regular and bold (once)."""
     codes: set[int] = set()
     for family in families:
-        codes |= set(_shared_font(family, "").cmap) & set(_shared_font(family, "B").cmap)
+        codes |= _shared_font(family, "").code_points() & _shared_font(family, "B").code_points()
     return frozenset(codes)
 
 
