@@ -1,13 +1,11 @@
 """Fixtures: an app on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
 
 import contextvars
-import itertools
 import os
-import re
 import shutil
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -18,25 +16,45 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
-from app.accounts.operations import create_user
-from app.catalog.content.reader import read_course
-from app.catalog.models import Cohort, EnrolmentMode
-from app.catalog.operations import import_course, set_staffed_courses
-from app.core.permissions import Role
-from app.core.types import utcnow
 from app.extensions import db
+from tests import factories
 from tests.clock import travel_from_environment
+from tests.factories import EXAMPLE_COURSE, PASSWORD
+from tests.html import csrf_token, page
 
-EXAMPLE_COURSE = Path(__file__).parent / "data" / "example_course"
+__all__ = ["EXAMPLE_COURSE", "PASSWORD"]  # imported from here by many test modules
+
 REPO = Path(__file__).parent.parent
+TESTS = Path(__file__).parent
+
+# `make test-fast` runs -m "not browser and not slow" (docs/testing.md).
+MARKERS = {
+    "browser": "drives Chromium against a real server (every test in tests/browser/)",
+    "slow": "takes a second or more (migrations, backups, several processes, PDFs)",
+    "postgres": "means something only on PostgreSQL: skipped unless TEST_DATABASE_URL is set",
+}
 
 
 def pytest_configure(config):
     """TEST_CLOCK=2027-06-01 runs the suite at that date (docs/testing.md); a typo stops it."""
+    for name, meaning in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
     try:
         travel_from_environment()
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the browser tests by their folder; skip the PostgreSQL ones on SQLite."""
+    on_postgresql = bool(os.environ.get("TEST_DATABASE_URL"))
+    for item in items:
+        if (TESTS / "browser") in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+        if not on_postgresql and item.get_closest_marker("postgres"):
+            item.add_marker(
+                pytest.mark.skip(reason="set TEST_DATABASE_URL to a PostgreSQL database")
+            )
 
 
 # The example course's dates are fixed (tests/data/example_course/course.yaml): its
@@ -135,6 +153,7 @@ def app(database, tmp_path, app_config):
         instance_path=str(tmp_path / "instance"),
     )
     app.test_client_class = FreshContextClient
+    factories.restart_numbering()
     with app.app_context():
         yield app
         db.session.rollback()
@@ -196,11 +215,68 @@ def example_copy(tmp_path) -> Path:
 @pytest.fixture
 def imported_example(app):
     """The example course, imported into the database."""
-    source, problems = read_course(EXAMPLE_COURSE)
-    assert problems == []
-    course, _report = import_course(source)
-    db.session.commit()
-    return course
+    return factories.import_example()
+
+
+# The example course and the people around it, as most tests need them. A module that needs
+# another variant overrides the fixture with one built from the same factory
+# (tests/factories.py), e.g. `def teacher(course): return make_instructor(course, name=...)`.
+
+
+@pytest.fixture
+def course(imported_example):
+    """The example course (the name most tests use for it)."""
+    return imported_example
+
+
+@pytest.fixture
+def spring(course):
+    """The example course's own cohort, Spring 2027 (its dates are fixed: March to April 2027)."""
+    return factories.cohort_of(course, "2027-spring")
+
+
+@pytest.fixture
+def cohort(course):
+    """A second cohort of the example course, open for applications now (by approval)."""
+    return factories.make_cohort(course, "autumn", title="Autumn cohort")
+
+
+@pytest.fixture
+def quiz_module(course):
+    """The example course's first module with a quiz."""
+    return factories.quiz_module(course)
+
+
+@pytest.fixture
+def quiz(course):
+    """The example quiz with no waiting time and no attempt limit, to take it again at once."""
+    return factories.retakeable_quiz(course)
+
+
+@pytest.fixture
+def admin(app):
+    """Ada Admin, admin@city.example."""
+    return factories.make_admin()
+
+
+@pytest.fixture
+def teacher(course):
+    """An instructor of the example course, teacher@city.example."""
+    return factories.make_instructor(course)
+
+
+@pytest.fixture
+def learner(cohort, browser):
+    """A learner of `cohort` (lea@city.example), logged in with `browser`."""
+    user = factories.enrolled_learner(cohort)
+    assert browser.login(user.email).status_code == 302
+    return user
+
+
+@pytest.fixture
+def lea(spring):
+    """Lea Kim, a learner of Spring 2027 who lives in Seoul."""
+    return factories.enrolled_learner(spring, time_zone="Asia/Seoul", name="Lea Kim")
 
 
 class QueryCounter:
@@ -230,79 +306,24 @@ def count_queries(app):
     return lambda: QueryCounter(db.engine)
 
 
-PASSWORD = "correct horse battery staple"
-CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
 @pytest.fixture
 def make_user(app):
-    """Create an account through the real operation (profile filled in, password PASSWORD)."""
-    numbers = itertools.count(1)
-
-    def make(role: Role = Role.LEARNER, email: str | None = None, courses=(), **fields):
-        number = next(numbers)
-        profile = {
-            "name": f"Person {number}",
-            "organisation": "City of Bogotá",
-            "position": "Care policy officer",
-            "city": "Bogotá",
-            "country": "CO",
-            "time_zone": "America/Bogota",
-            **fields,
-        }
-        password = profile.pop("password", PASSWORD)
-        user = create_user(email or f"person{number}@city.example", password, role=role, **profile)
-        if courses:
-            set_staffed_courses(user, list(courses), actor=None)
-        db.session.commit()
-        return user
-
-    return make
+    """factories.make_user: an account made by the real operation (password PASSWORD)."""
+    return factories.make_user
 
 
 @pytest.fixture
 def make_cohort(app):
-    """Add a cohort to a course with its application window relative to now."""
-
-    def make(
-        course,
-        slug="approval",
-        *,
-        mode=EnrolmentMode.APPROVAL,
-        opened_days_ago=10,
-        closes_in_days=30,
-        title=None,
-    ):
-        now = utcnow()
-        cohort = Cohort(
-            course=course,
-            slug=slug,
-            title=title or f"Cohort {slug}",
-            time_zone="Europe/Madrid",
-            enrolment_mode=mode,
-            applications_open_at=now - timedelta(days=opened_days_ago),
-            applications_open_zone="Europe/Madrid",
-            applications_close_at=now + timedelta(days=closes_in_days),
-            applications_close_zone="Europe/Madrid",
-            starts_on=(now + timedelta(days=closes_in_days + 7)).date(),
-            ends_on=(now + timedelta(days=closes_in_days + 60)).date(),
-        )
-        db.session.add(cohort)
-        db.session.commit()
-        return cohort
-
-    return make
+    """factories.make_cohort: a cohort with its application window relative to now."""
+    return factories.make_cohort
 
 
 def without_tokens(response) -> str:
     """A page's HTML without its CSRF tokens: they are signed with the second they were made."""
-    return CSRF_TOKEN.sub("", response.get_data(as_text=True))
-
-
-def csrf_token_from(response) -> str:
-    match = CSRF_TOKEN.search(response.get_data(as_text=True))
-    assert match, "the page has no CSRF token"
-    return match.group(1)
+    document = page(response)
+    for field in document.select('input[name="csrf_token"]'):
+        del field["value"]
+    return str(document)
 
 
 class Browser:
@@ -312,7 +333,7 @@ class Browser:
         self.client = client
 
     def token(self, page: str = "/login") -> str:
-        return csrf_token_from(self.client.get(page))
+        return csrf_token(self.client.get(page))
 
     def post_form(self, url: str, data: dict, page: str | None = None, **kwargs):
         """POST a form with the CSRF token taken from the page that shows it."""
@@ -337,15 +358,39 @@ def browser(client) -> Browser:
 
 
 @pytest.fixture
-def instructor_reading(app, imported_example, make_user):
+def logged_in(app):
+    """Log a person in on a client of their own: `logged_in(user)` is a Browser."""
+
+    def log_in(user) -> Browser:
+        browser = Browser(app.test_client())
+        assert browser.login(user.email).status_code == 302
+        return browser
+
+    return log_in
+
+
+@pytest.fixture
+def admin_browser(logged_in, admin) -> Browser:
+    return logged_in(admin)
+
+
+@pytest.fixture
+def teacher_browser(logged_in, teacher) -> Browser:
+    return logged_in(teacher)
+
+
+@pytest.fixture
+def lea_browser(logged_in, lea) -> Browser:
+    return logged_in(lea)
+
+
+@pytest.fixture
+def instructor_reading(app, imported_example):
     """Log in an instructor of the example course whose profile is in the given language."""
 
     def log_in(language: str) -> Browser:
-        teacher = make_user(
-            Role.INSTRUCTOR,
-            email=f"teacher-{language}@city.example",
-            courses=[imported_example],
-            preferred_language=language,
+        teacher = factories.make_instructor(
+            imported_example, email=f"teacher-{language}@city.example", preferred_language=language
         )
         browser = Browser(app.test_client())
         browser.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language

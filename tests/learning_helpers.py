@@ -1,31 +1,21 @@
-"""Helpers for tests of the learner's path: enrolling, reading forms, answering quizzes."""
+"""Helpers for tests of the learner's path: reading quiz forms, answering quizzes.
 
-import re
+(Enrolled learners are made by tests.factories.enrolled_learner.)"""
 
 from sqlalchemy import select
 
 from app.catalog.models import Choice, Course
 from app.extensions import db
-from app.learning.operations import enrol
-
-CHOICE_INPUT = re.compile(
-    r'<input type="(?:radio|checkbox)" name="(q-\d+)" id="[^"]+" value="(\d+)"'
-)
-
-
-def enrolled_learner(make_user, cohort, email="lea@city.example", **profile):
-    user = make_user(email=email, **profile)
-    enrol(user, cohort)
-    db.session.commit()
-    return user
+from tests.html import choices
 
 
 def form_choices(page: str) -> dict[str, list[int]]:
-    """The quiz form's fields and the choice ids each offers, in the order shown."""
-    fields: dict[str, list[int]] = {}
-    for name, value in CHOICE_INPUT.findall(page):
-        fields.setdefault(name, []).append(int(value))
-    return fields
+    """The quiz form's questions (q-<id>) and the choice ids each offers, in the order shown."""
+    return {
+        name: [int(value) for value in values]
+        for name, values in choices(page, "form:has(input[name^='q-'])").items()
+        if name.startswith("q-")
+    }
 
 
 def answers(page: str, right: bool = True) -> dict[str, list[str]]:

@@ -12,15 +12,6 @@ from tests.conftest import Browser
 from tests.test_pages import visible_text
 
 
-@pytest.fixture
-def admin_browser(app, browser, make_user):
-    make_user(
-        Role.ADMIN, email="admin@city.example", name="Ada Admin", organisation="Programme team"
-    )
-    browser.login("admin@city.example")
-    return browser
-
-
 def test_users_list_search_and_pagination(app, admin_browser, make_user):
     app.config["USERS_PER_PAGE"] = 3
     for number in range(4):

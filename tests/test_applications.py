@@ -12,6 +12,7 @@ from app.core.permissions import Role
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus, Enrollment
 from tests.conftest import Browser
+from tests.factories import make_instructor, make_user
 from tests.test_accounts import register_and_confirm
 from tests.test_pages import visible_text
 
@@ -35,20 +36,17 @@ def count(model) -> int:
 
 
 @pytest.fixture
-def course(imported_example):
-    return imported_example
+def reviewed(cohort):
+    """A cohort whose applications the course team reviews, open now (the shared `cohort`)."""
+    assert cohort.enrolment_mode == EnrolmentMode.APPROVAL
+    return cohort
 
 
 @pytest.fixture
-def reviewed(course, make_cohort):
-    """A cohort whose applications the course team reviews, open now."""
-    return make_cohort(course, "autumn", mode=EnrolmentMode.APPROVAL, title="Autumn cohort")
-
-
-@pytest.fixture
-def learner(app, browser, make_user):
+def learner(app, browser):
+    """Ana, logged in with `browser`, in no cohort yet (she is about to apply)."""
     user = make_user(email="ana@city.example", name="Ana Pérez", country="CO")
-    browser.login("ana@city.example")
+    assert browser.login(user.email).status_code == 302
     return user
 
 
@@ -182,8 +180,8 @@ def test_unknown_cohort_is_404(app, browser, learner, course):
 
 
 @pytest.fixture
-def staff(app, make_user, course):
-    return make_user(Role.INSTRUCTOR, email="teacher@city.example", name="Tess", courses=[course])
+def staff(course):
+    return make_instructor(course, name="Tess")
 
 
 def _applicants(app, course, cohort, people):

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.catalog.queries import course_outlines
 from app.core.audit import AuditEvent
-from app.core.permissions import Role
 from app.core.timezones import local_time
 from app.core.types import utcnow
 from app.extensions import db
@@ -15,8 +14,8 @@ from app.learning.operations import record_completion
 from app.live.models import Attendance, AttendanceSource, RecordingView
 from app.live.operations import LiveSessionError, apply_report_import, plan_report_import
 from app.live.reports import read_report
-from tests.conftest import Browser, csrf_token_from
-from tests.learning_helpers import enrolled_learner
+from tests.factories import make_instructor
+from tests.html import csrf_token
 from tests.test_applications import count
 from tests.test_live_sessions import (
     MEETING,
@@ -35,39 +34,9 @@ from tests.test_live_sessions import (
 
 
 @pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def spring(course):
-    return next(cohort for cohort in course.cohorts if cohort.slug == "2027-spring")
-
-
-@pytest.fixture
-def lea(make_user, spring):
-    return enrolled_learner(make_user, spring, time_zone="Asia/Seoul", name="Lea Kim")
-
-
-@pytest.fixture
-def lea_browser(app, lea) -> Browser:
-    browser = Browser(app.test_client())
-    browser.login(lea.email)
-    return browser
-
-
-@pytest.fixture
-def teacher(make_user, course):
-    return make_user(
-        Role.INSTRUCTOR, email="teacher@city.example", courses=[course], time_zone="Africa/Dakar"
-    )
-
-
-@pytest.fixture
-def teacher_browser(app, teacher) -> Browser:
-    browser = Browser(app.test_client())
-    browser.login(teacher.email)
-    return browser
+def teacher(course):
+    """The course's instructor, in Dakar (UTC all year, unlike Lea's Seoul)."""
+    return make_instructor(course, time_zone="Africa/Dakar")
 
 
 @pytest.fixture
@@ -207,7 +176,7 @@ def test_a_join_from_another_site_asks_first_and_records_after_the_click(
     assert count(Attendance) == 0
 
     confirmed = lea_browser.client.post(
-        f"/live/{live.id}/join", data={"csrf_token": csrf_token_from(asked)}
+        f"/live/{live.id}/join", data={"csrf_token": csrf_token(asked)}
     )
     assert (confirmed.status_code, confirmed.headers["Location"]) == (303, MEETING)
     assert db.session.scalars(select(Attendance.user_id)).all() == [lea.id]

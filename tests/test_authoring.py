@@ -22,7 +22,7 @@ from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from tests.conftest import Browser
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
 LESSON = "what-care-work-is"
@@ -31,17 +31,11 @@ LEARN = "/courses/example-course"
 
 
 @pytest.fixture
-def staff(app, imported_example, make_user):
-    """The example course, an instructor who teaches it (logged in) and an enrolled learner."""
-    course = imported_example
-    cohort = course.cohorts[0]  # the course file's own cohort, so that exports stay valid
-    teacher = make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[course])
-    learner = enrolled_learner(make_user, cohort)
-    browser = Browser(app.test_client())
-    assert browser.login(teacher.email).status_code == 302
-    reader = Browser(app.test_client())
-    assert reader.login(learner.email).status_code == 302
-    return {"course": course, "teacher": teacher, "browser": browser, "reader": reader}
+def staff(course, spring, teacher, teacher_browser, logged_in):
+    """The example course, an instructor who teaches it (logged in) and an enrolled learner
+    of the course file's own cohort (so that exports stay valid), logged in too."""
+    reader = logged_in(enrolled_learner(spring))
+    return {"course": course, "teacher": teacher, "browser": teacher_browser, "reader": reader}
 
 
 def lesson(slug: str = LESSON) -> Lesson:

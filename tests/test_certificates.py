@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from app.catalog.models import Course
 from app.certificates import operations
 from app.certificates.models import (
     SERIAL_ALPHABET,
@@ -25,7 +24,7 @@ from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
 PUBLIC_URL = "https://courses.example.org"
@@ -37,23 +36,14 @@ def app_config():
 
 
 @pytest.fixture
-def course(imported_example) -> Course:
-    return imported_example
-
-
-@pytest.fixture
-def cohort(course):
-    return next(c for c in course.cohorts if c.slug == "2027-spring")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, email="admin@city.example")
+def cohort(spring):
+    """The example's own cohort, whose dates the certificates print."""
+    return spring
 
 
 def learner_in(make_user, cohort, email, *, completed=True, name=None, confirmed=True):
     """An enrolled learner, completed or not, with their certificate name confirmed or not."""
-    user = enrolled_learner(make_user, cohort, email=email, name=name or email.split("@")[0])
+    user = enrolled_learner(cohort, email=email, name=name or email.split("@")[0])
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id))
     if completed:
         enrollment.completed_at = utcnow() - timedelta(days=1)
@@ -297,7 +287,7 @@ def test_an_automatic_course_issues_at_completion_once_the_name_is_confirmed(
     course.certificate = {**course.certificate, "automatic": True}
     course.completion_rules = {"lessons": "all", "quizzes": "none"}
     db.session.commit()
-    user = enrolled_learner(make_user, cohort, email="auto@city.example", name="Nguyễn Thị Lan")
+    user = enrolled_learner(cohort, email="auto@city.example", name="Nguyễn Thị Lan")
     browser.login(user.email)
     lessons = [
         lesson for module in course.visible_modules() for lesson in module.published_lessons()

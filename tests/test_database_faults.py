@@ -20,7 +20,6 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 
-from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
 from app.core.audit import AuditEvent
 from app.core.types import utcnow
@@ -29,16 +28,15 @@ from app.learning.models import Enrollment
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt
 from tests.browser import accounts
 from tests.conftest import _drop_postgres_schema, _postgres_schema
-from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
+from tests.factories import enrolled_learner
+from tests.learning_helpers import answers, quiz_url, take_quiz
 from tests.server_process import Visitor, seed_database, start_gunicorn_node
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRESQL = bool(SERVER_URL)
-needs_postgresql = pytest.mark.skipif(
-    not ON_POSTGRESQL,
-    reason="ending the app's connections needs a database server: set TEST_DATABASE_URL "
-    "to run these on PostgreSQL (SQLite has no connections to end)",
-)
+# Ending the app's connections needs a database server (SQLite has no connections to end):
+# tests/conftest.py skips the tests marked `postgres` unless TEST_DATABASE_URL is set.
+needs_postgresql = pytest.mark.postgres
 # The app's connections carry this name, so that the test ends theirs and nobody else's.
 APPLICATION_NAME = f"faults-{uuid.uuid4().hex[:10]}"
 
@@ -92,15 +90,9 @@ def end_backends(server, pids=None) -> int:
 
 
 @pytest.fixture
-def course(imported_example) -> Course:
-    return imported_example
-
-
-@pytest.fixture
-def learner(course, make_user, browser):
-    user = enrolled_learner(make_user, course.cohorts[0])
-    assert browser.login(user.email).status_code == 302
-    return user
+def cohort(spring):
+    """The shared `learner` is in the example course's own cohort."""
+    return spring
 
 
 @needs_postgresql
@@ -255,7 +247,7 @@ def completing_learner(app, course, make_user, browser):
     course.certificate = {**course.certificate, "automatic": True}
     course.completion_rules = {"lessons": "none", "quizzes": "all"}
     db.session.commit()
-    user = enrolled_learner(make_user, course.cohorts[0], email="last@city.example")
+    user = enrolled_learner(course.cohorts[0], email="last@city.example")
     user.certificate_name = user.name
     user.certificate_name_confirmed_at = utcnow()
     db.session.commit()

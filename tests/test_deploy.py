@@ -32,9 +32,7 @@ REDIS = "redis://127.0.0.1:6379/0"  # likewise
 TEST_POSTGRES = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS = os.environ.get("TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not TEST_REDIS, reason="set TEST_REDIS_URL to test with Redis")
-needs_postgres = pytest.mark.skipif(
-    not TEST_POSTGRES, reason="set TEST_DATABASE_URL to test with PostgreSQL"
-)
+needs_postgres = pytest.mark.postgres  # skipped by tests/conftest.py without TEST_DATABASE_URL
 
 # Environment variables these tests set or read: cleared so the machine's own do not leak in.
 DEPLOY_VARIABLES = [

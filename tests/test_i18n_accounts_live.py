@@ -17,7 +17,7 @@ from app.extensions import db
 from app.learning.models import Application
 from app.live.times import countdown, time_until
 from tests.conftest import Browser
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_applications import apply
 from tests.test_pages import visible_text
 
@@ -176,14 +176,8 @@ def test_a_wrong_password_is_refused_in_french(app, make_user):
 # The live-session schedule ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def spring(imported_example):
-    return next(cohort for cohort in imported_example.cohorts if cohort.slug == "2027-spring")
-
-
 def test_the_schedule_in_french_with_french_dates(before_example_cohort, app, make_user, spring):
     learner = enrolled_learner(
-        make_user,
         spring,
         email="claire@lyon.example",
         name="Claire",
@@ -262,7 +256,7 @@ def test_how_long_until_a_session_in_spanish_and_french(
 
 def test_the_personal_calendar_feed_speaks_its_owner_s_language(app, make_user, spring):
     learner = enrolled_learner(
-        make_user, spring, email="marta@bogota.example", preferred_language="es"
+        spring, email="marta@bogota.example", preferred_language="es"
     )
     browser = Browser(app.test_client())
     browser.login(learner.email)

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.learning.models import Enrollment
 from app.learning.operations import submit_application
 from tests.conftest import Browser
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
 PUBLIC_URL = "https://courses.example.org"
@@ -31,17 +31,13 @@ def app_config():
 
 
 @pytest.fixture
-def cohort(imported_example):
-    return next(c for c in imported_example.cohorts if c.slug == "2027-spring")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, email="admin@city.example", name="Ada Admin")
+def cohort(spring):
+    """The example's own cohort, whose dates the certificates print."""
+    return spring
 
 
 def issued_certificate(make_user, cohort, admin, email, name):
-    user = enrolled_learner(make_user, cohort, email=email, name=name)
+    user = enrolled_learner(cohort, email=email, name=name)
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id))
     enrollment.completed_at = ISSUED - timedelta(days=1)
     user.certificate_name = name

@@ -22,21 +22,6 @@ from tests.test_reports import (
 )
 
 
-@pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def spring(course):
-    return next(cohort for cohort in course.cohorts if cohort.slug == "2027-spring")
-
-
-@pytest.fixture
-def quiz_module(course):
-    return next(module for module in course.modules if module.quiz is not None)
-
-
 class Elements(HTMLParser):
     """Every start tag of a page with its attributes, and the text inside each element by id."""
 

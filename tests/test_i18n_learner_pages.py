@@ -5,12 +5,11 @@ from datetime import date
 
 import pytest
 
-from app.catalog.models import EnrolmentMode
 from app.core.timezones import format_date, local_time
 from app.core.types import utcnow
-from app.extensions import db
-from tests.conftest import csrf_token_from
-from tests.learning_helpers import answers, enrolled_learner, quiz_url
+from tests.factories import enrolled_learner, retakeable_quiz
+from tests.html import csrf_token
+from tests.learning_helpers import answers, quiz_url
 from tests.test_applications import MOTIVATION
 from tests.test_pages import visible_text
 
@@ -77,28 +76,16 @@ LANGUAGES = list(SAYS)
 
 
 @pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def cohort(course, make_cohort):
-    return make_cohort(course, "autumn", mode=EnrolmentMode.APPROVAL, title="Autumn cohort")
-
-
-@pytest.fixture
 def quiz(course):
-    """The example quiz without its waiting time, so that a test can take it twice."""
-    found = course.published_quizzes()[0]
-    found.wait_minutes = 0
-    db.session.commit()
-    return found
+    """The example quiz without its waiting time, so that a test can take it twice (its limit
+    of attempts is kept: the pages that speak of it are translated too)."""
+    return retakeable_quiz(course, unlimited=False)
 
 
 def reader(make_user, cohort, browser, language):
     """An enrolled learner who reads in `language` (a profile's language outweighs the
     browser's, so the profile says it too), logged in."""
-    user = enrolled_learner(make_user, cohort, preferred_language=language)
+    user = enrolled_learner(cohort, preferred_language=language)
     browser.login(user.email)
     return user
 
@@ -224,7 +211,7 @@ def test_form_messages_follow_the_language(client, browser, course, cohort, make
     user = make_user(preferred_language="es")
     browser.login(user.email)
     url = f"/courses/{course.slug}/cohorts/{cohort.slug}/apply"
-    token = csrf_token_from(client.get(url))
+    token = csrf_token(client.get(url))
     refused = client.post(url, data={"csrf_token": token, "motivation": "Too short."})
     text = visible_text(refused.get_data(as_text=True))
     assert refused.status_code == 400

@@ -6,7 +6,7 @@ from app.accounts.models import User
 from app.core.audit import AuditEvent
 from app.core.timezones import format_date, format_day
 from app.extensions import db
-from tests.conftest import csrf_token_from
+from tests.html import csrf_token
 
 
 def footer_language(page: str) -> str:
@@ -14,7 +14,7 @@ def footer_language(page: str) -> str:
 
 
 def switch(client, language: str, next_path: str = "/", page: str = "/"):
-    token = csrf_token_from(client.get(page))
+    token = csrf_token(client.get(page))
     return client.post(
         "/language", data={"csrf_token": token, "language": language, "next": next_path}
     )

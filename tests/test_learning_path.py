@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalog.content.reader import read_course
-from app.catalog.models import Course, EnrolmentMode, Lesson
+from app.catalog.models import Course, Lesson
 from app.catalog.operations import import_course
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
@@ -19,7 +19,8 @@ from app.learning.models import Application, Enrollment, LessonProgress
 from app.learning.progress import CourseProgress, LearnerFacts
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt, QuizRecord
 from tests.conftest import PASSWORD, REPO, Browser
-from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
+from tests.factories import enrolled_learner
+from tests.learning_helpers import answers, quiz_url, take_quiz
 from tests.test_applications import MOTIVATION, count
 from tests.test_pages import visible_text
 
@@ -38,23 +39,6 @@ def mark_done(browser, course, lesson):
     return browser.post_form(
         f"{lesson_url(course, lesson)}/done", {}, page=lesson_url(course, lesson)
     )
-
-
-@pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def cohort(course, make_cohort):
-    return make_cohort(course, "autumn", mode=EnrolmentMode.APPROVAL, title="Autumn cohort")
-
-
-@pytest.fixture
-def learner(make_user, cohort, browser):
-    user = enrolled_learner(make_user, cohort)
-    browser.login(user.email)
-    return user
 
 
 def without_live_rule(course):
@@ -262,7 +246,7 @@ def test_someone_who_is_not_enrolled_cannot_mark_a_lesson(course, cohort, make_u
 
 
 def test_learners_do_not_see_each_others_progress(app, course, cohort, make_user, learner, browser):
-    other = enrolled_learner(make_user, cohort, email="other@city.example")
+    other = enrolled_learner(cohort, email="other@city.example")
     theirs = Browser(app.test_client())
     theirs.login(other.email)
     for lesson in published_lessons(course):
@@ -296,7 +280,7 @@ def test_long_lessons_get_a_table_of_contents(app, browser, make_cohort, make_us
     real, _ = import_course(source)
     db.session.commit()
     cohort = make_cohort(real, "real")
-    reader = enrolled_learner(make_user, cohort, email="reader@city.example")
+    reader = enrolled_learner(cohort, email="reader@city.example")
     browser.login(reader.email)
     long_lesson = max(published_lessons(real), key=lambda lesson: len(lesson.headings))
     assert len(long_lesson.headings) >= 3

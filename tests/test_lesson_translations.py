@@ -20,7 +20,7 @@ from app.extensions import db
 from app.learning.models import LessonProgress
 from app.learning.operations import mark_lesson_done
 from tests.conftest import EXAMPLE_COURSE, REPO, Browser
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_content_import import assert_same_tree, run_import
 from tests.test_content_validate import replace_in, validate
 from tests.test_pages import visible_text
@@ -192,7 +192,7 @@ def reader_progress(app, make_user, make_cohort):
         assert found == []
         course, _ = import_course(source)
         db.session.commit()
-        learner = enrolled_learner(make_user, make_cohort(course, "reading"))
+        learner = enrolled_learner(make_cohort(course, "reading"))
         for slug in ("what-care-is", "care-at-home"):
             mark_lesson_done(learner, lesson(slug), now=utcnow())
         db.session.commit()
@@ -320,7 +320,7 @@ def reader(app, translated, make_user, make_cohort):
 
     def log_in(language: str):
         user = enrolled_learner(
-            make_user, cohort, email=f"{language}@city.example", preferred_language=language
+            cohort, email=f"{language}@city.example", preferred_language=language
         )
         browser = Browser(app.test_client())
         browser.login(user.email)
@@ -391,7 +391,7 @@ def test_a_reader_in_a_language_the_course_does_not_offer_is_told_its_language(
     imported_example, make_user, make_cohort, browser
 ):
     # The example course is in English with Spanish planned; French is not among its languages.
-    user = enrolled_learner(make_user, make_cohort(imported_example), preferred_language="fr")
+    user = enrolled_learner(make_cohort(imported_example), preferred_language="fr")
     browser.login(user.email)
     page = browser.client.get("/courses/example-course/lessons/what-care-work-is").text
     assert "Cette leçon est écrite en anglais." in visible_text(page)

@@ -23,7 +23,8 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
 from tests.conftest import REPO, separate_app
-from tests.learning_helpers import answers, enrolled_learner, quiz_url
+from tests.factories import enrolled_learner
+from tests.learning_helpers import answers, quiz_url
 
 BUDGET = 60 * 1024  # bytes: HTML, CSS and JS of one lesson page, compressed, headers included
 GZIP = {"Accept-Encoding": "gzip"}
@@ -116,7 +117,7 @@ def cohort(real_course, make_cohort):
 @pytest.fixture
 def reader(cohort, make_user, browser):
     """A learner enrolled in the real course, logged in."""
-    learner = enrolled_learner(make_user, cohort)
+    learner = enrolled_learner(cohort)
     browser.login(learner.email)
     return browser
 
@@ -392,7 +393,7 @@ def test_a_certificate_pdf_is_not_compressed_again_but_its_credential_is(
     cohort, make_user, browser
 ):
     admin = make_user(Role.ADMIN, email="admin@city.example")
-    learner = enrolled_learner(make_user, cohort, email="holder@city.example")
+    learner = enrolled_learner(cohort, email="holder@city.example")
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == learner.id))
     enrollment.completed_at = utcnow() - timedelta(days=1)
     learner.certificate_name = learner.name
@@ -413,7 +414,7 @@ def test_a_certificate_pdf_is_not_compressed_again_but_its_credential_is(
 
 def test_a_streamed_csv_export_goes_out_as_it_is_written(real_course, cohort, make_user, browser):
     # Compressing it would hold rows back; the issue leaves streamed responses alone.
-    learner = enrolled_learner(make_user, cohort)
+    learner = enrolled_learner(cohort)
     teacher = make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[real_course])
     browser.login(teacher.email)
     export = browser.client.get(

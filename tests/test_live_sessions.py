@@ -24,23 +24,14 @@ from app.live.models import Attendance, AttendanceSource, CalendarFeed, Recordin
 from app.live.operations import plan_report_import
 from app.live.reports import read_report
 from tests.conftest import EXAMPLE_COURSE, PASSWORD, Browser
-from tests.learning_helpers import enrolled_learner, take_quiz
+from tests.factories import enrolled_learner
+from tests.learning_helpers import take_quiz
 from tests.test_applications import count
 from tests.test_live_reports import REPORTS
 from tests.test_pages import visible_text
 
 MEETING = "https://meeting.example/j/123456"
 RECORDING = "https://video.example/recordings/session-1"
-
-
-@pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def spring(course):
-    return next(cohort for cohort in course.cohorts if cohort.slug == "2027-spring")
 
 
 def session_of(cohort, slug) -> LiveSession:
@@ -54,18 +45,6 @@ def schedule_url(cohort) -> str:
 def starts_in(live: LiveSession, delta: timedelta) -> None:
     live.starts_at = utcnow() + delta
     db.session.commit()
-
-
-@pytest.fixture
-def lea(make_user, spring):
-    return enrolled_learner(make_user, spring, time_zone="Asia/Seoul", name="Lea Kim")
-
-
-@pytest.fixture
-def lea_browser(app, lea) -> Browser:
-    browser = Browser(app.test_client())
-    browser.login(lea.email)
-    return browser
 
 
 def page_text(response) -> str:
@@ -202,7 +181,7 @@ def test_only_the_cohort_s_learners_can_join(app, make_user, spring, course, mak
     other_cohort = make_cohort(course, "other")
     outsiders = [
         make_user(email="nobody@city.example"),
-        enrolled_learner(make_user, other_cohort, email="elsewhere@city.example"),
+        enrolled_learner(other_cohort, email="elsewhere@city.example"),
         make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[course]),
         make_user(Role.ADMIN, email="admin@city.example"),
     ]
@@ -397,14 +376,6 @@ def test_a_learner_with_no_cohort_has_an_empty_feed(app, make_user):
 # Attendance -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def teacher_browser(app, make_user, course) -> Browser:
-    teacher = make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[course])
-    browser = Browser(app.test_client())
-    browser.login(teacher.email)
-    return browser
-
-
 def attendance_url(live) -> str:
     return f"/live/{live.id}/attendance"
 
@@ -418,7 +389,7 @@ def taken_place(cohort, slug="session-1") -> LiveSession:
 
 def test_staff_see_attendance_and_mark_it_by_hand(teacher_browser, make_user, spring, lea):
     live = taken_place(spring)
-    omar = enrolled_learner(make_user, spring, email="omar@amman.example", name="Omar Haddad")
+    omar = enrolled_learner(spring, email="omar@amman.example", name="Omar Haddad")
     text = page_text(teacher_browser.client.get(attendance_url(live)))
     assert "0 of 2 learners took part" in text
     assert "Lea Kim lea@city.example No" in text and "Omar Haddad" in text
@@ -518,7 +489,7 @@ def test_a_participant_report_is_previewed_then_imported_once(
     teacher_browser, make_user, spring, lea
 ):
     live = taken_place(spring)
-    omar = enrolled_learner(make_user, spring, email="omar@amman.example", name="Omar Haddad")
+    omar = enrolled_learner(spring, email="omar@amman.example", name="Omar Haddad")
     preview = upload(teacher_browser, live, MESSY_REPORT)
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
@@ -766,7 +737,7 @@ def test_schedule_and_attendance_pages_take_a_fixed_number_of_queries(
             )
         )
     for number in range(12):
-        learner = enrolled_learner(make_user, spring, email=f"more{number}@city.example")
+        learner = enrolled_learner(spring, email=f"more{number}@city.example")
         db.session.add(
             Attendance(session_id=live.id, user_id=learner.id, source=AttendanceSource.MANUAL)
         )
@@ -803,7 +774,7 @@ def test_an_exported_report_is_imported_without_its_waiting_room(
     teacher_browser, make_user, spring, lea
 ):
     live = taken_place(spring)
-    nadia = enrolled_learner(make_user, spring, email="nadia@dakar.example", name="Nadia Sow")
+    nadia = enrolled_learner(spring, email="nadia@dakar.example", name="Nadia Sow")
     report = (REPORTS / "excel_fr_cp1252.csv").read_bytes().decode("cp1252")
     report = report.replace("helene@lyon.example", "lea@city.example")
     preview = upload(teacher_browser, live, report, minimum="30", encoding="cp1252")

@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.catalog.models import EnrolmentMode
-from app.core.permissions import Role
 from app.core.text import UnsafeText, clean_short_text
 from app.core.types import utcnow
 from app.extensions import db
@@ -133,14 +132,6 @@ def test_registration_refuses_an_override_in_the_name(client):
 
 ARABIC_ADMIN = "محمد الأحمد (admin)"
 ISOLATED = f'<bdi dir="auto">{ARABIC_ADMIN}</bdi>'
-
-
-@pytest.fixture
-def admin_browser(app, make_user):
-    make_user(Role.ADMIN, email="admin@city.example", name="Ada Admin")
-    browser = Browser(app.test_client())
-    browser.login("admin@city.example")
-    return browser
 
 
 def test_admin_pages_isolate_user_written_names(

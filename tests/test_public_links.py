@@ -12,7 +12,7 @@ from app.catalog.models import EnrolmentMode
 from app.config import environment_config
 from app.extensions import db
 from tests.conftest import PASSWORD, TEST_CONFIG, separate_app
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_applications import MOTIVATION, apply_url
 from tests.test_pages import visible_text
 
@@ -161,7 +161,7 @@ def test_application_mails_link_to_public_url(
 
 def test_calendar_join_links_and_uids_come_from_public_url(app, make_user, imported_example):
     spring = next(c for c in imported_example.cohorts if c.slug == "2027-spring")
-    learner = enrolled_learner(make_user, spring)
+    learner = enrolled_learner(spring)
     client = client_at(app, EVIL)
     client.post("/login", data={"email": learner.email, "password": PASSWORD})
     response = client.get(f"/courses/{imported_example.slug}/cohorts/{spring.slug}/schedule.ics")

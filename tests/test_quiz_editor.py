@@ -32,7 +32,8 @@ from app.core.permissions import Role
 from app.extensions import db
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.conftest import Browser
-from tests.learning_helpers import answers, enrolled_learner, quiz_url, take_quiz
+from tests.factories import enrolled_learner
+from tests.learning_helpers import answers, quiz_url, take_quiz
 from tests.test_pages import visible_text
 
 OLD_PROMPT = "How many hours a day do women spend on unpaid work, on average?"
@@ -42,45 +43,26 @@ NEW_CHOICES = ["Two hours", "Four hours", "Six hours", "Eight hours"]
 
 
 @pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
 def module(course) -> Module:
     return course.modules[0]
 
 
 @pytest.fixture
 def quiz(module) -> Quiz:
+    """The first module's quiz as the course file has it (its editor is what is tested)."""
     return module.quiz
 
 
 @pytest.fixture
-def cohort(course, make_cohort):
-    return make_cohort(course, "autumn")
+def editor(teacher_browser) -> Browser:
+    """The course's instructor (`teacher`), logged in."""
+    return teacher_browser
 
 
 @pytest.fixture
-def instructor(make_user, course):
-    return make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[course])
-
-
-@pytest.fixture
-def editor(app, instructor) -> Browser:
-    """The course's instructor, logged in."""
-    browser = Browser(app.test_client())
-    assert browser.login(instructor.email).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def learner_browser(app, make_user, cohort) -> Browser:
-    """An enrolled learner, logged in."""
-    user = enrolled_learner(make_user, cohort)
-    browser = Browser(app.test_client())
-    assert browser.login(user.email).status_code == 302
-    return browser
+def learner_browser(logged_in, cohort) -> Browser:
+    """A learner of `cohort`, logged in on a client of their own."""
+    return logged_in(enrolled_learner(cohort))
 
 
 def quiz_path(course, module) -> str:
@@ -322,7 +304,7 @@ def test_a_save_without_changes_makes_no_version(course, module, quiz, editor):
     assert snapshot() == before
 
 
-def test_editing_audits_with_course_and_module(course, module, quiz, editor, instructor):
+def test_editing_audits_with_course_and_module(course, module, quiz, editor, teacher):
     question = question_by_slug(quiz, "care-is-free")
     editor.post_form(quiz_path(course, module), settings_data(quiz, title="Check yourself"))
     editor.post_form(
@@ -330,8 +312,8 @@ def test_editing_audits_with_course_and_module(course, module, quiz, editor, ins
     )
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [(e.action, e.actor_id) for e in events[-2:]] == [
-        ("quiz.updated", instructor.id),
-        ("question.updated", instructor.id),
+        ("quiz.updated", teacher.id),
+        ("question.updated", teacher.id),
     ]
     assert events[-2].details == {
         "course": course.slug,
@@ -665,7 +647,7 @@ MINE = QuestionContent(
 )
 
 
-def test_a_save_racing_another_is_refused_not_crashed(quiz, instructor):
+def test_a_save_racing_another_is_refused_not_crashed(quiz, teacher):
     question = question_by_slug(quiz, "unpaid-hours")
     assert [v.number for v in question.versions] == [1]
     # Another request saves version 2 after this one read the question, before it writes.
@@ -681,12 +663,12 @@ def test_a_save_racing_another_is_refused_not_crashed(quiz, instructor):
             )
         )
     with pytest.raises(VersionConflict, match="at the same moment"):
-        update_question(question, MINE, actor=instructor, seen_version=1)
+        update_question(question, MINE, actor=teacher, seen_version=1)
     db.session.rollback()
     assert question_by_slug(quiz, "unpaid-hours").prompt == OLD_PROMPT
 
 
-def test_an_id_taken_a_moment_ago_is_refused_not_crashed(quiz, instructor):
+def test_an_id_taken_a_moment_ago_is_refused_not_crashed(quiz, teacher):
     assert len(quiz.questions) == 3
     with db.engine.begin() as other:
         other.execute(
@@ -701,7 +683,7 @@ def test_an_id_taken_a_moment_ago_is_refused_not_crashed(quiz, instructor):
             )
         )
     with pytest.raises(QuizEditError, match="was given to another question a moment ago"):
-        add_question(quiz, "just-added", MINE, actor=instructor)
+        add_question(quiz, "just-added", MINE, actor=teacher)
     db.session.rollback()
     assert question_by_slug(quiz, "just-added").prompt == "Theirs"
 
@@ -758,7 +740,7 @@ def test_add_a_true_or_false_question(course, module, quiz, editor):
     assert [(c.text, c.is_correct) for c in added.choices] == [("True", True), ("False", False)]
 
 
-def test_remove_a_question(course, module, quiz, editor, learner_browser, instructor):
+def test_remove_a_question(course, module, quiz, editor, learner_browser, teacher):
     passed = take_quiz(learner_browser, course, module, right=True)
     question = question_by_slug(quiz, "kinds-of-care")
     response = editor.post_form(
@@ -772,7 +754,7 @@ def test_remove_a_question(course, module, quiz, editor, learner_browser, instru
     assert question_by_slug(quiz, "kinds-of-care").is_archived
     assert [q.slug for q in quiz.active_questions()] == ["unpaid-hours", "care-is-free"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "question.removed"))
-    assert event.actor_id == instructor.id
+    assert event.actor_id == teacher.id
     assert event.details == {
         "course": course.slug,
         "module": module.slug,
@@ -979,7 +961,7 @@ def test_only_the_course_staff_may_edit(app, course, module, quiz, cohort, make_
     if role == "learner":
         browser.login(make_user(email="learner@city.example").email)
     elif role == "enrolled_learner":
-        browser.login(enrolled_learner(make_user, cohort, email="enrolled@city.example").email)
+        browser.login(enrolled_learner(cohort, email="enrolled@city.example").email)
     elif role == "other_instructor":
         elsewhere = Course(slug="elsewhere", title="Elsewhere", summary="Another course.")
         db.session.add(elsewhere)

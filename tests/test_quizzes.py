@@ -12,38 +12,12 @@ from app.catalog.models import Choice, Feedback, Question
 from app.extensions import db
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt
 from tests.conftest import Browser
-from tests.learning_helpers import answers, enrolled_learner, form_choices, quiz_url, take_quiz
+from tests.factories import enrolled_learner
+from tests.learning_helpers import answers, form_choices, quiz_url, take_quiz
 from tests.test_applications import count
 from tests.test_pages import visible_text
 
 CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="[^"]+">')
-
-
-@pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def cohort(course, make_cohort):
-    return make_cohort(course, "autumn")
-
-
-@pytest.fixture
-def quiz(course):
-    """The example quiz with no waiting time and no attempt limit unless a test sets them."""
-    found = course.published_quizzes()[0]
-    found.wait_minutes = 0
-    found.max_attempts = None
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def learner(make_user, cohort, browser):
-    user = enrolled_learner(make_user, cohort)
-    browser.login(user.email)
-    return user
 
 
 def start(browser, course, quiz):
@@ -98,7 +72,7 @@ def test_each_attempt_has_its_own_order_and_keeps_it(app, course, quiz, cohort, 
     db.session.commit()
     orders = set()
     for number in range(12):
-        user = enrolled_learner(make_user, cohort, email=f"shuffled{number}@city.example")
+        user = enrolled_learner(cohort, email=f"shuffled{number}@city.example")
         browser = Browser(app.test_client())
         browser.login(user.email)
         path, page = open_attempt(browser, course, quiz)
@@ -370,7 +344,7 @@ def test_learners_cannot_see_or_answer_each_others_attempts(
     app, course, quiz, cohort, learner, browser, make_user
 ):
     path, page = open_attempt(browser, course, quiz)
-    other = enrolled_learner(make_user, cohort, email="other@city.example")
+    other = enrolled_learner(cohort, email="other@city.example")
     theirs = Browser(app.test_client())
     theirs.login(other.email)
     assert theirs.client.get(path).status_code == 404

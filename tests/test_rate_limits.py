@@ -6,7 +6,8 @@ import uuid
 import pytest
 
 from app.extensions import db
-from tests.conftest import PASSWORD, Browser, csrf_token_from, separate_app
+from tests.conftest import PASSWORD, Browser, separate_app
+from tests.html import csrf_token
 from tests.test_accounts import REGISTRATION
 
 
@@ -171,7 +172,7 @@ def test_forwarded_for_is_used_behind_a_trusted_proxy(make_database, tmp_path):
             return client.post(
                 "/login",
                 data={
-                    "csrf_token": csrf_token_from(page),
+                    "csrf_token": csrf_token(page),
                     "email": "x@city.example",
                     "password": "wrong wrong wrong",
                 },

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
 from app.learning.operations import enrol
 from tests.conftest import EXAMPLE_COURSE, TEST_CONFIG
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
 
@@ -49,7 +49,7 @@ def test_a_deleted_learners_certificate_never_becomes_a_newcomers(
     now = utcnow()
     cohort = next(c for c in imported_example.cohorts if c.slug == "2027-spring")
     admin = make_user(Role.ADMIN, email="admin@city.example")
-    leaver = enrolled_learner(make_user, cohort, email="leaver@city.example", name="Leila Haddad")
+    leaver = enrolled_learner(cohort, email="leaver@city.example", name="Leila Haddad")
     old_enrollment = completed(leaver, cohort, now=now)
     old_id = old_enrollment.id
     certificate = operations.issue_certificate(old_enrollment, actor=admin, now=now)
@@ -67,7 +67,7 @@ def test_a_deleted_learners_certificate_never_becomes_a_newcomers(
         None,
     )
 
-    newcomer = enrolled_learner(make_user, cohort, email="new@city.example", name="Nuno Costa")
+    newcomer = enrolled_learner(cohort, email="new@city.example", name="Nuno Costa")
     enrollment = completed(newcomer, cohort, now=now)
     assert enrollment.id != old_id
 

@@ -13,16 +13,16 @@ import pytest
 from sqlalchemy import insert, select
 
 from app.accounts.models import User
-from app.authoring.reports import (
+from app.authoring.reports.item_statistics import (
     FLAG_TEXTS,
     Answer,
-    ProgressFilters,
     ScoredAttempt,
     group_size,
     item_statistics,
     most_chosen_wrong,
     upper_and_lower,
 )
+from app.authoring.reports.progress import ProgressFilters
 from app.catalog.models import (
     Course,
     Lesson,
@@ -39,6 +39,7 @@ from app.learning.operations import enrol
 from app.live.models import Attendance, AttendanceSource, RecordingView
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt
 from tests.conftest import Browser
+from tests.factories import enrolled_learner
 
 COMPLETED_A = datetime(2026, 5, 3, 10, 0, tzinfo=UTC)
 COMPLETED_E = datetime(2026, 4, 1, 8, 30, tzinfo=UTC)
@@ -102,38 +103,7 @@ def csv_rows(response) -> list[list[str]]:
 # --- Fixtures ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def course(imported_example):
-    return imported_example
-
-
-@pytest.fixture
-def spring(course):
-    return next(cohort for cohort in course.cohorts if cohort.slug == "2027-spring")
-
-
-@pytest.fixture
-def quiz_module(course) -> Module:
-    return next(module for module in course.modules if module.quiz is not None)
-
-
-@pytest.fixture
-def teacher(make_user, course):
-    return make_user(Role.INSTRUCTOR, email="teacher@city.example", courses=[course])
-
-
-@pytest.fixture
-def teacher_browser(client, teacher) -> Browser:
-    browser = Browser(client)
-    assert browser.login(teacher.email).status_code == 302
-    return browser
-
-
-def learner(make_user, cohort, email, **profile):
-    user = make_user(email=email, **profile)
-    enrol(user, cohort)
-    db.session.commit()
-    return user
+# course, spring, quiz_module, teacher and teacher_browser: tests/conftest.py
 
 
 def visible_lessons(course) -> list[Lesson]:
@@ -205,27 +175,27 @@ def cohort_world(course, spring, make_user, make_cohort, quiz_module):
     db.session.add(elsewhere)
     orientation, session_1 = session_of(spring, "orientation"), session_of(spring, "session-1")
 
-    a = learner(
-        make_user, spring, "gorsev@city.example", name="Görsev Yılmaz",
+    a = enrolled_learner(
+        spring, "gorsev@city.example", name="Görsev Yılmaz",
         organisation="İstanbul Büyükşehir Belediyesi", country="TR",
     )  # fmt: skip
-    b = learner(
-        make_user, spring, "seoyeon@city.example", name="김서연",
+    b = enrolled_learner(
+        spring, "seoyeon@city.example", name="김서연",
         organisation="서울특별시", country="KR",
     )  # fmt: skip
-    c = learner(
-        make_user, spring, "ali@city.example", name='Ali "Abu" Hassan, Jr.',
+    c = enrolled_learner(
+        spring, "ali@city.example", name='Ali "Abu" Hassan, Jr.',
         organisation="أمانة بغداد\nCare, Department", country="IQ",
     )  # fmt: skip
-    d = learner(
-        make_user, spring, "d@city.example", name='=HYPERLINK("http://evil.example","x")',
+    d = enrolled_learner(
+        spring, "d@city.example", name='=HYPERLINK("http://evil.example","x")',
         organisation="+SUM(A1:A2)", country="CO",
     )  # fmt: skip
-    e = learner(
-        make_user, spring, "e@city.example", name="-Minus Dash",
+    e = enrolled_learner(
+        spring, "e@city.example", name="-Minus Dash",
         organisation="@Org", country="",
     )  # fmt: skip
-    other = learner(make_user, autumn, "other@city.example", name="Other Cohort", country="SN")
+    other = enrolled_learner(autumn, "other@city.example", name="Other Cohort", country="SN")
 
     mark_done(a, lessons)
     mark_done(b, lessons[:2])
@@ -683,12 +653,12 @@ def item_world(course, spring, make_user, make_cohort, quiz_module, teacher):
     ]
     people = []
     for number, chosen in enumerate(picks, start=1):
-        person = learner(make_user, spring, f"l{number}@city.example", name=f"L{number}")
+        person = enrolled_learner(spring, f"l{number}@city.example", name=f"L{number}")
         answer_attempt(person, quiz, chosen)
         people.append(person)
     all_wrong = {Q1: ["6.5 hours"], Q2: ["Feeding a baby"], Q3: ["True"]}
     answer_attempt(people[0], quiz, all_wrong, number=2)
-    l7 = learner(make_user, spring, "l7@city.example", name="L7")
+    l7 = enrolled_learner(spring, "l7@city.example", name="L7")
     answer_attempt(l7, quiz, {}, submitted=False)
     answer_attempt(teacher, quiz, all_wrong)
     db.session.commit()
@@ -951,7 +921,7 @@ def test_summary_shows_the_hand_computed_figures(
 
 
 def test_summary_keeps_the_top_rows(app, teacher_browser, course, summary_world, monkeypatch):
-    monkeypatch.setattr("app.authoring.reports.TOP_ROWS", 2)
+    monkeypatch.setattr("app.authoring.reports.summary.TOP_ROWS", 2)
     reader = tables(teacher_browser.client.get(f"/author/{course.slug}/summary"))
     by_country = reader.tables[2]
     assert [row[0] for row in by_country[1:]] == ["South Korea", "Colombia"]
@@ -989,7 +959,7 @@ def test_who_sees_the_reports(app, course, spring, make_user, report_urls, role,
     db.session.commit()
     accounts = {
         "learner": lambda: make_user(email="x@city.example"),
-        "enrolled": lambda: learner(make_user, spring, "x@city.example"),
+        "enrolled": lambda: enrolled_learner(spring, "x@city.example"),
         "other_instructor": lambda: make_user(
             Role.INSTRUCTOR, email="x@city.example", courses=[other]
         ),
@@ -1009,8 +979,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, report_urls):
         assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_filters_from_args_are_forgiving():
-    filters = ProgressFilters.from_args({"sort": "quiz-5", "order": "up", "country": "iq"}, [5])
-    assert (filters.sort, filters.order, filters.country) == ("quiz-5", "desc", "IQ")
-    assert ProgressFilters.from_args({"sort": "quiz-6"}, [5]).sort == "name"
-    assert ProgressFilters.from_args({"country": "XX"}, []).country is None
+def test_filters_from_args_are_forgiving(app):
+    def read(args, quiz_ids):
+        with app.test_request_context():
+            return ProgressFilters.read(args, sort_keys=[f"quiz-{n}" for n in quiz_ids])
+
+    filters = read({"sort": "quiz-5", "order": "up", "country": "iq"}, [5])
+    assert (filters.sort.data, filters.order.data, filters.country.data) == ("quiz-5", "desc", "IQ")
+    assert read({"sort": "quiz-6"}, [5]).sort.data == "name"
+    assert read({"country": "XX"}, []).country.data is None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.authoring.session_forms import NonexistentTimeError, local_start
 from app.catalog.content.exporter import export_course
 from app.catalog.content.reader import read_course
-from app.catalog.models import Cohort, Course, LiveSession, SessionStatus
+from app.catalog.models import Course, LiveSession, SessionStatus
 from app.catalog.operations import import_course
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
@@ -19,7 +19,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.live.models import Attendance, AttendanceSource
 from tests.conftest import Browser
-from tests.learning_helpers import enrolled_learner
+from tests.factories import enrolled_learner, make_instructor
 from tests.test_applications import count
 from tests.test_live_sessions import events_of, new_feed_url, page_text, session_of
 
@@ -38,39 +38,9 @@ UID = "example-course.2027-spring.session-2@localhost"
 
 
 @pytest.fixture
-def course(imported_example) -> Course:
-    return imported_example
-
-
-@pytest.fixture
-def spring(course) -> Cohort:
-    return next(cohort for cohort in course.cohorts if cohort.slug == "2027-spring")
-
-
-@pytest.fixture
-def teacher(make_user, course):
-    return make_user(
-        Role.INSTRUCTOR, email="teacher@city.example", courses=[course], name="Tomás Pérez"
-    )
-
-
-@pytest.fixture
-def teacher_browser(app, teacher) -> Browser:
-    browser = Browser(app.test_client())
-    browser.login(teacher.email)
-    return browser
-
-
-@pytest.fixture
-def lea(make_user, spring):
-    return enrolled_learner(make_user, spring, time_zone="Asia/Seoul", name="Lea Kim")
-
-
-@pytest.fixture
-def lea_browser(app, lea) -> Browser:
-    browser = Browser(app.test_client())
-    browser.login(lea.email)
-    return browser
+def teacher(course):
+    """The course's instructor, named: the history of a session says who changed it."""
+    return make_instructor(course, name="Tomás Pérez")
 
 
 def list_url(cohort) -> str:
@@ -673,7 +643,7 @@ def test_only_the_course_s_staff_reach_the_editor(app, make_user, course, spring
     if who != "anonymous":
         person = {
             "learner": lambda: make_user(email="learner@city.example"),
-            "enrolled_learner": lambda: enrolled_learner(make_user, spring),
+            "enrolled_learner": lambda: enrolled_learner(spring),
             "other_instructor": lambda: make_user(
                 Role.INSTRUCTOR, email="other@city.example", courses=[other]
             ),
