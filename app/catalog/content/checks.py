@@ -1,7 +1,7 @@
 """The checker of the course format: each problem named with its file and line."""
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -80,61 +80,68 @@ class Checker:
             return None
         return value
 
-    def integer(self, relative: str, mapping: LinedMap, key: str, where: str, low: int, high: int):
+    def _checked(
+        self,
+        relative: str,
+        mapping: LinedMap,
+        key: str,
+        fine: Callable[[Any], bool],
+        problem: Callable[[Any], str],
+    ):
+        """The key's value if it is absent or fine, else None and the problem it has."""
         value = mapping.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: must be a whole number from {low} to {high}, not {value!r}",
-            )
+        if value is not None and not fine(value):
+            self.add(relative, mapping.line_of(key), problem(value))
             return None
         return value
+
+    def integer(self, relative: str, mapping: LinedMap, key: str, where: str, low: int, high: int):
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            lambda v: not isinstance(v, bool) and isinstance(v, int) and low <= v <= high,
+            lambda v: f"{where}{key}: must be a whole number from {low} to {high}, not {v!r}",
+        )
 
     def boolean(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and not isinstance(value, bool):
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be true or false")
-            return None
-        return value
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            lambda v: isinstance(v, bool),
+            lambda v: f"{where}{key}: must be true or false",
+        )
 
     def choice(self, relative: str, mapping: LinedMap, key: str, where: str, options):
-        value = mapping.get(key)
-        if value is not None and value not in options:
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: must be one of {', '.join(options)}, not {value!r}",
-            )
-            return None
-        return value
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            lambda v: v in options,
+            lambda v: f"{where}{key}: must be one of {', '.join(options)}, not {v!r}",
+        )
 
     def slug(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and (not isinstance(value, str) or not SLUG.match(value)):
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: {value!r} is not a slug (lower-case letters, digits and "
-                "single hyphens, such as 'care-work')",
-            )
-            return None
-        return value
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            lambda v: isinstance(v, str) and SLUG.match(v) is not None,
+            lambda v: (
+                f"{where}{key}: {v!r} is not a slug (lower-case letters, digits and "
+                "single hyphens, such as 'care-work')"
+            ),
+        )
 
     def https_url(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if not is_https_url(value):
-            self.add(
-                relative,
-                mapping.line_of(key),
-                f"{where}{key}: {value!r} must be an https:// address (at most 500 characters)",
-            )
-            return None
-        return value
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            is_https_url,
+            lambda v: f"{where}{key}: {v!r} must be an https:// address (at most 500 characters)",
+        )
 
     def text_list(self, relative: str, mapping: LinedMap, key: str, where: str, limit: int = 300):
         value = mapping.get(key)
@@ -167,11 +174,13 @@ class Checker:
             return None
 
     def day(self, relative: str, mapping: LinedMap, key: str, where: str):
-        value = mapping.get(key)
-        if value is not None and type(value) is not date:
-            self.add(relative, mapping.line_of(key), f"{where}{key}: must be a date, YYYY-MM-DD")
-            return None
-        return value
+        return self._checked(
+            relative,
+            mapping,
+            key,
+            lambda v: type(v) is date,
+            lambda v: f"{where}{key}: must be a date, YYYY-MM-DD",
+        )
 
 
 def check_titles(check: Checker, modules: Sequence[ModuleSource | None]) -> None:
