@@ -54,8 +54,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
     from app.learning import bp as learning_bp
-    from app.live.views import bp as live_bp
-    from app.quizzes.views import bp as quizzes_bp
+    from app.live import bp as live_bp
+    from app.quizzes import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)

@@ -1,5 +1,8 @@
-"""Live sessions: the schedule in each learner's zone, joining, calendars, attendance, recordings.
+"""Live sessions: the schedule in each learner's zone, joining, calendars, attendance and
+recordings."""
 
-The blueprint lives in `views.py`, as in the quizzes package, because the learning package
-reads attendance (`live.queries`), and that must not import the live pages.
-"""
+from flask import Blueprint
+
+bp = Blueprint("live", __name__)
+
+from app.live import views  # noqa: E402, F401

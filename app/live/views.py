@@ -3,7 +3,6 @@
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,7 +24,7 @@ from app.core.paging import requested_page
 from app.core.types import utcnow
 from app.core.urls import public_url, public_url_for
 from app.extensions import db
-from app.live import operations, queries
+from app.live import bp, operations, queries
 from app.live.calendar import calendar_file
 from app.live.forms import (
     AttendanceForm,
@@ -39,7 +38,6 @@ from app.live.operations import OUTCOME_TEXT, LiveSessionError
 from app.live.reports import ReportError, decode, read_report
 from app.live.times import countdown, session_spans
 
-bp = Blueprint("live", __name__)
 bp.add_app_template_global(session_spans, "session_spans")
 bp.add_app_template_global(countdown, "session_countdown")
 

@@ -1,5 +1,7 @@
-"""Quizzes: attempts at a module's quiz, graded on the server, with feedback.
+"""Quizzes: attempts at a module's quiz, graded on the server, with feedback."""
 
-The blueprint lives in `views.py` (not here, as in the other packages) because the
-learning package reads quiz models, and importing those must not import the quiz pages.
-"""
+from flask import Blueprint
+
+bp = Blueprint("quizzes", __name__)
+
+from app.quizzes import views  # noqa: E402, F401

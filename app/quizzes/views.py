@@ -1,6 +1,6 @@
 """Quiz pages: a module's quiz with the learner's attempts, an attempt's form, its results."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,7 +8,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.access import readable_course
 from app.learning.progress import course_path
-from app.quizzes import queries
+from app.quizzes import bp, queries
 from app.quizzes.grading import AnswerProblems, field_name
 from app.quizzes.operations import (
     AlreadySubmitted,
@@ -18,8 +18,6 @@ from app.quizzes.operations import (
     start_refusal,
     submit_attempt,
 )
-
-bp = Blueprint("quizzes", __name__)
 
 
 def _course_and_quiz(slug: str, module_slug: str, *, shared: bool = False):
