@@ -20,6 +20,7 @@ __all__ = [
     "find",
     "form_fields",
     "links",
+    "named_links",
     "one",
     "page",
     "table_rows",
@@ -82,6 +83,15 @@ def links(response_or_html, selector: str = "body") -> list[str]:
     ]
 
 
+def named_links(response_or_html, selector: str = "body") -> list[tuple[str, str]]:
+    """(text, target) of each link inside the matching elements, in document order."""
+    return [
+        (_words(link), link["href"])
+        for scope in find(response_or_html, selector)
+        for link in scope.select("a[href]")
+    ]
+
+
 def form_fields(response_or_html, selector: str = "form") -> dict[str, str | list[str]]:
     """What the one matching form would send as it is shown: its fields' names and values.
 
@@ -95,8 +105,9 @@ def form_fields(response_or_html, selector: str = "form") -> dict[str, str | lis
         if field.has_attr("disabled"):
             continue
         if field.name == "textarea":
-            # A newline right after <textarea> is not part of the value.
-            values = [field.get_text().removeprefix("\n")]
+            # A newline right after <textarea> is not part of the value (WTForms writes one).
+            value = field.get_text().replace("\r\n", "\n").replace("\r", "\n")
+            values = [value.removeprefix("\n")]
         elif field.name == "select":
             options = field.select("option")
             chosen = [option for option in options if option.has_attr("selected")]

@@ -3,19 +3,17 @@
 import re
 
 from app.core.assets import LONG_CACHE
-from tests.conftest import PASSWORD
+from tests.conftest import Browser
+from tests.html import attribute
 from tests.test_access_matrix import world  # noqa: F401 (its accounts, course and certificate)
 
 NO_STORE = "private, no-store"
 
 
 def _log_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-    data = {"email": email, "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=data).status_code == 302
-    return client
+    browser = Browser(app.test_client())
+    assert browser.login(email).status_code == 302
+    return browser.client
 
 
 def test_personal_pages_are_not_stored(app, world):  # noqa: F811
@@ -45,7 +43,8 @@ def test_public_answers_keep_their_caching(app, world, client):  # noqa: F811
     # A fingerprinted stylesheet and a course image are the same for everyone, logged in or not.
     learner = _log_in(app, world["accounts"]["enrolled_learner"].email)
     home = learner.get("/").get_data(as_text=True)
-    stylesheet = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{8})"', home)[1]
+    [stylesheet] = attribute(home, 'link[rel="stylesheet"][href^="/static/css/site.css"]', "href")
+    assert re.fullmatch(r"/static/css/site\.css\?v=[0-9a-f]{8}", stylesheet)
     for visitor in (client, learner):
         assert visitor.get(stylesheet).headers["Cache-Control"] == LONG_CACHE
         image = visitor.get(f"/courses/{slug}/media/{media}")

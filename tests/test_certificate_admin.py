@@ -20,6 +20,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.operations import enrol
 from tests.conftest import Browser
+from tests.html import attribute, find, form_fields, links, named_links, one, texts
 from tests.test_pages import visible_text
 
 PUBLIC_URL = "https://courses.example.org"
@@ -89,11 +90,11 @@ def test_the_list_shows_every_certificate_newest_first(
     assert "Ana María Pérez" in page and "Example course" in page and "Spring 2027" in page
     assert "Valid" in page
     assert "No serial yet" in page and "Waiting for the learner's name" in page
-    html = response.get_data(as_text=True)
+    targets = links(response)
     for certificate in (first, second, waiting):
-        assert f'href="/admin/certificates/{certificate.id}"' in html
+        assert f"/admin/certificates/{certificate.id}" in targets
     assert long_date(first.issued_at, "America/Bogota") in page
-    assert 'href="/admin/certificates.zip"' in html
+    assert "/admin/certificates.zip" in targets
     assert "Download these as a ZIP" in page
 
 
@@ -116,8 +117,8 @@ def test_search_by_name_e_mail_or_serial_typed_any_way(app, admin_browser, make_
     assert "No certificate matches this search." in nothing
     assert "Download these as a ZIP" not in nothing
     # The search box keeps what was typed.
-    html = admin_browser.client.get("/admin/certificates?q=kim+ji").get_data(as_text=True)
-    assert 'value="kim ji"' in html
+    searched = admin_browser.client.get("/admin/certificates?q=kim+ji")
+    assert attribute(searched, 'input[name="q"]', "value") == ["kim ji"]
 
 
 def test_the_list_is_empty_before_any_certificate(app, admin_browser):
@@ -146,10 +147,12 @@ def test_filters_by_status_course_and_cohort(
     db.session.commit()
 
     def shown(**args) -> set[int]:
-        html = admin_browser.client.get("/admin/certificates", query_string=args).get_data(
-            as_text=True
-        )
-        return {int(n) for n in re.findall(r'href="/admin/certificates/(\d+)"', html)}
+        response = admin_browser.client.get("/admin/certificates", query_string=args)
+        return {
+            int(target.rsplit("/", 1)[1])
+            for target in links(response)
+            if re.fullmatch(r"/admin/certificates/\d+", target)
+        }
 
     assert shown() == {kept.id, revoked.id, in_autumn.id, elsewhere.id}
     assert shown(status="revoked") == {revoked.id}
@@ -166,15 +169,15 @@ def test_filters_by_status_course_and_cohort(
     )
     page = text_of(response)
     assert "1 certificate matches the search, newest first" in page
-    html = response.get_data(as_text=True)
     # The filters are kept in the form, in the ZIP link, and point to the cohort's own page.
-    assert f'<option value="{autumn.id}" selected>Autumn 2027</option>' in html
-    assert '<option value="issued" selected>Valid</option>' in html
-    assert f'href="/admin/certificates.zip?status=issued&amp;cohort={autumn.id}"' in html
-    assert (
-        f'href="/courses/{imported_example.slug}/cohorts/autumn/certificates">its certificates page'
-        in html
-    )
+    chosen = 'select[name="{}"] option[selected]'.format
+    assert texts(response, chosen("cohort")) == ["Autumn 2027"]
+    assert attribute(response, chosen("cohort"), "value") == [str(autumn.id)]
+    assert texts(response, chosen("status")) == ["Valid"]
+    assert attribute(response, chosen("status"), "value") == ["issued"]
+    assert f"/admin/certificates.zip?status=issued&cohort={autumn.id}" in links(response)
+    cohort_page = f"/courses/{imported_example.slug}/cohorts/autumn/certificates"
+    assert ("its certificates page", cohort_page) in named_links(response)
 
 
 def test_pagination_keeps_the_filters(app, admin_browser, make_user, cohort):
@@ -234,29 +237,31 @@ def test_the_detail_page_says_everything_about_a_certificate(
     # audit events with their actors; and each batch of people's course memberships.
     assert counter.count <= 9
     page = text_of(response)
-    html = response.get_data(as_text=True)
     serial = certificate.display_serial
     assert "Certificate of Kim Ji-woo" in page and f"Serial {serial}" in page
     assert "Valid." in page
     assert f"{PUBLIC_URL}/verify/{serial}" in page
     assert "Name printed Kim Ji-woo" in page
-    assert (
-        f'href="/admin/users/{certificate.user_id}"><bdi dir="auto">Kim Ji-woo</bdi></a>, '
-        '<bdi dir="auto">kim@seoul.example</bdi>'
-    ) in html
+    # The holder's name links to their account, each of name and address isolated (bdi).
+    [name] = find(response, f'a[href="/admin/users/{certificate.user_id}"] > bdi[dir="auto"]')
+    address = name.parent.find_next_sibling("bdi")
+    assert (name.get_text(), name.parent.get_text()) == ("Kim Ji-woo", "Kim Ji-woo")
+    assert (name.parent.next_sibling, address.get_text()) == (", ", "kim@seoul.example")
+    assert address["dir"] == "auto"
     assert "Course Example course" in page and "Cohort Spring 2027" in page
     assert "Hours of study 2" in page
     assert f"Completed on {long_date(certificate.completed_on)}" in page
     assert f"Issued on {long_date(certificate.issued_at, 'America/Bogota')}" in page
     assert "Issued by Ada Admin" in page
-    assert f'href="/certificates/{serial}.pdf"' in html
-    assert f'href="/certificates/{serial}/credential.json"' in html
-    # Both forms, each field with an id of its own; the name to print filled in.
-    assert f'action="/admin/certificates/{certificate.id}/revoke"' in html
-    assert f'action="/admin/certificates/{certificate.id}/reissue"' in html
-    assert 'id="revoke-reason"' in html and 'id="reissue-reason"' in html
-    assert 'for="revoke-reason"' in html and 'for="reissue-reason"' in html
-    assert re.search(r'<input[^>]+id="reissue-holder_name"[^>]+value="Kim Ji-woo"', html)
+    assert f"/certificates/{serial}.pdf" in links(response)
+    assert f"/certificates/{serial}/credential.json" in links(response)
+    # Both forms, each field with an id of its own and its label; the name to print filled in.
+    actions = attribute(response, "form", "action")
+    assert f"/admin/certificates/{certificate.id}/revoke" in actions
+    assert f"/admin/certificates/{certificate.id}/reissue" in actions
+    for field in ("revoke-reason", "reissue-reason"):
+        assert one(response, f"#{field}") and one(response, f'label[for="{field}"]')
+    assert one(response, "input#reissue-holder_name")["value"] == "Kim Ji-woo"
     # Its audit trail.
     assert "certificate.issued" in page
     assert f"serial: {certificate.serial}" in page
@@ -390,7 +395,7 @@ def test_reissuing_with_a_corrected_name(app, admin_browser, make_user, cohort, 
     assert f"It replaced {old_serial} : Name misspelt" in page
     assert "Issued by Ada Admin" in page
     old_page = admin_browser.client.get(detail_url(old)).get_data(as_text=True)
-    assert f'href="/admin/certificates/{new.id}"' in old_page
+    assert f"/admin/certificates/{new.id}" in links(old_page)
     assert "Reissue with a new serial" not in old_page  # replaced: reissue the new one
     assert f"Replaced by {new.display_serial} , issued on" in visible_text(old_page)
 
@@ -399,7 +404,7 @@ def test_reissuing_with_a_corrected_name(app, admin_browser, make_user, cohort, 
     assert "Valid." in valid and "Görsev Argın" in valid
     replaced = visitor.get(f"/verify/{old_serial}").get_data(as_text=True)
     assert "Replaced." in visible_text(replaced)
-    assert f'href="{PUBLIC_URL}/verify/{new.display_serial}"' in replaced
+    assert f"{PUBLIC_URL}/verify/{new.display_serial}" in links(replaced)
     [event] = audit_events("certificate.reissued")
     assert event.actor_id == admin.id
     assert event.details["replaces"] == old.serial and event.details["reason"] == "Name misspelt"
@@ -420,9 +425,8 @@ def test_reissuing_refuses_what_it_cannot_do(app, admin_browser, make_user, coho
     assert too_short.status_code == 400
     assert "Write your name as it should appear on the certificate." in text_of(too_short)
     # What was typed comes back in the form, and not in the revoke form's field.
-    html = too_short.get_data(as_text=True)
-    assert re.search(r'id="reissue-reason"[^>]*>\s*Typo</textarea>', html)
-    assert re.search(r'id="revoke-reason"[^>]*>\s*</textarea>', html)
+    assert form_fields(too_short, 'form:has(textarea#reissue-reason)')["reason"] == "Typo"
+    assert form_fields(too_short, 'form:has(textarea#revoke-reason)')["reason"] == ""
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
 
     assert reissue({"reason": "Typo", "holder_name": "Kim Ji-u"}).status_code == 303
@@ -614,12 +618,11 @@ def test_only_admins_use_the_console(app, client, make_user, cohort, imported_ex
     assert certificate.status == CertificateStatus.ISSUED
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
     assert audit_events("certificates.downloaded") == []
-    nav = client.get("/admin/").get_data(as_text=True)
-    assert 'href="/admin/certificates"' not in nav
+    assert "/admin/certificates" not in links(client.get("/admin/"))
 
 
 def test_admins_find_the_console_from_the_administration_page(app, admin_browser):
-    html = admin_browser.client.get("/admin/").get_data(as_text=True)
-    assert html.count('href="/admin/certificates"') == 2  # the tab and the card
-    listing = admin_browser.client.get("/admin/certificates").get_data(as_text=True)
-    assert 'href="/admin/certificates" aria-current="page"' in listing
+    administration = admin_browser.client.get("/admin/")
+    assert links(administration).count("/admin/certificates") == 2  # the tab and the card
+    listing = admin_browser.client.get("/admin/certificates")
+    assert find(listing, 'a[href="/admin/certificates"][aria-current="page"]')
