@@ -11,8 +11,8 @@ from app.accounts.models import User
 from app.accounts.operations import AccountError
 from app.admin import bp, queries
 from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
-from app.core.csv_export import csv_response
 from app.catalog import operations as catalog_operations
+from app.core.csv_export import csv_response
 from app.core.i18n import current_language
 from app.core.inputs import parse_integer
 from app.core.paging import requested_page
