@@ -38,6 +38,7 @@ from app.core.i18n import current_language
 from app.core.listing import FilterSelect, Page, SortedFilterForm, search_field
 from app.core.places import countries, country_name
 from app.core.search import contains_text
+from app.core.templating import course_text
 from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
 from app.live.models import Attendance
@@ -166,7 +167,7 @@ class ProgressReport:
         if sort in SORT_TEXTS:
             return escape(str(SORT_TEXTS[sort][descending]))
         quiz = next(quiz for quiz in self.quizzes if f"quiz-{quiz.id}" == sort)
-        title = Markup('<span lang="{}">{}</span>').format(self.course.language, quiz.title)
+        title = course_text(quiz.title, self.course.language)
         if descending:
             text = _("sorted by best score in %(quiz)s, highest first")
         else:
