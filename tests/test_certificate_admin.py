@@ -425,8 +425,8 @@ def test_reissuing_refuses_what_it_cannot_do(app, admin_browser, make_user, coho
     assert too_short.status_code == 400
     assert "Write your name as it should appear on the certificate." in text_of(too_short)
     # What was typed comes back in the form, and not in the revoke form's field.
-    assert form_fields(too_short, 'form:has(textarea#reissue-reason)')["reason"] == "Typo"
-    assert form_fields(too_short, 'form:has(textarea#revoke-reason)')["reason"] == ""
+    assert form_fields(too_short, "form:has(textarea#reissue-reason)")["reason"] == "Typo"
+    assert form_fields(too_short, "form:has(textarea#revoke-reason)")["reason"] == ""
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
 
     assert reissue({"reason": "Typo", "holder_name": "Kim Ji-u"}).status_code == 303

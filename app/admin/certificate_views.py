@@ -1,14 +1,14 @@
 """The admins' certificates console: find, revoke, reissue, and download as a ZIP."""
 
-from dataclasses import dataclass
-
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from app.admin import bp, queries
+from app.admin.forms import CertificateFilters
 from app.certificates import operations
 from app.certificates import queries as certificates_queries
 from app.certificates.archive import ARCHIVE_TYPE, certificates_archive
@@ -17,71 +17,51 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.operations import CertificateError
 from app.certificates.queries import replaced_one, search_certificates
 from app.core.errors import error_response
-from app.core.inputs import parse_integer
-from app.core.paging import requested_page
+from app.core.listing import Page, count_of
 from app.core.permissions import admin_required
-from app.core.types import enum_or_none, utcnow
+from app.core.types import utcnow
 from app.extensions import db
 
 
-@dataclass(frozen=True)
-class CertificateFilters:
-    search: str = ""
-    status: CertificateStatus | None = None
-    course_id: int | None = None
-    cohort_id: int | None = None
-
-    @classmethod
-    def from_args(cls, args) -> "CertificateFilters":
-        """Filters from the query string; values that make no sense are ignored."""
-        course = args.get("course", "")
-        cohort = args.get("cohort", "")
-        return cls(
-            search=args.get("q", "").strip()[:200],
-            status=enum_or_none(CertificateStatus, args.get("status")),
-            course_id=parse_integer(course),
-            cohort_id=parse_integer(cohort),
-        )
-
-    def as_args(self) -> dict[str, str]:
-        found = {}
-        if self.search:
-            found["q"] = self.search
-        if self.status:
-            found["status"] = self.status.value
-        if self.course_id:
-            found["course"] = str(self.course_id)
-        if self.cohort_id:
-            found["cohort"] = str(self.cohort_id)
-        return found
-
-    def statement(self) -> Select:
-        return search_certificates(
-            search=self.search,
-            status=self.status,
-            course_id=self.course_id,
-            cohort_id=self.cohort_id,
-        )
+def _certificates(filters: CertificateFilters) -> Select:
+    return search_certificates(
+        search=filters.q.data,
+        status=filters.status.data,
+        course_id=filters.course.data,
+        cohort_id=filters.cohort.data,
+    )
 
 
 @bp.get("/certificates")
 @admin_required
 def certificates():
     """Every certificate, newest first, searchable by name, e-mail or serial, and filtered."""
-    filters = CertificateFilters.from_args(request.args)
-    page = db.paginate(
-        filters.statement(),
-        page=requested_page(),
-        per_page=current_app.config["CERTIFICATES_PER_PAGE"],
-        error_out=False,
+    courses = queries.all_courses()
+    cohorts = queries.manageable_cohorts(current_user)
+    filters = CertificateFilters.read(
+        course=[
+            SelectChoice(course.id, course.title, render_kw={"lang": course.language})
+            for course in courses
+        ],
+        cohort=[
+            SelectChoice(
+                cohort.id,
+                cohort.title,
+                render_kw={"lang": cohort.course.language},
+                optgroup=cohort.course.title,
+            )
+            for cohort in cohorts
+        ],
+    )
+    page = Page.of(
+        _certificates(filters), current_app.config["CERTIFICATES_PER_PAGE"], filters=filters
     )
     return render_template(
         "admin/certificates.html",
         page=page,
         filters=filters,
-        statuses=list(CertificateStatus),
-        courses=queries.all_courses(),
-        cohorts=queries.manageable_cohorts(current_user),
+        courses=courses,
+        cohorts=cohorts,
         now=utcnow(),
     )
 
@@ -90,9 +70,9 @@ def certificates():
 @admin_required
 def certificates_zip():
     """The filtered certificates' PDFs and credentials, with a CSV index, in one ZIP file."""
-    filters = CertificateFilters.from_args(request.args)
-    statement = filters.statement().where(Certificate.serial.is_not(None))
-    count = certificates_queries.count_of(statement)
+    filters = CertificateFilters.read()
+    statement = _certificates(filters).where(Certificate.serial.is_not(None))
+    count = count_of(statement)
     limit = current_app.config["CERTIFICATE_ZIP_LIMIT"]
     if not count:
         flash(
@@ -102,7 +82,7 @@ def certificates_zip():
             ),
             "info",
         )
-        return redirect(url_for("admin.certificates", **filters.as_args()))
+        return redirect(url_for("admin.certificates", **filters.args()))
     if count > limit:
         return error_response(
             400,
@@ -118,7 +98,7 @@ def certificates_zip():
     found = list(db.session.scalars(statement.options(joinedload(Certificate.course))))
     now = utcnow()
     archive, size = certificates_archive(
-        found, actor=current_user._get_current_object(), filters=filters.as_args(), now=now
+        found, actor=current_user._get_current_object(), filters=filters.args(), now=now
     )
     db.session.commit()  # keeps the PDFs made for the ZIP, and the audit event
     response = send_file(

@@ -1,18 +1,15 @@
 """Reads of the administration pages, each page in a fixed number of queries."""
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
+from app.admin.forms import ApplicationFilters, AuditFilters, UserFilters
 from app.catalog.models import Cohort, Course
 from app.core.audit import AuditEvent
-from app.core.inputs import parse_integer
-from app.core.permissions import Role
 from app.core.search import contains_text
-from app.core.types import enum_or_none
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus
 
@@ -40,35 +37,6 @@ def manageable_cohorts(user) -> list[Cohort]:
     )
 
 
-@dataclass(frozen=True)
-class ApplicationFilters:
-    cohort_id: int | None = None
-    status: ApplicationStatus | None = None
-    country: str | None = None
-
-    @classmethod
-    def from_args(cls, args) -> "ApplicationFilters":
-        """Filters from the query string; values that make no sense are ignored."""
-        cohort = args.get("cohort", "")
-        status = args.get("status", "")
-        country = args.get("country", "").upper()
-        return cls(
-            cohort_id=parse_integer(cohort),
-            status=enum_or_none(ApplicationStatus, status),
-            country=country if len(country) == 2 and country.isalpha() else None,
-        )
-
-    def as_args(self) -> dict[str, str]:
-        found = {}
-        if self.cohort_id:
-            found["cohort"] = str(self.cohort_id)
-        if self.status:
-            found["status"] = self.status.value
-        if self.country:
-            found["country"] = self.country
-        return found
-
-
 def application_queue(user, filters: ApplicationFilters) -> Select:
     """Applications the user may decide on, oldest first, with applicant, cohort and course."""
     statement = (
@@ -84,12 +52,12 @@ def application_queue(user, filters: ApplicationFilters) -> Select:
         )
         .order_by(Application.submitted_at, Application.id)
     )
-    if filters.cohort_id:
-        statement = statement.where(Application.cohort_id == filters.cohort_id)
-    if filters.status:
-        statement = statement.where(Application.status == filters.status)
-    if filters.country:
-        statement = statement.where(User.country == filters.country)
+    if filters.cohort.data:
+        statement = statement.where(Application.cohort_id == filters.cohort.data)
+    if filters.status.data:
+        statement = statement.where(Application.status == filters.status.data)
+    if filters.country.data:
+        statement = statement.where(User.country == filters.country.data)
     return statement
 
 
@@ -143,47 +111,15 @@ def pending_count(user) -> int:
     )
 
 
-def user_list(search: str, role: Role | None) -> Select:
+def user_list(filters: UserFilters) -> Select:
     statement = select(User).where(User.deleted_at.is_(None)).order_by(User.name, User.id)
-    if search.strip():
-        statement = statement.where(contains_text(search, User.email, User.name, User.organisation))
-    if role:
-        statement = statement.where(User.role == role)
-    return statement
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    action: str | None = None
-    actor: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    since: date | None = None
-    until: date | None = None
-
-    @classmethod
-    def from_args(cls, args) -> "AuditFilters":
-        def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
-
-        return cls(
-            action=args.get("action") or None,
-            actor=(args.get("actor") or "").strip().lower()[:254] or None,
-            object_type=args.get("object_type") or None,
-            object_id=(args.get("object_id") or "").strip()[:64] or None,
-            since=day("since"),
-            until=day("until"),
+    if filters.q.data:
+        statement = statement.where(
+            contains_text(filters.q.data, User.email, User.name, User.organisation)
         )
-
-    def as_args(self) -> dict[str, str]:
-        return {
-            key: value.isoformat() if isinstance(value, date) else value
-            for key, value in self.__dict__.items()
-            if value
-        }
+    if filters.role.data:
+        statement = statement.where(User.role == filters.role.data)
+    return statement
 
 
 def _start_of(day: date) -> datetime:
@@ -197,21 +133,23 @@ def audit_events(filters: AuditFilters) -> Select:
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
-    if filters.action:
-        statement = statement.where(AuditEvent.action == filters.action)
-    if filters.actor:
+    if filters.action.data:
+        statement = statement.where(AuditEvent.action == filters.action.data)
+    if filters.actor.data:
         statement = statement.where(
-            AuditEvent.actor_id.in_(select(User.id).where(contains_text(filters.actor, User.email)))
+            AuditEvent.actor_id.in_(
+                select(User.id).where(contains_text(filters.actor.data, User.email))
+            )
         )
-    if filters.object_type:
-        statement = statement.where(AuditEvent.object_type == filters.object_type)
-    if filters.object_id:
-        statement = statement.where(AuditEvent.object_id == filters.object_id)
-    if filters.since:
-        statement = statement.where(AuditEvent.occurred_at >= _start_of(filters.since))
-    if filters.until:
+    if filters.object_type.data:
+        statement = statement.where(AuditEvent.object_type == filters.object_type.data)
+    if filters.object_id.data:
+        statement = statement.where(AuditEvent.object_id == filters.object_id.data)
+    if filters.since.data:
+        statement = statement.where(AuditEvent.occurred_at >= _start_of(filters.since.data))
+    if filters.until.data and filters.until.data < date.max:
         statement = statement.where(
-            AuditEvent.occurred_at < _start_of(filters.until + timedelta(days=1))
+            AuditEvent.occurred_at < _start_of(filters.until.data + timedelta(days=1))
         )
     return statement
 

@@ -1,5 +1,7 @@
 """Administration pages: the application queue, users and roles, the audit log."""
 
+from collections.abc import Iterator
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -10,18 +12,22 @@ from app.accounts import operations as account_operations
 from app.accounts.models import User
 from app.accounts.operations import AccountError
 from app.admin import bp, queries
-from app.admin.forms import AccountStatusForm, DecisionForm, RoleForm
+from app.admin.forms import (
+    AccountStatusForm,
+    ApplicationFilters,
+    AuditFilters,
+    DecisionForm,
+    RoleForm,
+    UserFilters,
+)
 from app.catalog import operations as catalog_operations
-from app.core.csv_export import csv_response
 from app.core.i18n import current_language
 from app.core.inputs import parse_integer
-from app.core.paging import requested_page
+from app.core.listing import Page, csv_response
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
-from app.core.types import enum_or_none
 from app.core.urls import safe_next_path
 from app.extensions import db
-from app.learning.models import ApplicationStatus
 from app.learning.operations import ApplicationError, decide_application
 
 
@@ -32,27 +38,40 @@ def index():
     return render_template("admin/index.html", pending=queries.pending_count(current_user))
 
 
+def _queue_filters() -> ApplicationFilters:
+    """The queue's filters; its selects list the cohorts and countries one can see."""
+    language = current_language()
+    return ApplicationFilters.read(
+        cohort=[
+            SelectChoice(
+                cohort.id,
+                f"{cohort.course.title}: {cohort.title}",
+                render_kw={"lang": cohort.course.language},
+            )
+            for cohort in queries.manageable_cohorts(current_user)
+        ],
+        country=sorted(
+            (
+                SelectChoice(code, country_name(code, language))
+                for code in queries.applicant_countries(current_user)
+            ),
+            key=lambda choice: choice.label,
+        ),
+    )
+
+
 def _render_queue(form: DecisionForm, status: int = 200, selected: set[int] | None = None):
-    filters = queries.ApplicationFilters.from_args(request.args)
-    page = db.paginate(
+    filters = _queue_filters()
+    page = Page.of(
         queries.application_queue(current_user, filters),
-        page=requested_page(),
-        per_page=current_app.config["APPLICATIONS_PER_PAGE"],
-        error_out=False,
+        current_app.config["APPLICATIONS_PER_PAGE"],
+        filters=filters,
+        endpoint="admin.applications",
     )
     return render_template(
         "admin/applications.html",
         page=page,
         filters=filters,
-        cohorts=queries.manageable_cohorts(current_user),
-        countries=sorted(
-            (
-                (code, country_name(code, current_language()))
-                for code in queries.applicant_countries(current_user)
-            ),
-            key=lambda pair: pair[1],
-        ),
-        statuses=list(ApplicationStatus),
         form=form,
         selected=selected or set(),
     ), status
@@ -65,14 +84,15 @@ def applications():
     return _render_queue(DecisionForm(return_to=request.full_path))
 
 
-@bp.get("/applications.csv")
-@staff_required
-def applications_csv():
-    """The filtered queue as a CSV file."""
-    filters = queries.ApplicationFilters.from_args(request.args)
-    # Read every row now: the session is closed before a streamed body finishes.
-    rows = [
-        (
+APPLICATIONS_CSV_HEADER = [
+    "submitted_at", "name", "email", "organisation", "position", "city", "country",
+    "course", "cohort", "status", "decided_at", "decided_by", "decision_message", "motivation",
+]  # fmt: skip
+
+
+def _application_lines(statement) -> Iterator[tuple]:
+    for application in db.session.scalars(statement.execution_options(yield_per=500)):
+        yield (
             application.submitted_at.isoformat(timespec="minutes"),
             application.user.name,
             application.user.email,
@@ -88,13 +108,14 @@ def applications_csv():
             application.decision_message or "",
             application.motivation,
         )
-        for application in db.session.scalars(queries.application_queue(current_user, filters))
-    ]
-    header = [
-        "submitted_at", "name", "email", "organisation", "position", "city", "country",
-        "course", "cohort", "status", "decided_at", "decided_by", "decision_message", "motivation",
-    ]  # fmt: skip
-    return csv_response("applications.csv", header, rows)
+
+
+@bp.get("/applications.csv")
+@staff_required
+def applications_csv():
+    """The filtered queue as a CSV file, streamed as the rows are read."""
+    statement = queries.application_queue(current_user, ApplicationFilters.read())
+    return csv_response("applications.csv", APPLICATIONS_CSV_HEADER, _application_lines(statement))
 
 
 @bp.get("/applications/<int:application_id>")
@@ -171,15 +192,11 @@ def decide():
 @admin_required
 def users():
     """Every account, searchable and filtered by role."""
-    search = request.args.get("q", "").strip()[:200]
-    role = enum_or_none(Role, request.args.get("role"))
-    page = db.paginate(
-        queries.user_list(search, role),
-        page=requested_page(),
-        per_page=current_app.config["USERS_PER_PAGE"],
-        error_out=False,
+    filters = UserFilters.read()
+    page = Page.of(
+        queries.user_list(filters), current_app.config["USERS_PER_PAGE"], filters=filters
     )
-    return render_template("admin/users.html", page=page, search=search, role=role, roles=Role)
+    return render_template("admin/users.html", page=page, filters=filters)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -281,14 +298,11 @@ def set_status(user_id: int):
 @admin_required
 def audit_log():
     """The audit log, newest first, filtered by action, person, object and dates."""
-    filters = queries.AuditFilters.from_args(request.args)
-    page = db.paginate(
-        queries.audit_events(filters),
-        page=requested_page(),
-        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"],
-        error_out=False,
-    )
     actions, object_types = queries.audit_vocabulary()
-    return render_template(
-        "admin/audit.html", page=page, filters=filters, actions=actions, object_types=object_types
+    filters = AuditFilters.read(action=actions, object_type=object_types)
+    page = Page.of(
+        queries.audit_events(filters),
+        current_app.config["AUDIT_EVENTS_PER_PAGE"],
+        filters=filters,
     )
+    return render_template("admin/audit.html", page=page, filters=filters)

@@ -27,7 +27,7 @@ from app.authoring.uploads import ImageRefused
 from app.catalog.content.exporter import lesson_file
 from app.catalog.models import Course, Lesson, Module, Status
 from app.core.inputs import integer_arg, parse_integer
-from app.core.paging import requested_page
+from app.core.listing import Page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
 from app.extensions import db
@@ -417,12 +417,7 @@ def lesson_history(slug: str, lesson_slug: str):
     """A lesson's revisions, and the difference between any two of them."""
     course = managed_course(slug)
     lesson = _lesson_of(course, lesson_slug)
-    page = db.paginate(
-        queries.lesson_revisions(lesson.id),
-        page=requested_page(),
-        per_page=current_app.config["REVISIONS_PER_PAGE"],
-        error_out=False,
-    )
+    page = Page.of(queries.lesson_revisions(lesson.id), current_app.config["REVISIONS_PER_PAGE"])
     newer = _revision_number("to", lesson.revision)
     older = _revision_number("from", max(newer - 1, 1))
     compared = [queries.lesson_revision(lesson.id, n) for n in (older, newer)]
@@ -486,12 +481,7 @@ def restore_revision(slug: str, lesson_slug: str, number: int):
 
 
 def _images_page(course: Course, form: UploadForm, status: int = 200, uploaded=None):
-    page = db.paginate(
-        queries.course_images(course.id),
-        page=requested_page(),
-        per_page=current_app.config["UPLOADS_PER_PAGE"],
-        error_out=False,
-    )
+    page = Page.of(queries.course_images(course.id), current_app.config["UPLOADS_PER_PAGE"])
     return render_template(
         "authoring/images.html", course=course, form=form, page=page, uploaded=uploaded
     ), status

@@ -1,7 +1,5 @@
 """Certificates in one ZIP file: each one's PDF and signed credential, and a CSV index."""
 
-import csv
-import io
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -15,7 +13,7 @@ from app.certificates.models import Certificate
 from app.certificates.operations import certificate_pdf
 from app.certificates.pdf import UnprintableText
 from app.core import audit
-from app.core.csv_export import safe_cell
+from app.core.listing import csv_lines
 from app.extensions import db
 
 ARCHIVE_TYPE = "application/zip"
@@ -35,8 +33,8 @@ def _day(moment: datetime | None) -> str:
 
 
 def index_row(certificate: Certificate, now: datetime, pdf: str) -> list[str]:
-    """A certificate's line in the CSV index, as its cells (safe to open in a spreadsheet)."""
-    cells = [
+    """A certificate's line in the CSV index, as its cells (csv_lines guards formulas)."""
+    return [
         certificate.display_serial,
         certificate.public_status(now),
         certificate.holder_name,
@@ -50,7 +48,6 @@ def index_row(certificate: Certificate, now: datetime, pdf: str) -> list[str]:
         certificate.revocation_reason or certificate.replacement_reason or "",
         pdf,
     ]
-    return [safe_cell(cell) for cell in cells]
 
 
 def _with_pdfs(
@@ -98,10 +95,7 @@ def certificates_archive(
     index line, which says why there is no PDF.
     """
     archive = SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115  (the response closes it)
-    index = io.StringIO()
-    index.write("\ufeff")  # so that spreadsheet programs read the index as UTF-8
-    writer = csv.writer(index)
-    writer.writerow(INDEX_HEADER)
+    index_rows = []
     without_pdf = []
     with zipfile.ZipFile(archive, "w") as bundle:
         for certificate, pdf, problem in _with_pdfs(certificates):
@@ -115,8 +109,9 @@ def certificates_archive(
                 _entry(f"{name}.json", zipfile.ZIP_DEFLATED, now), document_text(certificate)
             )
             pdf_cell = f"{name}.pdf" if pdf is not None else f"none: {problem}"
-            writer.writerow(index_row(certificate, now, pdf_cell))
-        bundle.writestr(_entry(INDEX_NAME, zipfile.ZIP_DEFLATED, now), index.getvalue())
+            index_rows.append(index_row(certificate, now, pdf_cell))
+        index = "".join(csv_lines(INDEX_HEADER, index_rows))
+        bundle.writestr(_entry(INDEX_NAME, zipfile.ZIP_DEFLATED, now), index)
     size = archive.tell()
     archive.seek(0)
     audit.record(

@@ -2,10 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.core.forms import person_text, short_text, strip_text
+from app.core.listing import FilterForm, search_field
 
 REQUIRED = _l("This field is required.")
 
@@ -73,3 +81,13 @@ class ReissueForm(FlaskForm):
         description=_l("Change it only to correct the spelling the learner asked for."),
         validators=[InputRequired(REQUIRED), DataRequired(REQUIRED), short_text],
     )
+
+
+class RosterFilters(FilterForm):
+    """Which of a cohort's learners the issuing page lists (choices: the view's, with counts)."""
+
+    submit_label = _l("Show")
+    is_search = True
+
+    show = SelectField(_l("Show"), default="all", id="show")
+    q = search_field(_l("Name or e-mail"), id="q")

@@ -14,19 +14,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.catalog.models import Cohort
 from app.certificates import bp, operations, queries
 from app.certificates.addresses import linkedin_url, verify_url
 from app.certificates.credential import document_text
-from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
+from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm, RosterFilters
 from app.certificates.models import Certificate
 from app.certificates.operations import CertificateError
 from app.certificates.pdf import UnprintableText
 from app.certificates.verification import public_record
 from app.core.errors import error_response
 from app.core.forms import form_page
-from app.core.paging import requested_page
+from app.core.listing import Page
 from app.core.types import utcnow
 from app.extensions import db, limiter
 from app.learning.models import Enrollment
@@ -197,15 +198,15 @@ def _issuing_cohort(slug: str, cohort_slug: str) -> Cohort:
 
 
 def _roster_page(cohort: Cohort, status: int = 200):
-    show = request.args.get("show", "all")
-    if show not in ROSTER_VIEWS:
-        show = "all"
-    search = request.args.get("q", "").strip()[:200]
-    page = db.paginate(
-        queries.cohort_roster(cohort, show=show, search=search),
-        page=requested_page(),
-        per_page=current_app.config["CERTIFICATES_PER_PAGE"],
-        error_out=False,
+    counts = queries.roster_counts(cohort)
+    filters = RosterFilters.read(
+        show=[SelectChoice(key, f"{label} ({counts[key]})") for key, label in ROSTER_VIEWS.items()]
+    )
+    page = Page.of(
+        queries.cohort_roster(cohort, show=filters.show.data, search=filters.q.data),
+        current_app.config["CERTIFICATES_PER_PAGE"],
+        filters=filters,
+        endpoint="certificates.cohort",
     )
     return render_template(
         "certificates/cohort.html",
@@ -213,10 +214,8 @@ def _roster_page(cohort: Cohort, status: int = 200):
         course=cohort.course,
         page=page,
         certificates=queries.current_certificates_of(page.items),
-        counts=queries.roster_counts(cohort),
-        show=show,
-        views=ROSTER_VIEWS,
-        search=search,
+        counts=counts,
+        filters=filters,
         form=IssueForm(),
     ), status
 

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from app.catalog.models import LiveSession
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.inputs import integer_arg
-from app.core.paging import requested_page
+from app.core.listing import Page, PersonSearch
 from app.core.types import utcnow
 from app.core.urls import public_url, public_url_for
 from app.extensions import db
@@ -270,12 +270,12 @@ def watched(session_id: int):
 
 
 def _attendance_page(live: LiveSession, *, status: int = 200, recording_form=None):
-    search = request.args.get("q", "").strip()[:200]
-    page = db.paginate(
-        queries.roster(live, search),
-        page=requested_page(),
-        per_page=current_app.config["ATTENDANCE_PER_PAGE"],
-        error_out=False,
+    filters = PersonSearch.read()
+    page = Page.of(
+        queries.roster(live, filters.q.data),
+        current_app.config["ATTENDANCE_PER_PAGE"],
+        filters=filters,
+        endpoint="live.attendance",
     )
     attendances, views = queries.session_records(live.id, [user.id for user in page.items])
     return render_template(
@@ -287,7 +287,7 @@ def _attendance_page(live: LiveSession, *, status: int = 200, recording_form=Non
         course=live.cohort.course,
         now=utcnow(),
         page=page,
-        search=search,
+        filters=filters,
         counts=queries.roster_counts(live),
         not_open=operations.attendance_not_open(live, current_user.time_zone, utcnow()),
         mark_form=AttendanceForm(),
