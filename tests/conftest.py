@@ -318,12 +318,17 @@ def make_cohort(app):
     return factories.make_cohort
 
 
-def without_tokens(response) -> str:
-    """A page's HTML without its CSRF tokens: they are signed with the second they were made."""
-    document = page(response)
-    for field in document.select('input[name="csrf_token"]'):
-        del field["value"]
-    return str(document)
+def without_tokens(response_or_html) -> str:
+    """A page's HTML, exactly, but for its CSRF tokens: they are signed with the second they
+    were made, so two fetches a second apart differ there."""
+    html = response_or_html
+    if hasattr(html, "get_data"):
+        html = html.get_data(as_text=True)
+    elif isinstance(html, bytes):
+        html = html.decode()
+    for field in page(html).select('input[name="csrf_token"]'):
+        html = html.replace(field["value"], "")
+    return html
 
 
 class Browser:

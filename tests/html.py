@@ -51,7 +51,8 @@ def one(response_or_html, selector: str) -> Tag:
 
 
 def _words(element: Tag) -> str:
-    return " ".join(element.get_text(" ").split())
+    # As the text reads: inline markup adds no space ("“<span>Title</span>”" is "“Title”").
+    return " ".join(element.get_text().split())
 
 
 def texts(response_or_html, selector: str) -> list[str]:
@@ -59,8 +60,13 @@ def texts(response_or_html, selector: str) -> list[str]:
     return [_words(element) for element in find(response_or_html, selector)]
 
 
-def text(response_or_html, selector: str = "body") -> str:
-    """The text of the one element the selector matches (the whole body by default)."""
+def text(response_or_html, selector: str | None = None) -> str:
+    """The text of the one element the selector matches; without a selector, the text of the
+    element given (a Tag) or of the page's body."""
+    if selector is None:
+        if isinstance(response_or_html, Tag) and not isinstance(response_or_html, BeautifulSoup):
+            return _words(response_or_html)
+        selector = "body"
     return _words(one(response_or_html, selector))
 
 
@@ -99,7 +105,10 @@ def form_fields(response_or_html, selector: str = "form") -> dict[str, str | lis
     buttons; a name with several values (checkboxes, multiple selects) maps to a list, and
     one with nothing checked is left out, as a browser leaves it out. Buttons, file inputs
     and disabled fields are left out too."""
-    form = one(response_or_html, selector)
+    if isinstance(response_or_html, Tag) and response_or_html.name == "form":
+        form = response_or_html
+    else:
+        form = one(response_or_html, selector)
     fields: dict[str, list[str]] = {}
     for field in form.select("input[name], textarea[name], select[name]"):
         if field.has_attr("disabled"):

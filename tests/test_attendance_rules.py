@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.catalog.outline import outline_of
 from app.catalog.queries import course_outlines
 from app.core.audit import AuditEvent
 from app.core.timezones import local_time
@@ -210,7 +211,7 @@ def test_a_wrong_attendance_of_a_coming_session_does_not_complete_the_course(
     assert completed_at(lea, spring) is None
     assert "enrollment.completed" not in db.session.scalars(select(AuditEvent.action)).all()
 
-    outline = course_outlines([course.id])[course.id]
+    outline = outline_of(course_outlines([course.id])[course.id])
     record_completion(lea, outline, now=live.starts_at - timedelta(minutes=1))
     assert completed_at(lea, spring) is None
     record_completion(lea, outline, now=live.starts_at + timedelta(minutes=5))

@@ -17,6 +17,7 @@ from app.catalog.content.exporter import export_course
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course, Lesson, Module, Status
 from app.catalog.operations import import_course
+from app.catalog.outlines import outline_changed
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.core.types import utcnow
@@ -277,7 +278,9 @@ def test_learners_see_neither_drafts_nor_scheduled_lessons_until_their_time(staf
     assert "scheduled for" in outline
 
     # The time comes.
-    lesson("care-budgets").publish_at = utcnow() - timedelta(minutes=1)
+    scheduled = lesson("care-budgets")
+    scheduled.publish_at = utcnow() - timedelta(minutes=1)
+    outline_changed([scheduled.course_id])
     db.session.commit()
     shown = reader.client.get(learner_url)
     assert shown.status_code == 200

@@ -304,14 +304,15 @@ def render_alone(holder_name: str) -> bytes:
     """The certificate with this holder's name and FIXED_SERIAL, as a fresh process renders it."""
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
-        "from test_certificate_pdf import FIXED_SERIAL, make_certificate, render_bytes; "
+        "import app.models; "  # every mapper, as the app has them
+        "from tests.test_certificate_pdf import FIXED_SERIAL, make_certificate, render_bytes; "
         "certificate = make_certificate(serial=FIXED_SERIAL, holder_name=sys.argv[2]); "
         "sys.stdout.buffer.write(render_bytes(certificate))"
     )
-    tests = Path(__file__).parent
+    root = Path(__file__).parent.parent
     return subprocess.run(
-        [sys.executable, "-c", script, str(tests), holder_name],
-        cwd=tests.parent,
+        [sys.executable, "-c", script, str(root), holder_name],
+        cwd=root,
         capture_output=True,
         check=True,
     ).stdout

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.catalog.models import EnrolmentMode, LiveSession, Quiz
+from app.catalog.outline import outline_of
 from app.certificates.models import Certificate
 from app.certificates.operations import confirm_certificate_name, issue_certificate
 from app.core.audit import AuditEvent
@@ -118,7 +119,7 @@ def test_deleting_an_account_leaves_no_copy_of_its_address_or_names(
     attempt = start_attempt(learner, quiz_record(learner, quiz), now=during, zone="UTC")
     shown = attempt_questions(attempt)
     answers = {field_name(question.id): [str(choices[0].id)] for question, choices in shown}
-    submit_attempt(learner, attempt, shown, answers, course=course, now=during)
+    submit_attempt(learner, attempt, shown, answers, course=outline_of(course), now=during)
     mark_attendance(session, learner, present=True, actor=instructor, now=during)
     mark_attendance(session, learner, present=False, actor=instructor, now=during)
     mark_recording_watched(learner, session, now=session.ends_at + timedelta(hours=1))

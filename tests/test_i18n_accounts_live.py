@@ -18,6 +18,7 @@ from app.learning.models import Application
 from app.live.times import countdown, time_until
 from tests.conftest import Browser
 from tests.factories import enrolled_learner
+from tests.html import one
 from tests.test_applications import apply
 from tests.test_pages import visible_text
 
@@ -147,12 +148,12 @@ def test_a_refused_registration_says_why_in_the_reader_s_language_beside_each_fi
     page = response.get_data(as_text=True)
     # The sentence is tied to its field: shown under it, named by its aria-describedby.
     assert f'<p class="field-error" id="password-error">{too_short}</p>' in page
-    password_input = re.search(r'<input[^>]*id="password"[^>]*>', page).group(0)
-    assert 'aria-invalid="true"' in password_input
-    assert "password-error" in re.search(r'aria-describedby="([^"]*)"', password_input).group(1)
+    password_input = one(page, "input#password")
+    assert password_input["aria-invalid"] == "true"
+    assert "password-error" in password_input["aria-describedby"].split()
     assert f'<p class="field-error" id="name-error">{required}</p>' in page
     # The summary at the top links to the field, with its translated label and sentence.
-    summary_link = re.search(r'<a href="#password">([^<]*)</a>', page).group(1)
+    summary_link = one(page, 'a[href="#password"]').get_text()
     assert summary_link.startswith(label) and summary_link.endswith(too_short)
     assert "Use at least 12 characters." not in page
     assert "This field is required." not in page
@@ -255,14 +256,12 @@ def test_how_long_until_a_session_in_spanish_and_french(
 
 
 def test_the_personal_calendar_feed_speaks_its_owner_s_language(app, make_user, spring):
-    learner = enrolled_learner(
-        spring, email="marta@bogota.example", preferred_language="es"
-    )
+    learner = enrolled_learner(spring, email="marta@bogota.example", preferred_language="es")
     browser = Browser(app.test_client())
     browser.login(learner.email)
     browser.post_form("/account/calendar", {"action": "create"})
     page = browser.client.get("/account/calendar").get_data(as_text=True)
-    feed_url = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)
+    feed_url = one(page, "#feed-url")["value"]
     # A calendar application fetches it without cookies, asking for English.
     response = app.test_client().get(feed_url, headers={"Accept-Language": "en"})
     calendar = Calendar.from_ical(response.data)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course, Lesson
 from app.catalog.operations import import_course
+from app.catalog.outlines import outline_changed
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.core.templating import clock, long_date, zone_abbreviation
@@ -213,6 +214,7 @@ def test_a_draft_or_archived_lesson_does_not_count(course, learner, browser):
     for lesson in lessons:
         mark_done(browser, course, lesson)
     lessons[0].status = lessons[0].status.ARCHIVED
+    outline_changed([course.id])  # as every operation that changes a lesson does
     db.session.commit()
     home = visible_text(browser.client.get(f"/courses/{course.slug}").text)
     assert (
@@ -301,11 +303,13 @@ def test_lecture_page_shows_the_transcript_and_the_video(course, learner, browse
     module = course.visible_modules()[0]
     url = f"/courses/{course.slug}/lectures/{module.slug}"
     module.lecture_video_url = None
+    outline_changed([course.id])  # as every operation that changes a module does
     db.session.commit()
     page = browser.client.get(url).text
     assert module.lecture_transcript_html in page
     assert "The video of this lecture is not published yet" in page
     module.lecture_video_url = "https://video.example/lecture-1.mp4"
+    outline_changed([course.id])
     db.session.commit()
     page = browser.client.get(url).text
     assert (
@@ -313,6 +317,7 @@ def test_lecture_page_shows_the_transcript_and_the_video(course, learner, browse
         in page
     )
     module.lecture_video_url = "https://video.example/watch?v=1"
+    outline_changed([course.id])
     db.session.commit()
     page = browser.client.get(url).text
     assert "<video" not in page

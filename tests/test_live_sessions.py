@@ -13,6 +13,7 @@ from app.accounts.operations import set_active
 from app.catalog.content.reader import read_course
 from app.catalog.models import LiveSession, SessionStatus
 from app.catalog.operations import import_course
+from app.catalog.outlines import outline_changed
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.core.timezones import parse_zoned_time
@@ -44,6 +45,7 @@ def schedule_url(cohort) -> str:
 
 def starts_in(live: LiveSession, delta: timedelta) -> None:
     live.starts_at = utcnow() + delta
+    outline_changed([live.cohort.course_id])  # as the session editor does
     db.session.commit()
 
 
@@ -741,6 +743,7 @@ def test_schedule_and_attendance_pages_take_a_fixed_number_of_queries(
         db.session.add(
             Attendance(session_id=live.id, user_id=learner.id, source=AttendanceSource.MANUAL)
         )
+    outline_changed([spring.course_id])  # as the session editor does: every page loads it again
     db.session.commit()
     assert [measure(browser, url) for browser, url in pages] == before
 

@@ -1,13 +1,18 @@
 """Course outlines shared between requests (app/catalog/outlines.py): read once per version,
-replaced by every change to the outline, in every process, and never written through."""
+replaced by every operation that changes the outline, in every process, and immutable."""
+
+import dataclasses
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
+from app.catalog.content.reader import read_course
 from app.catalog.models import Course, Lesson, LiveSession, SessionStatus
-from app.catalog.outlines import OutlineStore, SharedOutlineAttached, shared_outline
+from app.catalog.operations import import_course
+from app.catalog.outline import CourseOutline
+from app.catalog.outlines import OutlineStore, outline_changed, shared_outline
 from app.extensions import db
-from app.learning.models import LessonProgress
 from tests import test_authoring
 from tests.conftest import Browser, separate_app
 from tests.test_authoring import LEARN, LESSON, edit_form, edit_url, lesson
@@ -60,7 +65,7 @@ def test_an_edit_in_the_editor_is_on_the_learner_s_next_page(staff):
     assert "Care work, named" in page_text(reader.get(LEARN))  # the course home's outline
 
 
-def test_a_bulk_update_gives_every_course_a_new_version(staff):
+def test_a_bulk_update_is_served_once_its_operation_gives_a_new_version(staff):
     course, reader = staff["course"], staff["reader"].client
     first = db.session.scalars(select(LiveSession).order_by(LiveSession.starts_at)).first()
     assert "(cancelled)" not in page_text(reader.get(LEARN))
@@ -71,6 +76,7 @@ def test_a_bulk_update_gives_every_course_a_new_version(staff):
         .values(status=SessionStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
+    outline_changed([course.id])
     db.session.commit()
     assert version(course.id) != before
     assert f"{first.title} (cancelled)" in page_text(reader.get(LEARN))
@@ -80,6 +86,7 @@ def test_a_rolled_back_change_keeps_the_version(staff):
     course = staff["course"]
     before = version(course.id)
     lesson().title = "Never saved"
+    outline_changed([course.id])
     db.session.flush()
     db.session.rollback()
     assert version(course.id) == before
@@ -87,16 +94,51 @@ def test_a_rolled_back_change_keeps_the_version(staff):
     assert version(course.id) == before
 
 
-def test_only_the_changed_course_gets_a_new_version(staff, make_cohort):
+def test_only_the_changed_course_gets_a_new_version(staff):
     course = staff["course"]
     other = Course(slug="other", title="Other", summary="Another course.", languages=["en"])
     db.session.add(other)
     db.session.commit()
     versions = version(course.id), version(other.id)
     lesson().minutes += 1
+    outline_changed([course.id])
     db.session.commit()
     assert version(course.id) != versions[0]
     assert version(other.id) == versions[1]
+
+
+def test_a_request_that_changes_an_outline_without_a_new_version_fails(staff, app):
+    """The guard installed under TESTING: a write path that forgets `outline_changed` fails
+    the tests that take it, before anything is committed."""
+    with app.test_request_context():
+        lesson().title = "Forgotten"
+        with pytest.raises(AssertionError, match="outline_changed"):
+            db.session.commit()
+        db.session.rollback()
+        lesson().title = "Remembered"
+        outline_changed([staff["course"].id])
+        db.session.commit()
+    assert lesson().title == "Remembered"
+
+
+def test_an_import_that_changes_the_course_gives_a_new_version(staff, example_copy):
+    course = staff["course"]
+    source, problems = read_course(example_copy)
+    assert problems == []
+    import_course(source)
+    db.session.commit()
+    unchanged = version(course.id)
+    import_course(source)  # the same files: nothing changes, the kept outline stays good
+    db.session.commit()
+    assert version(course.id) == unchanged
+    path = example_copy / "01-first-steps" / "01-what-care-work-is.md"
+    path.write_text(path.read_text().replace("title: What care work is", "title: Care, named"))
+    source, problems = read_course(example_copy)
+    assert problems == []
+    import_course(source)
+    db.session.commit()
+    assert version(course.id) != unchanged
+    assert "Care, named" in page_text(staff["reader"].client.get(LESSON_PAGE))
 
 
 def test_another_process_serves_the_change_too(staff, tmp_path, database):
@@ -110,18 +152,21 @@ def test_another_process_serves_the_change_too(staff, tmp_path, database):
         assert "Named again" in page_text(reader_b.client.get(LESSON_PAGE))
 
 
-def test_a_shared_outline_cannot_be_written_through(staff, app):
-    with app.app_context(), app.test_request_context():  # a session of the request's own
+def test_a_shared_outline_is_immutable_plain_data(staff, app):
+    with app.app_context(), app.test_request_context():
         course = shared_outline("example-course")
+        assert isinstance(course, CourseOutline)
+        assert shared_outline("example-course") is course  # the same data, kept
         shared_lesson = course.modules[0].lessons[0]
-        assert shared_outline("example-course") is course  # the same objects, kept
-        with pytest.raises(SharedOutlineAttached, match="published_course_outline"):
-            db.session.add(LessonProgress(user_id=staff["teacher"].id, lesson=shared_lesson))
-        db.session.rollback()
-        with pytest.raises(SharedOutlineAttached):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            course.title = "x"  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            shared_lesson.title = "x"  # type: ignore[misc]
+        with pytest.raises(AttributeError):  # tuples, not lists
+            course.modules.append(course.modules[0])  # type: ignore[attr-defined]
+        with pytest.raises(UnmappedInstanceError):
             db.session.add(course)
-        db.session.rollback()
-    assert db.session.scalar(select(LessonProgress.id)) is None
+        assert shared_outline("example-course").title == "Example course"
     assert db.session.scalar(select(Lesson.title).where(Lesson.slug == LESSON)) == (
         "What care work is"
     )

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.conftest import Browser
 from tests.factories import enrolled_learner
+from tests.html import attribute, form_fields, one
 from tests.learning_helpers import answers, quiz_url, take_quiz
 from tests.test_pages import visible_text
 
@@ -362,16 +363,16 @@ def test_blank_choices_are_left_out_and_right_ones_follow_their_text(course, mod
 def test_the_edit_form_shows_the_question_as_saved(course, module, quiz, editor):
     question = question_by_slug(quiz, "kinds-of-care")
     page = editor.client.get(question_path(course, module, question)).text
-    assert 'name="version" type="hidden" value="1"' in page
+    fields = form_fields(page, "form:has(input[name=version])")
+    assert fields["version"] == "1"
     # The choice is course text: its box says which language it is written in.
-    assert (
-        'id="choice_3" lang="en" maxlength="500" name="choice_3" type="text" '
-        'value="Fetching water"' in page
-    )
-    assert re.search(r'<input checked id="right-0" name="right" type="checkbox" value="1">', page)
-    assert re.search(r'<input id="right-1" name="right" type="checkbox" value="2">', page)
-    assert re.search(r'<input checked id="kind-1" name="kind" type="radio" value="multiple">', page)
-    assert 'name="slug"' not in page  # the id is fixed once the question exists
+    assert fields["choice_3"] == "Fetching water"
+    assert one(page, "input#choice_3")["lang"] == "en"
+    # The first choice is right, the second is not.
+    assert attribute(page, "input[name=right]", "value")[:2] == ["1", "2"]
+    assert "1" in fields["right"] and "2" not in fields["right"]
+    assert fields["kind"] == "multiple"
+    assert "slug" not in fields  # the id is fixed once the question exists
     true_false = question_by_slug(quiz, "care-is-free")
     page = editor.client.get(question_path(course, module, true_false)).text
     assert re.search(

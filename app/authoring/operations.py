@@ -18,6 +18,7 @@ from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import lesson_file, translation_file
 from app.catalog.models import Course, Lesson, LessonTranslation, Module, Status
 from app.catalog.operations import record_lesson_revision
+from app.catalog.outlines import outline_changed
 from app.core.audit import record
 from app.extensions import db
 
@@ -86,6 +87,7 @@ def create_module(
     )
     course.modules.append(module)
     db.session.flush()
+    outline_changed([course.id])
     record("module.added", actor=actor, target=module, details={"course": course.slug})
     return module
 
@@ -97,6 +99,8 @@ def update_module(
     """Change a module's title, introduction and publication; return the fields changed."""
     values = {"title": title, "intro_md": intro_md, "status": status, "publish_at": publish_at}
     changed = [name for name, value in values.items() if getattr(module, name) != value]
+    if changed or module.intro_html != intro_html:
+        outline_changed([module.course_id])
     for name in changed:
         setattr(module, name, values[name])
     module.intro_html = intro_html
@@ -124,6 +128,7 @@ def move_module(module: Module, direction: str, *, actor) -> bool:
     if other is None:
         return False
     _swap_positions(module, other)
+    outline_changed([course.id])
     # After the swap each one's old number is its partner's new one.
     renames = {
         f"{partner.position:02d}-{item.slug}/": f"{item.position:02d}-{item.slug}/"
@@ -141,6 +146,7 @@ def move_lesson(lesson: Lesson, direction: str, *, actor) -> bool:
     if other is None:
         return False
     _swap_positions(lesson, other)
+    outline_changed([lesson.course_id])
     # After the swap each one's old number is its partner's new one.
     renames = {
         f"{partner.position:02d}-{item.slug}.md": f"{item.position:02d}-{item.slug}.md"
@@ -209,6 +215,7 @@ def create_lesson(module: Module, slug: str, text: LessonText, rendered: Rendere
     db.session.add(lesson)
     record_lesson_revision(lesson, author=actor, note="created")
     db.session.flush()
+    outline_changed([course.id])
     record("lesson.added", actor=actor, target=lesson, details={"course": course.slug})
     return lesson
 
@@ -248,6 +255,7 @@ def save_lesson(
     _apply_rendering(lesson, rendered)
     revision = record_lesson_revision(lesson, author=actor, note=note)
     db.session.flush()
+    outline_changed([lesson.course_id])
     record(
         "lesson.updated",
         actor=actor,

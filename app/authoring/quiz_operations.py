@@ -26,6 +26,7 @@ from app.catalog.models import (
     Status,
 )
 from app.catalog.operations import record_question_version
+from app.catalog.outlines import outline_changed
 from app.core import audit
 from app.extensions import db
 
@@ -148,6 +149,7 @@ def create_quiz(module: Module, settings: QuizSettings, *, actor) -> Quiz:
     quiz = Quiz(module=module, **settings.values())
     db.session.add(quiz)
     db.session.flush()
+    outline_changed([module.course_id])
     audit.record("quiz.created", actor=actor, target=quiz, details=_where(module))
     return quiz
 
@@ -162,6 +164,7 @@ def update_quiz(quiz: Quiz, settings: QuizSettings, *, actor) -> list[str]:
             changed.append(name)
     if changed:
         db.session.flush()
+        outline_changed([quiz.module.course_id])
         audit.record(
             "quiz.updated",
             actor=actor,

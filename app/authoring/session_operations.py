@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, LiveSession, SessionStatus
+from app.catalog.outlines import outline_changed
 from app.core import audit
 from app.core.models import add_unless_duplicate
 from app.extensions import db
@@ -80,6 +81,7 @@ def add_session(cohort: Cohort, slug: str, values: dict[str, Any], *, actor: Use
     # Someone else may add the same slug at the same moment: the unique constraint decides.
     if not add_unless_duplicate(session):
         raise _duplicate(cohort, slug, False)
+    outline_changed([cohort.course_id])
     audit.record(
         "live_session.added",
         actor=actor,
@@ -99,6 +101,8 @@ def _bump(session: LiveSession, *conditions, **values) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(session, ["sequence", "status", "updated_at"])
+    if done == 1:
+        outline_changed([session.cohort.course_id])
     return done == 1
 
 

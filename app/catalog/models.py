@@ -1,40 +1,30 @@
 """The catalogue: courses, their cohorts and live sessions, modules, lessons and quizzes."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.catalog.rules import (
+    CohortRules,
+    CourseRules,
+    EnrolmentMode,
+    Feedback,
+    LiveSessionRules,
+    ModuleRules,
+    PublishedRules,
+    QuizRules,
+    SessionStatus,
+    Status,
+)
+from app.catalog.settings import CourseSettings
 from app.core.models import TimestampMixin
 from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-
-def is_live(status: Status, publish_at: datetime | None, now: datetime) -> bool:
-    """Whether learners see a module or lesson: published, and its publication time passed."""
-    return status == Status.PUBLISHED and (publish_at is None or publish_at <= now)
-
-
-def publication(status: Status, publish_at: datetime | None, now: datetime) -> str:
-    if status == Status.PUBLISHED and publish_at is not None and publish_at > now:
-        return "scheduled"
-    return status.value
-
-
-class EnrolmentMode(StrEnum):
-    APPROVAL = "approval"
-    OPEN = "open"
 
 
 class QuestionKind(StrEnum):
@@ -43,27 +33,11 @@ class QuestionKind(StrEnum):
     TRUE_FALSE = "true_false"
 
 
-class Feedback(StrEnum):
-    """When a learner sees each question's right answer and explanation."""
-
-    EVERY_ATTEMPT = "every_attempt"
-    ONCE_PASSED = "once_passed"
-
-
-# Learners can join a live session from this long before it starts.
-JOIN_OPENS_BEFORE = timedelta(minutes=15)
-
-
-class SessionStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
 def new_outline_version() -> str:
     return uuid.uuid4().hex
 
 
-class Course(TimestampMixin, db.Model):
+class Course(CourseRules, TimestampMixin, db.Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,129 +63,10 @@ class Course(TimestampMixin, db.Model):
         back_populates="course", order_by="MediaFile.path", cascade="all, delete-orphan"
     )
 
-    def can_manage(self, user) -> bool:
-        """Admins, and instructors who are staff of this course."""
-        return bool(user.is_authenticated and (user.is_admin or self.id in user.staffed_course_ids))
-
-    def can_issue_certificates(self, user) -> bool:
-        """Admins, and the course's staff when its certificate settings allow them."""
-        if not user.is_authenticated:
-            return False
-        return user.is_admin or (
-            bool((self.certificate or {}).get("staff_can_issue")) and self.can_manage(user)
-        )
-
     @property
-    def language(self) -> str:
-        """The language its text is written in (the first of `languages`), for `lang=`."""
-        return self.languages[0] if self.languages else "en"
-
-    @property
-    def issues_certificates_automatically(self) -> bool:
-        return bool((self.certificate or {}).get("automatic"))
-
-    def can_read_lessons(self, user, *, enrolled: bool | None = None) -> bool:
-        """Course staff, and learners enrolled in one of its cohorts (`enrolled`: whether they
-        are, when the caller has read their enrolments already)."""
-        if not user.is_authenticated:
-            return False
-        if self.can_manage(user):
-            return True
-        if enrolled is not None:
-            return enrolled
-        from app.learning.queries import is_enrolled_in_course
-
-        return is_enrolled_in_course(user, self)
-
-    def visible_modules(self) -> list["Module"]:
-        """Modules learners see: published, and past their publication time."""
-        now = utcnow()
-        return [module for module in self.modules if module.is_visible(now)]
-
-    def visible_module(self, slug: str) -> "Module | None":
-        return next((module for module in self.visible_modules() if module.slug == slug), None)
-
-    def published_lesson(self, slug: str) -> "Lesson | None":
-        """A published lesson of a published module, found in the loaded outline."""
-        for module in self.visible_modules():
-            for lesson in module.published_lessons():
-                if lesson.slug == slug:
-                    return lesson
-        return None
-
-    @property
-    def counts_recordings(self) -> bool:
-        """Whether a missed live session's recording, watched, counts toward completion."""
-        return bool(
-            ((self.completion_rules or {}).get("live_sessions") or {}).get("recordings_count")
-        )
-
-    def live_cohorts(self) -> list["Cohort"]:
-        return [cohort for cohort in self.cohorts if not cohort.is_archived]
-
-    def cohorts_taking_applications(self, now: datetime) -> list["Cohort"]:
-        """Running cohorts whose deadline has not passed (including those not open yet)."""
-        return [cohort for cohort in self.live_cohorts() if now < cohort.applications_close_at]
-
-    def published_quizzes(self) -> list["Quiz"]:
-        return [module.published_quiz for module in self.visible_modules() if module.published_quiz]
-
-    def requirements(self) -> list[str]:
-        """The completion rules of course.yaml, as sentences a learner can act on."""
-        rules = self.completion_rules or {}
-        sentences = []
-        if rules.get("lessons") == "all":
-            lessons = [lesson for m in self.visible_modules() for lesson in m.published_lessons()]
-            minutes = sum(lesson.minutes for lesson in lessons)
-            sentences.append(
-                ngettext(
-                    "Read every lesson and mark it as done: %(num)d lesson, "
-                    "about %(minutes)d minutes of reading in all.",
-                    "Read every lesson and mark it as done: %(num)d lessons, "
-                    "about %(minutes)d minutes of reading in all.",
-                    len(lessons),
-                    minutes=minutes,
-                )
-            )
-        quizzes = self.published_quizzes()
-        if rules.get("quizzes") == "all" and quizzes:
-            marks = sorted({quiz.pass_mark for quiz in quizzes})
-            if len(quizzes) == 1:
-                sentence = _(
-                    "Pass the module quiz with at least %(mark)d %%. "
-                    "You can take a quiz again; your best score counts.",
-                    mark=marks[0],
-                )
-            elif len(marks) == 1:
-                sentence = _(
-                    "Pass each of the %(count)d module quizzes with at least %(mark)d %%. "
-                    "You can take a quiz again; your best score counts.",
-                    count=len(quizzes),
-                    mark=marks[0],
-                )
-            else:
-                sentence = _(
-                    "Pass each of the %(count)d module quizzes with at least its pass mark. "
-                    "You can take a quiz again; your best score counts.",
-                    count=len(quizzes),
-                )
-            sentences.append(sentence)
-        live = rules.get("live_sessions") or {}
-        if live.get("minimum"):
-            if live.get("recordings_count"):
-                sentence = _(
-                    "Take part in at least %(minimum)d of the live sessions that count for "
-                    "the certificate (see the schedule) or watch their recordings.",
-                    minimum=live["minimum"],
-                )
-            else:
-                sentence = _(
-                    "Take part in at least %(minimum)d of the live sessions that count for "
-                    "the certificate (see the schedule).",
-                    minimum=live["minimum"],
-                )
-            sentences.append(sentence)
-        return sentences
+    def settings(self) -> CourseSettings:
+        """course.yaml's `completion:` and `certificate:`, typed (see catalog/settings.py)."""
+        return CourseSettings.read(self.completion_rules, self.certificate)
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
@@ -235,7 +90,7 @@ class CourseStaff(db.Model):
         return f"<CourseStaff course {self.course_id} user {self.user_id}>"
 
 
-class Cohort(TimestampMixin, db.Model):
+class Cohort(CohortRules, TimestampMixin, db.Model):
     """One run of a course, with its application window, dates and live sessions."""
 
     __tablename__ = "cohorts"
@@ -263,27 +118,11 @@ class Cohort(TimestampMixin, db.Model):
         back_populates="cohort", order_by="LiveSession.starts_at", cascade="all, delete-orphan"
     )
 
-    @property
-    def enrols_on_application(self) -> bool:
-        """Open enrolment: applicants are enrolled at once, without review."""
-        return self.enrolment_mode == EnrolmentMode.OPEN
-
-    def accepts_applications(self, now: datetime) -> bool:
-        return (
-            not self.is_archived and self.applications_open_at <= now < self.applications_close_at
-        )
-
-    def next_session(self, now: datetime) -> "LiveSession | None":
-        """The first live session that is neither cancelled nor over."""
-        return next(
-            (s for s in self.live_sessions if not s.is_cancelled and not s.is_over(now)), None
-        )
-
     def __repr__(self) -> str:
         return f"<Cohort {self.slug} of course {self.course_id}>"
 
 
-class LiveSession(TimestampMixin, db.Model):
+class LiveSession(LiveSessionRules, TimestampMixin, db.Model):
     __tablename__ = "live_sessions"
     __table_args__ = (UniqueConstraint("cohort_id", "slug"), IDS_NEVER_REUSED)
 
@@ -305,34 +144,6 @@ class LiveSession(TimestampMixin, db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
 
     cohort: Mapped[Cohort] = relationship(back_populates="live_sessions")
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == SessionStatus.CANCELLED
-
-    @property
-    def join_opens_at(self) -> datetime:
-        return self.starts_at - JOIN_OPENS_BEFORE
-
-    def is_open_for_joining(self, now: datetime) -> bool:
-        """From 15 minutes before the start until the end, unless cancelled."""
-        return not self.is_cancelled and self.join_opens_at <= now < self.ends_at
-
-    def is_over(self, now: datetime) -> bool:
-        return now >= self.ends_at
-
-    def has_started(self, now: datetime) -> bool:
-        """Whether taking part can be recorded: never for a session that has not begun."""
-        return now >= self.starts_at
-
-    @property
-    def counts(self) -> bool:
-        """Whether taking part counts toward the certificate."""
-        return self.counts_for_completion and not self.is_cancelled
 
     def change_refusal(
         self, attended: int, *, moves: bool = False, cancels: bool = False
@@ -373,7 +184,7 @@ class LiveSession(TimestampMixin, db.Model):
         return f"<LiveSession {self.slug} at {self.starts_at:%Y-%m-%d %H:%M}Z>"
 
 
-class Module(TimestampMixin, db.Model):
+class Module(ModuleRules, TimestampMixin, db.Model):
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("course_id", "slug"), IDS_NEVER_REUSED)
 
@@ -399,36 +210,11 @@ class Module(TimestampMixin, db.Model):
     )
     quiz: Mapped["Quiz | None"] = relationship(back_populates="module", uselist=False)
 
-    @property
-    def has_lecture(self) -> bool:
-        return self.lecture_title is not None
-
-    @property
-    def lecture_is_video_file(self) -> bool:
-        """A direct link to a video file, which the page can play itself."""
-        path = (self.lecture_video_url or "").split("?")[0].lower()
-        return path.endswith((".mp4", ".webm", ".ogv"))
-
-    @property
-    def published_quiz(self) -> "Quiz | None":
-        return self.quiz if self.quiz and self.quiz.status == Status.PUBLISHED else None
-
-    def is_visible(self, now: datetime) -> bool:
-        return is_live(self.status, self.publish_at, now)
-
-    def publication(self, now: datetime) -> str:
-        return publication(self.status, self.publish_at, now)
-
-    def published_lessons(self) -> list["Lesson"]:
-        """Lessons learners see: published, and past their publication time."""
-        now = utcnow()
-        return [lesson for lesson in self.lessons if lesson.is_visible(now)]
-
     def __repr__(self) -> str:
         return f"<Module {self.position:02d}-{self.slug}>"
 
 
-class Lesson(TimestampMixin, db.Model):
+class Lesson(PublishedRules, TimestampMixin, db.Model):
     __tablename__ = "lessons"
     __table_args__ = (UniqueConstraint("course_id", "slug"), IDS_NEVER_REUSED)
 
@@ -470,13 +256,6 @@ class Lesson(TimestampMixin, db.Model):
             "publish_at": self.publish_at,
         }
 
-    def is_visible(self, now: datetime) -> bool:
-        return is_live(self.status, self.publish_at, now)
-
-    def publication(self, now: datetime) -> str:
-        """Where the lesson stands for learners: draft, scheduled, published or archived."""
-        return publication(self.status, self.publish_at, now)
-
     def __repr__(self) -> str:
         return f"<Lesson {self.slug} ({self.status.value})>"
 
@@ -509,7 +288,7 @@ class LessonTranslation(TimestampMixin, db.Model):
         return f"<LessonTranslation {self.language} of lesson {self.lesson_id}>"
 
 
-class Quiz(TimestampMixin, db.Model):
+class Quiz(QuizRules, TimestampMixin, db.Model):
     __tablename__ = "quizzes"
     __table_args__ = IDS_NEVER_REUSED
 
@@ -531,10 +310,6 @@ class Quiz(TimestampMixin, db.Model):
     questions: Mapped[list["Question"]] = relationship(
         back_populates="quiz", order_by="Question.position"
     )
-
-    @property
-    def shows_answers_every_attempt(self) -> bool:
-        return self.feedback == Feedback.EVERY_ATTEMPT
 
     def active_questions(self) -> list["Question"]:
         return [question for question in self.questions if not question.is_archived]

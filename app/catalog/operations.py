@@ -41,6 +41,7 @@ from app.catalog.models import (
     SessionStatus,
     Status,
 )
+from app.catalog.outlines import outline_changed
 from app.core import audit, events
 from app.extensions import db
 
@@ -574,4 +575,6 @@ def import_course(source: CourseSource, *, actor=None) -> tuple[Course, ImportRe
     """
     importer = _CourseImport(source, actor)
     course = importer.run()
+    if importer.report.changed:
+        outline_changed([course.id])
     return course, importer.report

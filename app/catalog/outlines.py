@@ -2,25 +2,26 @@
 
 Every learner page shows a course's outline (modules, lessons, quizzes, cohorts and sessions):
 about fifty rows that change only when someone edits the course. Each process keeps the
-outlines it has loaded, keyed by `Course.outline_version`, a random value that every change to
-those rows replaces in the same transaction. A request reads the version (one indexed row) and
-uses the kept outline while the version is the same, so every node serves the committed
-outline without telling the others anything.
+outlines it has loaded, as immutable data (catalog/outline.py), keyed by
+`Course.outline_version`: a random value that every operation changing those rows replaces,
+in its own transaction, by calling `outline_changed`. A request reads the version (one indexed
+row) and uses the kept outline while the version is the same, so every node serves the
+committed outline without telling the others anything.
 
-The kept objects are detached from any database session and shared by every request of the
-process: pages may read them, never change them or attach them to a session (that raises).
-Writes load their own outline with `catalog.queries.published_course_outline`.
+Writes load their own rows with `catalog.queries.published_course_outline`. Under TESTING, a
+commit that changed outline rows in a request without `outline_changed` fails (see
+`guard_outline_writes`), so a new write path that forgets the call is caught by its tests.
 """
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from functools import cache
 from itertools import chain
 
-from flask import current_app
-from sqlalchemy import Select, bindparam, event, select, update
+from flask import current_app, has_request_context
+from sqlalchemy import Select, bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import (
     Cohort,
@@ -32,28 +33,23 @@ from app.catalog.models import (
     Status,
     new_outline_version,
 )
+from app.catalog.outline import CourseOutline, outline_of
 from app.catalog.queries import OUTLINE
 from app.extensions import db
 
-OUTLINE_CLASSES = (Course, Module, Lesson, Quiz, Cohort, LiveSession)
 KEPT_OUTLINES = 32  # per process; a server usually has one or two courses
-SHARED_MARK = "_shared_outline"
-CHANGED = "changed_outline_course_ids"  # key of Session.info; None in the set means "all"
-
-
-class SharedOutlineAttached(RuntimeError):
-    """A shared outline's object was added to a session: a write must load its own outline."""
+BUMPED = "outline_changed_course_ids"  # key of Session.info: the courses given a new version
 
 
 class OutlineStore:
-    """The outlines one app's process has loaded: course id -> (version, detached course)."""
+    """The outlines one app's process has loaded: course id -> (version, outline)."""
 
     def __init__(self, size: int = KEPT_OUTLINES):
         self.size = size
         self.lock = threading.Lock()
-        self.kept: OrderedDict[int, tuple[str, Course]] = OrderedDict()
+        self.kept: OrderedDict[int, tuple[str, CourseOutline]] = OrderedDict()
 
-    def get(self, course_id: int, version: str) -> Course | None:
+    def get(self, course_id: int, version: str) -> CourseOutline | None:
         with self.lock:
             found = self.kept.get(course_id)
             if found is None or found[0] != version:
@@ -61,7 +57,7 @@ class OutlineStore:
             self.kept.move_to_end(course_id)
             return found[1]
 
-    def put(self, course: Course, version: str) -> None:
+    def put(self, course: CourseOutline, version: str) -> None:
         with self.lock:
             self.kept[course.id] = (version, course)
             self.kept.move_to_end(course.id)
@@ -81,16 +77,16 @@ def _version_query() -> Select:
     )
 
 
-def shared_outline(slug: str) -> Course | None:
-    """A published course with its outline loaded, shared between requests: read it only."""
+def shared_outline(slug: str) -> CourseOutline | None:
+    """A published course's outline, shared between requests."""
     found = db.session.execute(_version_query(), {"slug": slug}).one_or_none()
     if found is None:
         return None
     return _outlines({found.id: found.outline_version})[found.id]
 
 
-def shared_outlines(course_ids: list[int]) -> dict[int, Course]:
-    """Courses (even unpublished ones) with their outlines, by id, shared: read them only."""
+def shared_outlines(course_ids: list[int]) -> dict[int, CourseOutline]:
+    """The outlines of courses (even unpublished ones), by id, shared between requests."""
     if not course_ids:
         return {}
     versions = db.session.execute(
@@ -99,12 +95,12 @@ def shared_outlines(course_ids: list[int]) -> dict[int, Course]:
     return _outlines(dict(versions))
 
 
-def _outlines(versions: dict[int, str]) -> dict[int, Course]:
+def _outlines(versions: dict[int, str]) -> dict[int, CourseOutline]:
     store = _store()
     found = {course_id: store.get(course_id, version) for course_id, version in versions.items()}
     missing = [course_id for course_id, course in found.items() if course is None]
     if missing:
-        for course in _load_detached(missing):
+        for course in _load(missing):
             # Kept under the version read before loading: the rows loaded are that version
             # or newer, and a newer version's readers will load their own.
             store.put(course, versions[course.id])
@@ -112,83 +108,109 @@ def _outlines(versions: dict[int, str]) -> dict[int, Course]:
     return {course_id: course for course_id, course in found.items() if course is not None}
 
 
-def _load_detached(course_ids: list[int]) -> list[Course]:
-    """Load outlines in a session of their own, so the request's session shares no object."""
+def _load(course_ids: list[int]) -> list[CourseOutline]:
+    """Load outlines in a session of their own, so the request's session keeps no row of them."""
     with db.session.session_factory() as loading:
-        courses = list(
-            loading.scalars(select(Course).where(Course.id.in_(course_ids)).options(*OUTLINE))
-        )
-        for course in courses:
-            _link_and_mark(course)
-    return courses  # closing the session detached them, loaded
+        courses = loading.scalars(select(Course).where(Course.id.in_(course_ids)).options(*OUTLINE))
+        return [outline_of(course) for course in courses]
 
 
-def _link_and_mark(course: Course) -> None:
-    """Set each object's link to its parent (nothing is left to load once detached) and mark
-    every object as shared."""
-
-    def adopt(child, link: str, parent) -> None:
-        set_committed_value(child, link, parent)
-        object.__setattr__(child, SHARED_MARK, True)
-
-    object.__setattr__(course, SHARED_MARK, True)
-    for module in course.modules:
-        adopt(module, "course", course)
-        for lesson in module.lessons:
-            adopt(lesson, "module", module)
-        if module.quiz is not None:
-            adopt(module.quiz, "module", module)
-    for cohort in course.cohorts:
-        adopt(cohort, "course", course)
-        for session in cohort.live_sessions:
-            adopt(session, "cohort", cohort)
+# --- new versions, given by the operations that change an outline ---------------------------
 
 
-# --- new versions, in the transaction that changes an outline -----------------------------
-
-
-@event.listens_for(Session, "after_attach")
-def _refuse_shared_objects(session: Session, instance) -> None:
-    if getattr(instance, SHARED_MARK, False):
-        raise SharedOutlineAttached(
-            f"{instance!r} belongs to a shared course outline and must not be written: "
-            "load the outline with catalog.queries.published_course_outline to change it"
-        )
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed_changes(session: Session, _flush_context) -> None:
-    changed = session.info.setdefault(CHANGED, set())
-    for instance in chain(session.new, session.dirty, session.deleted):
-        if isinstance(instance, Course):
-            changed.add(instance.id)
-        elif isinstance(instance, Module | Lesson | Cohort):
-            changed.add(instance.course_id)
-        elif isinstance(instance, Quiz | LiveSession):
-            changed.add(None)  # their course is a join away: every course gets a new version
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state) -> None:
-    mapper = state.bind_mapper
-    if (state.is_update or state.is_delete) and mapper and mapper.class_ in OUTLINE_CLASSES:
-        state.session.info.setdefault(CHANGED, set()).add(None)
-
-
-@event.listens_for(Session, "before_commit")
-def _give_new_versions(session: Session) -> None:
-    """At the end of the transaction, so that the courses' rows stay locked only briefly."""
-    session.flush()
-    changed = session.info.pop(CHANGED, None)
-    if not changed:
+def outline_changed(course_ids: Iterable[int]) -> None:
+    """Give these courses a new outline version in the current transaction: every process
+    loads their outline again once it commits (and keeps the old one if it rolls back).
+    Every operation that adds, changes or removes a course's modules, lessons, quizzes,
+    cohorts or live sessions (or the course's own row) calls it."""
+    ids = set(course_ids)
+    if not ids:
         return
-    statement = update(Course.__table__).values(outline_version=new_outline_version())
-    if None not in changed:
-        statement = statement.where(Course.__table__.c.id.in_(changed))
-    session.connection().execute(statement)
+    table = Course.__table__
+    db.session.execute(
+        update(table).where(table.c.id.in_(ids)).values(outline_version=new_outline_version())
+    )
+    db.session.info.setdefault(BUMPED, set()).update(ids)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_rolled_back_changes(session: Session, transaction) -> None:
+# --- under TESTING: a write path that forgets outline_changed fails its tests ---------------
+
+WRITTEN = "outline_written_course_ids"  # None in the set: a course a join away (quiz, session)
+
+
+def guard_outline_writes() -> None:
+    """Make a commit fail when a request changed outline rows without `outline_changed`.
+
+    Only for tests (installed when TESTING): it watches every flush. Writes made outside a
+    request (test fixtures, the CLI) are not watched; tests/test_outlines.py checks the import.
+    """
+    if not event.contains(Session, "after_flush", _note_written):
+        event.listen(Session, "after_flush", _note_written)
+        event.listen(Session, "do_orm_execute", _note_bulk_written)
+        event.listen(Session, "before_commit", _check_changed)
+        event.listen(Session, "after_transaction_end", _forget)
+
+
+def _note_written(session: Session, _flush_context) -> None:
+    if not has_request_context():
+        return
+    written = session.info.setdefault(WRITTEN, set())
+    new_courses = {course.id for course in session.new if isinstance(course, Course)}
+    changed = (
+        instance
+        for instance in chain(session.new, session.dirty, session.deleted)
+        if instance in session.new
+        or instance in session.deleted
+        or session.is_modified(instance, include_collections=False)
+    )
+    for instance in changed:
+        if isinstance(instance, Course):
+            if instance in session.dirty and not _only_version_changed(session, instance):
+                written.add(instance.id)
+        elif isinstance(instance, Module | Lesson | Cohort):
+            if instance.course_id not in new_courses:
+                written.add(instance.course_id)
+        elif isinstance(instance, Quiz | LiveSession):
+            written.add(None)
+
+
+def _only_version_changed(session: Session, course: Course) -> bool:
+    state = inspect(course)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return changed <= {"outline_version", "updated_at"}
+
+
+def _note_bulk_written(state):
+    mapper = state.bind_mapper
+    outline_classes = (Course, Module, Lesson, Quiz, Cohort, LiveSession)
+    if not (
+        has_request_context()
+        and (state.is_update or state.is_delete)
+        and mapper is not None
+        and mapper.class_ in outline_classes
+    ):
+        return None
+    result = state.invoke_statement()
+    if result.rowcount:  # a conditional update that changed nothing needs no new version
+        state.session.info.setdefault(WRITTEN, set()).add(None)
+    return result
+
+
+def _check_changed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on, and may still call it
+    session.flush()
+    written = session.info.get(WRITTEN) or set()
+    bumped = session.info.get(BUMPED) or set()
+    missing = written - bumped - {None}
+    if missing or (None in written and not bumped):
+        raise AssertionError(
+            "a request changed the outline of course(s) "
+            f"{sorted(missing) or 'unknown'} without catalog.outlines.outline_changed"
+        )
+
+
+def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
-        session.info.pop(CHANGED, None)
+        session.info.pop(WRITTEN, None)
+        session.info.pop(BUMPED, None)

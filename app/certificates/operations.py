@@ -68,7 +68,7 @@ def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now:
     certificate.serial = new_serial()
     certificate.status = CertificateStatus.ISSUED
     certificate.issued_at = now
-    years = (certificate.course.certificate or {}).get("valid_years")
+    years = certificate.course.settings.certificate.valid_years
     certificate.valid_until = _years_later(now, years) if years else None
     sign_certificate(certificate, now=now)
     db.session.flush()
@@ -106,20 +106,20 @@ def issue_certificate(
         )
     cohort: Cohort = enrollment.cohort
     course = cohort.course
-    settings = course.certificate or {}
+    settings = course.settings.certificate
     certificate = Certificate(
         user_id=enrollment.user_id,
         course_id=course.id,
         cohort_id=cohort.id,
         enrollment_id=enrollment.id,
         current_for_enrollment_id=enrollment.id,
-        title=settings.get("title") or "Certificate of completion",
-        wording=settings.get("wording") or "",
+        title=settings.title,
+        wording=settings.wording,
         course_title=course.title,
         cohort_title=cohort.title,
-        hours=settings.get("hours") or 0,
-        issuers=list(settings.get("issuers") or []),
-        signatories=[dict(person) for person in settings.get("signatories") or []],
+        hours=settings.hours,
+        issuers=list(settings.issuers),
+        signatories=[person.as_dict() for person in settings.signatories],
         completed_on=completion_day(enrollment) or now.date(),
         created_at=now,
         issued_by_id=actor.id if actor is not None else None,
@@ -162,7 +162,7 @@ def issue_to_everyone_eligible(cohort: Cohort, *, actor, now: datetime) -> list[
 def issue_at_completion(enrollment: Enrollment, *, now: datetime) -> None:
     """The course issues by itself (course.yaml `certificate.automatic: true`): at once, in
     the transaction that recorded the completion (core/events.py)."""
-    if enrollment.cohort.course.issues_certificates_automatically:
+    if enrollment.cohort.course.settings.certificate.automatic:
         issue_certificate(enrollment, actor=None, now=now)
 
 

@@ -8,7 +8,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Cohort, Course, Lesson
+from app.catalog.models import Cohort, Lesson
+from app.catalog.outline import CourseOutline
+from app.catalog.rules import ApplicationWindow
 from app.core import audit, events
 from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
@@ -36,17 +38,19 @@ def _sentence(translated: str, cohort: Cohort, marked: bool, **values) -> str:
 
 
 def closed_reason(cohort: Cohort, now: datetime, *, marked: bool = False) -> str | Markup | None:
-    """Why a cohort takes no applications now, or None when it does."""
-    if cohort.is_archived:
+    """Why a cohort takes no applications now (from its `application_window`), or None when
+    it does."""
+    window = cohort.application_window(now)
+    if window == ApplicationWindow.ARCHIVED:
         return _sentence(
             _("%(cohort)s is no longer running, so it takes no applications."), cohort, marked
         )
-    if now < cohort.applications_open_at:
+    if window == ApplicationWindow.NOT_YET_OPEN:
         opens = long_date(cohort.applications_open_at, cohort.applications_open_zone)
         return _sentence(
             _("Applications for %(cohort)s open on %(date)s."), cohort, marked, date=opens
         )
-    if now >= cohort.applications_close_at:
+    if window == ApplicationWindow.CLOSED:
         closed = long_date(cohort.applications_close_at, cohort.applications_close_zone)
         return _sentence(
             _("Applications for %(cohort)s closed on %(date)s. Look out for the next cohort."),
@@ -202,11 +206,11 @@ def mark_lesson_done(user, lesson: Lesson, *, now: datetime) -> bool:
     )
 
 
-def record_completion(user, course: Course, *, now: datetime) -> list[Enrollment]:
+def record_completion(user, course: CourseOutline, *, now: datetime) -> list[Enrollment]:
     """Mark complete, once, each of the learner's enrolments in the course whose rules all hold.
 
-    `course` must have its outline loaded (modules, lessons, quizzes, cohorts and sessions).
-    A completed enrolment stays complete when content is added later.
+    `course`: its outline (shared, or `outline_of` the rows a write loaded). A completed
+    enrolment stays complete when content is added later.
     """
     facts = learner_facts(user, [course])[course.id]
     completed = []

@@ -1,23 +1,30 @@
 """Where a learner stands in a course: the path through it, and the completion rules.
 
-Everything here is computed from a loaded course and a learner's facts, with no queries of
-its own, so a page can show progress for many modules and lessons in a fixed number of
-queries (see `learning.queries.learner_facts`).
+Everything here is computed from a course's immutable outline (catalog/outline.py) and a
+learner's facts, with no queries of its own, so a page can show progress for many modules and
+lessons in a fixed number of queries (see `learning.queries.learner_facts`).
 
-The completion rules of course.yaml are a table: each key of `completion:` names a rule
-function that turns the rule's value and the learner's facts into a Requirement. A new kind
-of rule is one function added to RULES.
+What the completion rules ask is read once, by `catalog.rules.completion_targets` (the
+guidebook states the same targets); here each target becomes a Requirement with how much of
+it the learner has done.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from flask import url_for
 from flask_babel import gettext as _
 
-from app.catalog.models import Cohort, Course, Lesson, Module, Quiz
+from app.catalog.outline import (
+    CohortOutline,
+    CourseOutline,
+    LessonOutline,
+    ModuleOutline,
+    QuizOutline,
+    cohort_outline,
+)
+from app.catalog.rules import completion_targets
 from app.learning.models import Enrollment
 
 
@@ -49,15 +56,15 @@ class LearnerFacts:
     # Sessions the learner missed and whose recording they marked as watched.
     watched_session_ids: frozenset[int] = frozenset()
 
-    def quiz_record(self, quiz: Quiz) -> QuizStanding | None:
+    def quiz_record(self, quiz: QuizOutline) -> QuizStanding | None:
         """None when no attempts were loaded for the quiz (a path without anyone's progress)."""
         return self.quiz_records.get(quiz.id)
 
-    def has_passed(self, quiz: Quiz) -> bool:
+    def has_passed(self, quiz: QuizOutline) -> bool:
         record = self.quiz_records.get(quiz.id)
         return record is not None and record.is_passed
 
-    def as_of(self, cohort: Cohort | None, now: datetime) -> "LearnerFacts":
+    def as_of(self, cohort: CohortOutline | None, now: datetime) -> "LearnerFacts":
         """Without taking part in sessions that have not started by `now` (a wrong record), so
         that a completion dated `now` never comes before a session it counts."""
         started = frozenset(
@@ -77,11 +84,11 @@ class Step:
     """One stop on the path through a course: a lesson, a module's lecture, or its quiz."""
 
     kind: str
-    module: Module
+    module: ModuleOutline
     title: str
     minutes: int | None
-    lesson: Lesson | None = None
-    quiz: Quiz | None = None
+    lesson: LessonOutline | None = None
+    quiz: QuizOutline | None = None
     is_done: bool | None = None  # None: there is nothing to finish (a lecture)
 
     @property
@@ -126,61 +133,41 @@ class Requirement:
         return min(self.done, self.needed)
 
 
-def _lessons_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
-    if value != "all":
-        return None
-    lessons = [lesson for m in course.visible_modules() for lesson in m.published_lessons()]
-    done = sum(1 for lesson in lessons if lesson.id in facts.done_lesson_ids)
-    return Requirement("lessons", _("Read every lesson and mark it as done"), done, len(lessons))
-
-
-def _quizzes_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
-    quizzes = course.published_quizzes()
-    if value != "all" or not quizzes:
-        return None
-    passed = sum(1 for quiz in quizzes if facts.has_passed(quiz))
-    return Requirement("quizzes", _("Pass every module quiz"), passed, len(quizzes))
-
-
-def _live_sessions_rule(value: Any, course: Course, cohort: Cohort | None, facts: LearnerFacts):
-    minimum = (value or {}).get("minimum") or 0
-    if not minimum:
-        return None
-    sessions = cohort.live_sessions if cohort else []
-    counting = {session.id for session in sessions if session.counts}
-    taken_part = facts.attended_session_ids
-    if course.counts_recordings:
-        taken_part = taken_part | facts.watched_session_ids
-    text = (
-        _("Take part in live sessions, or watch their recordings")
-        if course.counts_recordings
-        else _("Take part in live sessions")
-    )
-    return Requirement("live_sessions", text, len(counting & taken_part), minimum)
-
-
-Rule = Callable[[Any, Course, Cohort | None, LearnerFacts], Requirement | None]
-RULES: dict[str, Rule] = {
-    "lessons": _lessons_rule,
-    "quizzes": _quizzes_rule,
-    "live_sessions": _live_sessions_rule,
-}
-
-
-def requirements(course: Course, cohort: Cohort | None, facts: LearnerFacts) -> list[Requirement]:
+def requirements(
+    course: CourseOutline, cohort: CohortOutline | None, facts: LearnerFacts
+) -> list[Requirement]:
     """The course's completion rules, evaluated for one learner in one cohort."""
+    targets = completion_targets(course)
     found = []
-    for key, value in (course.completion_rules or {}).items():
-        requirement = RULES[key](value, course, cohort, facts)
-        if requirement is not None:
-            found.append(requirement)
+    if targets.lessons is not None:
+        done = sum(1 for lesson in targets.lessons if lesson.id in facts.done_lesson_ids)
+        text = _("Read every lesson and mark it as done")
+        found.append(Requirement("lessons", text, done, len(targets.lessons)))
+    if targets.quizzes:
+        passed = sum(1 for quiz in targets.quizzes if facts.has_passed(quiz))
+        needed = len(targets.quizzes)
+        found.append(Requirement("quizzes", _("Pass every module quiz"), passed, needed))
+    if targets.live_minimum:
+        sessions = cohort.live_sessions if cohort else ()
+        counting = {session.id for session in sessions if session.counts}
+        taken_part = facts.attended_session_ids
+        if targets.recordings_count:
+            taken_part = taken_part | facts.watched_session_ids
+        text = (
+            _("Take part in live sessions, or watch their recordings")
+            if targets.recordings_count
+            else _("Take part in live sessions")
+        )
+        found.append(
+            Requirement("live_sessions", text, len(counting & taken_part), targets.live_minimum)
+        )
     return found
 
 
 class CourseProgress:
     """A learner's path through a course, and their progress against its rules."""
 
-    def __init__(self, course: Course, cohort: Cohort | None, facts: LearnerFacts):
+    def __init__(self, course: CourseOutline, cohort: CohortOutline | None, facts: LearnerFacts):
         self.course = course
         self.cohort = cohort
         self.facts = facts
@@ -250,7 +237,7 @@ class CourseProgress:
                 return before, after
         return None, None
 
-    def module_summary(self, module: Module) -> tuple[int, int]:
+    def module_summary(self, module: ModuleOutline) -> tuple[int, int]:
         """Lessons marked as done in a module, and its published lessons."""
         lessons = module.published_lessons()
         return sum(1 for lesson in lessons if lesson.id in self.facts.done_lesson_ids), len(lessons)
@@ -264,22 +251,21 @@ def _step_item_id(step: Step) -> int:
     return step.module.id
 
 
-def course_path(course: Course) -> CourseProgress:
+def course_path(course: CourseOutline) -> CourseProgress:
     """The steps of a course without anyone's progress: enough for previous and next links."""
     return CourseProgress(course, None, LearnerFacts())
 
 
-def progress_in(courses: dict[int, Course], facts: dict[int, LearnerFacts], enrollment):
+def progress_in(
+    courses: dict[int, CourseOutline], facts: dict[int, LearnerFacts], enrollment
+) -> CourseProgress:
     """The progress of one enrolment, from outlines and facts loaded for several courses."""
     course = courses[enrollment.cohort.course_id]
     return CourseProgress(course, outline_cohort(course, enrollment), facts[course.id])
 
 
-def outline_cohort(course: Course, enrollment: Enrollment | None) -> Cohort | None:
-    """The enrolment's cohort as the course's loaded outline has it, sessions included."""
+def outline_cohort(course: CourseOutline, enrollment: Enrollment | None) -> CohortOutline | None:
+    """The enrolment's cohort as the course's outline has it, sessions included."""
     if enrollment is None:
         return None
-    return next(
-        (cohort for cohort in course.cohorts if cohort.id == enrollment.cohort_id),
-        enrollment.cohort,
-    )
+    return course.cohort(enrollment.cohort_id) or cohort_outline(enrollment.cohort)

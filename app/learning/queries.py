@@ -5,7 +5,9 @@ from functools import cache
 from sqlalchemy import CompoundSelect, Select, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
-from app.catalog.models import Cohort, Course, Lesson, Module
+from app.catalog.models import Cohort, Lesson, Module
+from app.catalog.outline import CourseOutline
+from app.catalog.rules import can_read_lessons
 from app.core import events
 from app.extensions import db
 from app.learning.models import Application, Enrollment, LessonProgress
@@ -108,7 +110,7 @@ def _done_and_taken_part_query() -> CompoundSelect:
     return union_all(done, *events.taken_part(user_id, course_ids))
 
 
-def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
+def learner_facts(user, courses: list[CourseOutline]) -> dict[int, LearnerFacts]:
     """What a learner has done in each of these courses, by course id: two queries in all
     (the quiz records are read by the quizzes package: core/events.py)."""
     course_ids = [course.id for course in courses]
@@ -139,14 +141,14 @@ def learner_facts(user, courses: list[Course]) -> dict[int, LearnerFacts]:
     }
 
 
-def course_progress(user, course: Course) -> tuple[CourseProgress | None, Enrollment | None]:
-    """A reader's progress in a course (outline loaded), with their latest enrolment in it;
-    (None, None) for someone who may not read its lessons (`Course.can_read_lessons`).
+def course_progress(user, course: CourseOutline) -> tuple[CourseProgress | None, Enrollment | None]:
+    """A reader's progress in a course, with their latest enrolment in it; (None, None) for
+    someone who may not read its lessons (`catalog.rules.can_read_lessons`).
 
     Staff who are not enrolled get their own progress, counted against no cohort.
     """
     enrollments = course_enrollments(user, course)
-    if not course.can_read_lessons(user, enrolled=bool(enrollments)):
+    if not can_read_lessons(course, user, enrolled=bool(enrollments)):
         return None, None
     latest = enrollments[0] if enrollments else None
     facts = learner_facts(user, [course])[course.id]

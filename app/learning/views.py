@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
 
+from app.catalog import bp as catalog_bp
 from app.catalog import queries as catalog_queries
-from app.catalog.models import Course, Lesson
+from app.catalog.outline import CourseOutline, LessonOutline, outline_of
 from app.catalog.outlines import shared_outline, shared_outlines
 from app.core import events
 from app.core.i18n import current_language
@@ -15,7 +16,7 @@ from app.core.templating import course_text
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning import bp, queries
-from app.learning.access import readable_course
+from app.learning.access import readable_course, readable_outline
 from app.learning.forms import ApplicationForm
 from app.learning.operations import (
     ApplicationError,
@@ -43,6 +44,27 @@ def dashboard():
         applications=queries.applications_of(current_user),
         certificates=events.current_certificates(current_user),
         now=utcnow(),
+    )
+
+
+@catalog_bp.get("/courses/<slug>")
+def course(slug: str):
+    """A course's summary, modules, cohorts and schedule; for its learners, their progress.
+
+    A catalogue page (`catalog.course`) served from here: it needs the reader's progress,
+    and catalog does not import learning."""
+    found = shared_outline(slug)
+    if found is None:
+        abort(404)
+    progress, enrollment = queries.course_progress(current_user, found)
+    return render_template(
+        "catalog/course.html",
+        course=found,
+        now=utcnow(),
+        can_read=progress is not None,
+        progress=progress,
+        enrollment=enrollment,
+        applications=queries.applications_by_cohort(current_user, found),
     )
 
 
@@ -133,7 +155,7 @@ def lesson(slug: str, lesson_slug: str):
     )
 
 
-def _reading(course: Course, lesson: Lesson) -> dict:
+def _reading(course: CourseOutline, lesson: LessonOutline) -> dict:
     """For a reader whose interface is in another language than the course: the lesson's
     translation into it (unless they asked for the original) and the languages' names."""
     language = current_language()
@@ -163,7 +185,7 @@ def _language_name(code: str) -> str:
 @login_required
 def mark_done(slug: str, lesson_slug: str):
     """Mark a lesson as done (again changes nothing), then go on to the next step."""
-    course = readable_course(slug)
+    course = outline_of(readable_course(slug))
     found = course.published_lesson(lesson_slug)
     if found is None:
         abort(404)
@@ -193,7 +215,7 @@ def mark_done(slug: str, lesson_slug: str):
 @login_required
 def lecture(slug: str, module_slug: str):
     """A module's video lecture and its transcript."""
-    course = readable_course(slug, shared=True)
+    course = readable_outline(slug)
     module = course.visible_module(module_slug)
     if module is None or not module.has_lecture:
         abort(404)

@@ -10,6 +10,8 @@ from sqlalchemy import delete, select
 
 from app.accounts.models import User
 from app.catalog.models import LiveSession
+from app.catalog.outline import outline_of
+from app.catalog.outlines import outline_changed
 from app.catalog.queries import course_outlines
 from app.core import audit
 from app.core.models import add_unless_duplicate
@@ -31,7 +33,7 @@ def _check_completion(users: list[User], session: LiveSession, now: datetime) ->
     """Evaluate the completion rules again for learners whose attendance just grew."""
     if not users:
         return
-    course = course_outlines([session.cohort.course_id])[session.cohort.course_id]
+    course = outline_of(course_outlines([session.cohort.course_id])[session.cohort.course_id])
     for user in users:
         record_completion(user, course, now=now)
 
@@ -301,6 +303,7 @@ def set_recording(session: LiveSession, url: str, *, actor: User, now: datetime)
     )
     session.recording_url = url
     db.session.flush()
+    outline_changed([session.cohort.course_id])  # the schedule shows the recording
 
 
 def mark_recording_watched(user: User, session: LiveSession, *, now: datetime) -> bool:

@@ -10,8 +10,9 @@ from flask_babel import ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Course, Question, QuestionKind, QuestionVersion
+from app.catalog.models import Question, QuestionKind, QuestionVersion
 from app.catalog.operations import record_question_version
+from app.catalog.outline import CourseOutline
 from app.core.templating import clock, long_date, zone_abbreviation
 from app.extensions import db
 from app.learning.operations import record_completion
@@ -177,7 +178,7 @@ def submit_attempt(
     shown: Sequence[tuple[ShownQuestion, list[ShownChoice]]],
     form: Mapping[str, Sequence[str]],
     *,
-    course: Course,
+    course: CourseOutline,
     now: datetime,
 ) -> Grade:
     """Grade an open attempt and store its answers and score, once.

@@ -4,9 +4,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.catalog.outline import outline_of
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.access import readable_course
+from app.learning.access import readable_course, readable_outline
 from app.learning.progress import course_path
 from app.quizzes import bp, queries
 from app.quizzes.grading import AnswerProblems, field_name
@@ -21,7 +22,7 @@ from app.quizzes.operations import (
 
 
 def _course_and_quiz(slug: str, module_slug: str, *, shared: bool = False):
-    course = readable_course(slug, shared=shared)
+    course = readable_outline(slug) if shared else readable_course(slug)
     module = course.visible_module(module_slug)
     if module is None or module.published_quiz is None:
         abort(404)
@@ -38,7 +39,7 @@ def _quiz_page(course, quiz, record, *, error: str | None = None, status: int = 
         record=record,
         refusal=error or start_refusal(record, now, current_user.time_zone),
         can_start=record.can_start(now),
-        neighbours=course_path(course).neighbours("quiz", quiz.id),
+        neighbours=course_path(outline_of(course)).neighbours("quiz", quiz.id),
     ), status
 
 
