@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
@@ -140,6 +141,38 @@ TEST_CONFIG = {
 }
 
 
+class SharedTemplateCode(BytecodeCache):
+    """The compiled templates, shared by the apps of one test process.
+
+    Each test makes an app of its own, and each app would compile again every template it
+    renders (a tenth of a second a test, more than many tests take). The cache is keyed by
+    the template's name and the checksum of its source, so an edited template is compiled
+    anew.
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        found = self.code.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def make_test_app(config: dict, instance_path: str):
+    """An app as the tests make it: `config` over TEST_CONFIG, the shared template code."""
+    made = create_app({**TEST_CONFIG, **config}, instance_path=instance_path)
+    made.jinja_env.bytecode_cache = TEMPLATE_CODE
+    made.test_client_class = FreshContextClient
+    return made
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Settings a test module may extend (by overriding this fixture) before the app is made."""
@@ -148,11 +181,7 @@ def app_config() -> dict:
 
 @pytest.fixture
 def app(database, tmp_path, app_config):
-    app = create_app(
-        {**TEST_CONFIG, **database.config(), **app_config},
-        instance_path=str(tmp_path / "instance"),
-    )
-    app.test_client_class = FreshContextClient
+    app = make_test_app({**database.config(), **app_config}, str(tmp_path / "instance"))
     factories.restart_numbering()
     with app.app_context():
         yield app
@@ -185,8 +214,7 @@ class FreshContextClient(FlaskClient):
 @contextmanager
 def separate_app(config: dict, instance_path: str):
     """A second app (another process, a proxy setting) beside the test's own; closed after."""
-    other = create_app({**TEST_CONFIG, **config}, instance_path=instance_path)
-    other.test_client_class = FreshContextClient
+    other = make_test_app(config, instance_path)
     try:
         yield other
     finally:

@@ -6,13 +6,16 @@ shared fixtures of tests/conftest.py (`course`, `spring`, `cohort`, `admin`, `te
 fixture from the same function (`make_instructor(course, time_zone="Africa/Dakar")`).
 """
 
+import copy
 import itertools
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from app.accounts.models import User
 from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
+from app.catalog.content.source import CourseSource
 from app.catalog.models import Cohort, Course, EnrolmentMode, Module, Quiz
 from app.catalog.operations import import_course, set_staffed_courses
 from app.core.permissions import Role
@@ -76,11 +79,23 @@ def enrolled_learner(cohort: Cohort, email: str = LEARNER_EMAIL, **profile) -> U
 
 def import_example(folder: Path = EXAMPLE_COURSE) -> Course:
     """The example course (or a changed copy of it), imported into the database."""
-    source, problems = read_course(folder)
-    assert problems == [], "\n".join(map(str, problems))
+    source = copy.deepcopy(_example_source()) if folder == EXAMPLE_COURSE else _source(folder)
     course, _report = import_course(source)
     db.session.commit()
     return course
+
+
+@cache
+def _example_source() -> CourseSource:
+    """The example course's folder, read once a process: most tests import it, and its files
+    never change during a run (a test that changes it works on a copy)."""
+    return _source(EXAMPLE_COURSE)
+
+
+def _source(folder: Path) -> CourseSource:
+    source, problems = read_course(folder)
+    assert problems == [], "\n".join(map(str, problems))
+    return source
 
 
 def cohort_of(course: Course, slug: str = "2027-spring") -> Cohort:

@@ -19,6 +19,8 @@ from app.quizzes.models import AttemptState, QuizRecord
 from app.quizzes.operations import start_attempt
 from tests.conftest import Browser
 
+pytestmark = pytest.mark.slow  # every route, as every kind of visitor
+
 ROLES = [
     "anonymous",
     "learner",

@@ -28,6 +28,8 @@ from tests.conftest import TEST_CONFIG, Browser
 from tests.factories import enrolled_learner
 from tests.learning_helpers import take_quiz
 
+pytestmark = pytest.mark.slow  # whole databases dumped and restored
+
 # Every table that holds what a learner did, compared row for row after the round trip.
 LEARNER_TABLES = (User, Enrollment, LessonProgress, QuizAttempt, AttemptAnswer, Certificate)
 

@@ -20,6 +20,8 @@ from app.certificates.fpdf_compat import CompatFPDF
 from app.certificates.models import Certificate, display_serial, new_serial
 from app.certificates.pdf import UnprintableText, missing_characters, render_certificate_pdf
 
+pytestmark = pytest.mark.slow  # PDFs laid out and read back
+
 ISSUERS = [
     "Seoul Metropolitan Government Human Resources Development Center (SHRDC), "
     "Metropolis International Training Institute",

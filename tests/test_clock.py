@@ -12,6 +12,8 @@ from time_machine import escape_hatch
 from tests.clock import CLOCK, SINCE, clock_start
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # other processes started at another date
+
 
 def test_the_clock_is_a_date_or_a_time():
     assert clock_start("2027-06-01") == datetime(2027, 6, 1, tzinfo=UTC)

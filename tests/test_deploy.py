@@ -26,6 +26,8 @@ from app.core.security import STRICT_TRANSPORT_SECURITY
 from app.extensions import db
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # gunicorn and Redis processes
+
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # only parsed, never reached
 REDIS = "redis://127.0.0.1:6379/0"  # likewise
 # Real servers, as the rest of the suite finds them (.ci/run sets both).

@@ -19,6 +19,8 @@ from tests.conftest import PASSWORD
 from tests.test_access_matrix import ROLES, world  # noqa: F401 (the matrix's accounts and values)
 from tests.test_pages import visible_text
 
+pytestmark = pytest.mark.slow  # every route, with every kind of hostile input
+
 NUL_REFUSED = "contains a character that cannot be used (a NUL character)"
 HUGE = "9" * 5000
 # Path parts: beyond PostgreSQL's integer, beyond SQLite's, a NUL, a long string, LIKE signs.

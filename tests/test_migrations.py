@@ -1,11 +1,14 @@
 """The migrations build the schema the models describe, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app import create_app
 from app.extensions import db
+
+pytestmark = pytest.mark.slow  # every migration, up and down
 
 
 def test_upgrade_on_an_empty_database_matches_the_models(make_database, tmp_path):

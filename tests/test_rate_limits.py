@@ -10,6 +10,8 @@ from tests.conftest import PASSWORD, Browser, separate_app
 from tests.html import csrf_token
 from tests.test_accounts import REGISTRATION
 
+pytestmark = pytest.mark.slow  # hundreds of requests against each limit
+
 
 def failed_login(browser: Browser, email: str, **kwargs):
     return browser.login(email, "not the right password", **kwargs)

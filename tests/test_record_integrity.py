@@ -30,6 +30,8 @@ from tests.conftest import EXAMPLE_COURSE, TEST_CONFIG
 from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
+pytestmark = pytest.mark.slow  # databases upgraded from old schemas
+
 
 def completed(user: User, cohort: Cohort, *, now) -> Enrollment:
     """The user's enrolment in the cohort, completed, with the certificate name confirmed."""

@@ -26,6 +26,8 @@ from tests.conftest import _drop_postgres_schema, _postgres_schema
 from tests.learning_helpers import form_choices
 from tests.server_process import Visitor, seed_database, start_gunicorn_node
 
+pytestmark = pytest.mark.slow  # two gunicorn processes
+
 REDIS_URL = "redis://127.0.0.1:6379"
 FAILURES_ALLOWED = 3
 
