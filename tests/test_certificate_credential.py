@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import jwt
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -34,6 +35,7 @@ from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
 from tests.conftest import separate_app
+from tests.server_process import local_server
 
 PUBLIC_URL = "https://courses.example.org"
 DID = "did:web:courses.example.org"
@@ -127,9 +129,10 @@ def check_signature(token: str, jwk: dict) -> tuple[dict, dict]:
 
 
 def served_jwks(client) -> dict[str, dict]:
+    """The served keys by their thumbprint (the part of each DID URL kid after `#`)."""
     response = client.get("/.well-known/jwks.json")
     assert response.status_code == 200
-    return {entry["kid"]: entry for entry in response.get_json()["keys"]}
+    return {entry["kid"].rsplit("#", 1)[-1]: entry for entry in response.get_json()["keys"]}
 
 
 def with_payload(token: str, payload: dict) -> str:
@@ -160,11 +163,13 @@ def test_the_signature_verifies_against_the_served_jwks(client, make_certificate
     served = served_jwks(client)
     assert certificate.key_id in served
     jwk = served[certificate.key_id]
+    header_kid = json.loads(b64decode(certificate.credential_jwt.split(".")[0]))["kid"]
+    assert header_kid == f"{DID}#{certificate.key_id}"
     assert jwk == {
         "kty": "OKP",
         "crv": "Ed25519",
         "x": jwk["x"],
-        "kid": certificate.key_id,
+        "kid": header_kid,  # the JWT header's kid, as it is: standard lookups find the key
         "use": "sig",
         "alg": "EdDSA",
     }
@@ -217,6 +222,35 @@ def test_the_signature_verifies_against_the_served_jwks(client, make_certificate
     )
     assert "Example course" in achievement["criteria"]["narrative"]
     assert achievement["creator"] == profile
+
+
+def test_pyjwt_finds_the_key_by_the_token_s_kid_in_the_served_jwks(app, make_certificate):
+    """What a verifier does with the standard tools: fetch the JWKS over HTTP and pick the key
+    the token's header names (PyJWT's PyJWKClient, as jose's createRemoteJWKSet does)."""
+    certificate = make_certificate()
+    server, url = local_server(app)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        client = jwt.PyJWKClient(f"{url}/.well-known/jwks.json", cache_keys=False)
+        key = client.get_signing_key_from_jwt(certificate.credential_jwt)
+    finally:
+        server.shutdown()
+        serving.join()
+    assert key.key_id == f"{DID}#{certificate.key_id}"
+    payload = jwt.decode(
+        certificate.credential_jwt,
+        key.key,
+        algorithms=["EdDSA"],
+        options={"verify_aud": False},
+        leeway=timedelta(days=1),  # nbf is the issuing moment; the clock may stand before it
+    )
+    assert payload["credentialSubject"]["achievement"]["name"] == certificate.course_title
+    # A token signed by another key under the same kid fails the signature, not the lookup.
+    other = Ed25519PrivateKey.generate()
+    forged = jwt.encode(payload, other, algorithm="EdDSA", headers={"kid": key.key_id})
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, key.key, algorithms=["EdDSA"], options={"verify_aud": False})
 
 
 def test_the_jwks_is_public_cacheable_and_readable_from_other_sites(client, make_certificate):
@@ -604,8 +638,14 @@ def test_verify_command_with_a_saved_jwks_works_offline(
     def no_database():
         raise AssertionError("--jwks must not read this server's keys")
 
+    # A copy saved before the JWKS named keys by their DID URL: the bare thumbprint.
+    old_form = json.loads(jwks.read_text(encoding="utf-8"))
+    for entry in old_form["keys"]:
+        entry["kid"] = entry["kid"].rsplit("#", 1)[-1]
+    bare = write(tmp_path, "old-jwks.json", json.dumps(old_form))
+
     monkeypatch.setattr("app.certificates.cli.published_keys", no_database)
-    for saved in (jwks, did):
+    for saved in (jwks, did, bare):
         result = runner.invoke(args=["certificates", "verify", str(path), "--jwks", str(saved)])
         assert result.exit_code == 0, result.output
         assert result.output.startswith(f"Valid: {HOLDER} — Example course")
@@ -785,10 +825,7 @@ def test_changing_the_configured_key_keeps_the_old_one_published(
         "CERTIFICATE_SIGNING_KEY": _pem(replacement).replace("\n", "\\n"),
     }
     with separate_app(config, str(tmp_path / "restarted")) as restarted:
-        new_jwks = {
-            entry["kid"]: entry
-            for entry in restarted.test_client().get("/.well-known/jwks.json").get_json()["keys"]
-        }
+        new_jwks = served_jwks(restarted.test_client())
     new_kid = key_store.kid_of(replacement.public_key())
     assert set(new_jwks) == {before.key_id, new_kid}
     check_signature(before.credential_jwt, new_jwks[before.key_id])

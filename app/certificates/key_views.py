@@ -32,8 +32,15 @@ def _public_json(document: dict, mimetype: str) -> Response:
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    """The public keys credentials are signed with, retired ones included (RFC 7517 JWK Set)."""
-    return _public_json({"keys": _published_jwks()}, "application/jwk-set+json")
+    """The public keys credentials are signed with, retired ones included (RFC 7517 JWK Set).
+
+    Each key's `kid` is the DID URL that a credential's JWT header names (did:web:…#<its
+    thumbprint>), so standard lookups by the header's kid find it: PyJWT's
+    `PyJWKClient.get_signing_key_from_jwt`, jose's `createRemoteJWKSet`.
+    """
+    did = issuer_did()
+    keys = [{**key, "kid": f"{did}#{key['kid']}"} for key in _published_jwks()]
+    return _public_json({"keys": keys}, "application/jwk-set+json")
 
 
 @bp.get("/.well-known/did.json")
