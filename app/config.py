@@ -134,7 +134,10 @@ def default_config(instance_path: str) -> dict:
         "CERTIFICATE_KEY_FOLDER": str(Path(instance_path) / "certificate-keys"),
         "CERTIFICATES_PER_PAGE": 50,
         "CERTIFICATE_ZIP_LIMIT": 1000,  # certificates in one ZIP download at most
-        "VERIFICATIONS_PER_ADDRESS": "30 per minute",
+        "VERIFICATIONS_PER_ADDRESS": "30 per minute",  # the lookup and the page
+        # /verify/<serial>.json, its own allowance: an HR system checking a few hundred
+        # certificates an hour, in bursts (docs/credentials.md, "The verification API").
+        "VERIFICATION_API_PER_ADDRESS": "60 per minute; 600 per hour",
     }
 
 

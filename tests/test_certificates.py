@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.certificates import operations
@@ -581,5 +582,43 @@ def test_the_verification_page_is_rate_limited(app, client):
     app.config["VERIFICATIONS_PER_ADDRESS"] = "3 per minute"
     statuses = [client.get(f"/verify/{display_serial(new_serial())}").status_code for _ in range(5)]
     assert statuses == [404, 404, 404, 429, 429]
-    limited = client.get(f"/verify/{display_serial(new_serial())}.json")
+    assert client.get(f"/verify?serial={new_serial()}").status_code == 429  # the same allowance
+    # The API has an allowance of its own: a person's checks do not stop an HR system's.
+    assert client.get(f"/verify/{display_serial(new_serial())}.json").status_code == 404
+
+
+def test_the_verification_api_answers_every_site_with_a_versioned_record(
+    client, cohort, make_user, admin
+):
+    _user, enrollment = learner_in(make_user, cohort, "api@city.example")
+    certificate = issue(enrollment, admin)
+    found = client.get(f"/verify/{certificate.display_serial}.json")
+    missing = client.get(f"/verify/{display_serial(new_serial())}.json")
+    assert (found.status_code, missing.status_code) == (200, 404)
+    for answer in (found, missing):
+        assert answer.mimetype == "application/json"
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert answer.get_json()["api_version"] == 1
+    assert found.get_json()["status"] == "valid"
+    assert missing.get_json()["status"] == "not_found"
+
+
+def test_the_verification_api_lets_an_hr_system_check_hundreds_an_hour(app, client):
+    start = utcnow()
+    serials = iter([display_serial(new_serial()) for _ in range(400)])
+    # 300 checks in an hour, 50 a minute: none is refused.
+    with time_machine.travel(start, tick=False) as clock:
+        for _batch in range(6):
+            statuses = {client.get(f"/verify/{next(serials)}.json").status_code for _ in range(50)}
+            assert statuses == {404}
+            clock.shift(timedelta(minutes=10))
+        # A burst beyond 60 in a minute is refused, in JSON that a page of another site reads.
+        burst = [client.get(f"/verify/{next(serials)}.json") for _ in range(61)]
+    assert [answer.status_code for answer in burst[:60]] == [404] * 60
+    limited = burst[60]
     assert limited.status_code == 429
+    assert limited.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" in limited.headers
+    assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
+    assert limited.get_json()["error"]["status"] == 429
+    assert "Too many certificate checks" in limited.get_json()["error"]["message"]

@@ -12,6 +12,12 @@ def _day(moment: datetime | None) -> str | None:
     return moment.date().isoformat() if moment is not None else None
 
 
+# The version of /verify/<serial>.json's answers (docs/credentials.md). A change that could
+# break a reader (a field removed, renamed or given another meaning) makes a new version;
+# new fields do not.
+API_VERSION = 1
+
+
 def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
     """Everything anyone may know about an issued certificate, as JSON-ready data.
 
@@ -21,6 +27,7 @@ def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
     """
     replaced_by = certificate.replaced_by
     return {
+        "api_version": API_VERSION,
         "serial": certificate.display_serial,
         "status": certificate.public_status(now),
         "verification_url": verify_url(certificate.serial),

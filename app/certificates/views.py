@@ -24,7 +24,7 @@ from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
 from app.certificates.models import Certificate
 from app.certificates.operations import CertificateError
 from app.certificates.pdf import UnprintableText
-from app.certificates.verification import public_record
+from app.certificates.verification import API_VERSION, public_record
 from app.core.errors import error_response
 from app.core.forms import form_page
 from app.core.listing import Page
@@ -40,11 +40,18 @@ ROSTER_VIEWS = {
 }
 
 
-# One allowance per address for the lookup, the page and its JSON together: guessing serials
-# through all three is no faster than through one.
+# One allowance per address for the lookup and the page together: guessing serials through
+# both is no faster than through one. The JSON has its own, for other systems (below); a
+# serial holds 140 random bits, so neither makes guessing one a plan.
 verification_limit = limiter.shared_limit(
     lambda: current_app.config["VERIFICATIONS_PER_ADDRESS"],
     scope="verification",
+    error_message=lambda: _(
+        "Too many certificate checks from your network. Wait a minute, then try again."
+    ),
+)
+verification_api_limit = limiter.limit(
+    lambda: current_app.config["VERIFICATION_API_PER_ADDRESS"],
     error_message=lambda: _(
         "Too many certificate checks from your network. Wait a minute, then try again."
     ),
@@ -173,14 +180,24 @@ def verify(serial: str):
 
 
 @bp.get("/verify/<serial>.json")
-@verification_limit
+@verification_api_limit
 def verify_json(serial: str):
-    """The verification page as JSON, for other systems."""
+    """The verification page as JSON, for other systems (docs/credentials.md, version 1)."""
     certificate = queries.by_serial(serial)
     if certificate is None:
-        return jsonify(status="not_found", serial=serial[:100]), 404
-    response = jsonify(public_record(certificate, now=utcnow()))
-    response.headers["Access-Control-Allow-Origin"] = "*"
+        return jsonify(api_version=API_VERSION, status="not_found", serial=serial[:100]), 404
+    return jsonify(public_record(certificate, now=utcnow()))
+
+
+@bp.after_request
+def _readable_from_other_sites(response):
+    """Every answer of the verification API, errors and rate limits included, may be read by
+    a page of another site (an HR system's, a wallet's): it holds nothing private."""
+    if request.endpoint == "certificates.verify_json":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+        )
     return response
 
 

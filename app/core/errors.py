@@ -49,8 +49,9 @@ TITLES = {
 
 
 def wants_json() -> bool:
-    """True when the client asked for JSON rather than a page."""
-    if request.is_json:
+    """True when the client asked for JSON rather than a page, or the address is a JSON one
+    (`/verify/<serial>.json`, `/.well-known/jwks.json`): a program reads its errors too."""
+    if request.is_json or request.path.endswith(".json"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (
