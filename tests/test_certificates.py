@@ -622,3 +622,103 @@ def test_the_verification_api_lets_an_hr_system_check_hundreds_an_hour(app, clie
     assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
     assert limited.get_json()["error"]["status"] == 429
     assert "Too many certificate checks" in limited.get_json()["error"]["message"]
+
+
+# Mail to the holder
+
+
+def certificate_mails(outbox) -> list:
+    """The messages sent so far about certificates, oldest first."""
+    return [message for message in outbox() if "certif" in message["Subject"].lower()]
+
+
+def body_of(message) -> str:
+    return message.get_content()
+
+
+def test_the_holder_is_told_in_their_language_when_it_is_issued(outbox, cohort, make_user, admin):
+    user, enrollment = learner_in(make_user, cohort, "ana@bogota.example", name="Ana Pérez")
+    user.preferred_language = "es"
+    db.session.commit()
+    certificate = issue(enrollment, admin)
+    (mail,) = certificate_mails(outbox)
+    assert mail["To"] == "ana@bogota.example"
+    assert mail["Subject"] == f"Su certificado de {certificate.course_title}"
+    body = body_of(mail)
+    assert "Hola, Ana Pérez:" in body
+    assert certificate.display_serial in body
+    assert f"{PUBLIC_URL}/dashboard" in body
+    assert f"{PUBLIC_URL}/verify/{certificate.display_serial}" in body
+
+
+def test_a_learner_who_has_not_confirmed_the_name_is_asked_to_then_told(
+    outbox, cohort, make_user, admin
+):
+    user, enrollment = learner_in(make_user, cohort, "kim@seoul.example", confirmed=False)
+    certificate = issue(enrollment, admin)
+    (waiting,) = certificate_mails(outbox)
+    assert waiting["Subject"] == (
+        f"Confirm your name for your certificate for {certificate.course_title}"
+    )
+    assert f"{PUBLIC_URL}/account/certificate-name" in body_of(waiting)
+    assert certificate.serial is None  # nothing to check yet
+    assert "/verify/" not in body_of(waiting)
+
+    operations.confirm_certificate_name(user, "Kim Ji-woo", now=utcnow())
+    db.session.commit()
+    _waiting, issued = certificate_mails(outbox)
+    assert issued["Subject"] == f"Your certificate for {certificate.course_title}"
+    assert "in the name of Kim Ji-woo" in body_of(issued)
+    assert f"{PUBLIC_URL}/verify/{certificate.display_serial}" in body_of(issued)
+
+
+def test_the_holder_is_told_of_a_revocation_with_its_reason(outbox, cohort, make_user, admin):
+    _user, enrollment = learner_in(make_user, cohort, "r2@city.example")
+    certificate = issue(enrollment, admin)
+    with pytest.raises(operations.CertificateError):  # no reason: nothing done, nothing sent
+        operations.revoke_certificate(certificate, actor=admin, reason=" ", now=utcnow())
+    db.session.rollback()
+    assert len(certificate_mails(outbox)) == 1
+    operations.revoke_certificate(
+        certificate, actor=admin, reason="Issued to the wrong person.", now=utcnow()
+    )
+    db.session.commit()
+    revoked = certificate_mails(outbox)[-1]
+    assert revoked["Subject"] == f"Your certificate for {certificate.course_title} was revoked"
+    body = body_of(revoked)
+    assert "serial " + certificate.display_serial in body
+    assert "Issued to the wrong person." in body
+    assert f"{PUBLIC_URL}/verify/{certificate.display_serial}" in body
+
+
+def test_the_holder_is_told_of_a_reissue_and_of_their_own_correction(
+    outbox, cohort, make_user, admin
+):
+    user, enrollment = learner_in(make_user, cohort, "c@city.example", name="Lea Martin")
+    user.preferred_language = "fr"
+    db.session.commit()
+    first = issue(enrollment, admin)
+    second = operations.reissue_certificate(
+        first, actor=admin, reason="The hours were wrong.", now=utcnow()
+    )
+    db.session.commit()
+    reissued = certificate_mails(outbox)[-1]
+    assert reissued["Subject"] == f"Votre certificat de {first.course_title} a été réémis"
+    body = body_of(reissued)
+    assert first.display_serial in body and second.display_serial in body
+    assert "The hours were wrong." in body
+
+    operations.confirm_certificate_name(user, "Léa Martin", now=utcnow())
+    db.session.commit()
+    corrected = certificate_mails(outbox)[-1]
+    third = db.session.scalar(
+        select(Certificate).where(Certificate.current_for_enrollment_id == enrollment.id)
+    )
+    assert corrected["Subject"] == (
+        f"Votre certificat de {first.course_title} porte désormais le nom corrigé"
+    )
+    body = body_of(corrected)
+    assert "Léa Martin" in body
+    assert third.display_serial in body and second.display_serial in body
+    assert f"{PUBLIC_URL}/verify/{third.display_serial}" in body
+    assert len(certificate_mails(outbox)) == 3

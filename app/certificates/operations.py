@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.catalog.models import Cohort
@@ -13,6 +14,7 @@ from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
 from app.core import audit, events
+from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
 from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
 from app.extensions import db
@@ -85,6 +87,21 @@ def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now:
     )
 
 
+def _mail_holder(certificate: Certificate, template: str, subject, **context) -> None:
+    """Tell the holder, in their language, once the transaction commits."""
+    send_to_user_after_commit(
+        certificate.user, subject, f"mail/{template}", certificate=certificate, **context
+    )
+
+
+def _mail_issued(certificate: Certificate) -> None:
+    _mail_holder(
+        certificate,
+        "certificate_issued.txt",
+        _l("Your certificate for %(course)s", course=certificate.course_title),
+    )
+
+
 def issue_certificate(
     enrollment: Enrollment, *, actor, now: datetime, reason: str | None = None
 ) -> Certificate | None:
@@ -131,12 +148,18 @@ def issue_certificate(
     user = enrollment.user
     if user.certificate_name_confirmed_at is not None:
         _sign_and_publish(certificate, user.certificate_name, actor=actor, now=now)
+        _mail_issued(certificate)
     else:
         audit.record(
             "certificate.approved",
             actor=actor,
             target=certificate,
             details={"cohort": cohort.slug, "waiting_for": "the learner to confirm their name"},
+        )
+        _mail_holder(
+            certificate,
+            "certificate_awaiting_name.txt",
+            _l("Confirm your name for your certificate for %(course)s", course=course.title),
         )
     return certificate
 
@@ -195,6 +218,7 @@ def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, l
     ).all()
     for certificate in waiting:
         _sign_and_publish(certificate, name, actor=user, now=now)
+        _mail_issued(certificate)
     reissued = [
         reissue_certificate(
             certificate,
@@ -202,6 +226,7 @@ def confirm_certificate_name(user, text: str, *, now: datetime) -> tuple[list, l
             now=now,
             reason="The holder corrected their name.",
             holder_name=name,
+            corrected=True,
         )
         for certificate in valid
     ]
@@ -238,12 +263,25 @@ def revoke_certificate(certificate: Certificate, *, actor, reason: str, now: dat
         target=certificate,
         details={"serial": certificate.serial, "reason": reason},
     )
+    _mail_holder(
+        certificate,
+        "certificate_revoked.txt",
+        _l("Your certificate for %(course)s was revoked", course=certificate.course_title),
+    )
 
 
 def reissue_certificate(
-    old: Certificate, *, actor, reason: str, now: datetime, holder_name: str | None = None
+    old: Certificate,
+    *,
+    actor,
+    reason: str,
+    now: datetime,
+    holder_name: str | None = None,
+    corrected: bool = False,
 ) -> Certificate:
-    """A new certificate (new serial) in place of one: the old one says "replaced by" it."""
+    """A new certificate (new serial) in place of one: the old one says "replaced by" it.
+
+    `corrected`: the holder corrected their name (the mail they get says so)."""
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_("Give the reason for reissuing: it is kept with the history."))
@@ -299,6 +337,13 @@ def reissue_certificate(
         target=new,
         details={"serial": new.serial, "replaces": old.serial, "reason": reason},
     )
+    course = new.course_title
+    subject = (
+        _l("Your certificate for %(course)s now carries your corrected name", course=course)
+        if corrected
+        else _l("Your certificate for %(course)s was reissued", course=course)
+    )
+    _mail_holder(new, "certificate_reissued.txt", subject, replaced=old, corrected=corrected)
     return new
 
 
