@@ -141,6 +141,7 @@ MATRIX = [
     # The world's certificate is the enrolled learner's: to anyone but them and admins, 404.
     ("GET", "/certificates/<serial>.pdf", HOLDER_ONLY, None),
     ("GET", "/certificates/<serial>/credential.json", HOLDER_ONLY, None),
+    ("GET", "/certificates/<serial>/credential.jwt", HOLDER_ONLY, None),
     ("GET", "/verify", EVERYONE, None),
     ("GET", "/verify/<serial>", EVERYONE, None),
     ("GET", "/verify/<serial>.json", EVERYONE, None),

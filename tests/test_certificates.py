@@ -26,6 +26,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
 from tests.factories import enrolled_learner
+from tests.html import named_links
 from tests.test_pages import visible_text
 
 PUBLIC_URL = "https://courses.example.org"
@@ -403,13 +404,23 @@ def test_the_holder_downloads_the_pdf_and_credential_and_nobody_else_does(
     document = json.loads(browser.client.get(credential_url).data)
     assert document["proof"]["jwt"] == certificate.credential_jwt
     assert document["credentialSubject"]["identifier"][0]["identityHash"] == "김서연"
+    jwt_url = f"/certificates/{certificate.display_serial}/credential.jwt"
+    as_jwt = browser.client.get(jwt_url)
+    assert as_jwt.mimetype == "application/vc+jwt"
+    assert as_jwt.headers["Content-Disposition"] == (
+        f'attachment; filename="certificate-{certificate.display_serial}.jwt"'
+    )
+    assert as_jwt.headers["Cache-Control"] == "private, no-store"
+    assert as_jwt.get_data(as_text=True) == certificate.credential_jwt  # the compact JWS alone
 
     browser.logout()
     browser.login(other.email)
     assert browser.client.get(pdf_url).status_code == 404
     assert browser.client.get(credential_url).status_code == 404
+    assert browser.client.get(jwt_url).status_code == 404
     browser.logout()
     assert browser.client.get(pdf_url).status_code == 302  # to the login page
+    assert browser.client.get(jwt_url).status_code == 302
     browser.login(admin.email)
     assert browser.client.get(pdf_url).status_code == 200
     # Revoked: the holder can no longer download it.
@@ -430,6 +441,10 @@ def test_the_dashboard_offers_downloads_a_share_link_and_linkedin(
     text = visible_text(page)
     assert "Your certificate" in text and certificate.display_serial in text
     assert f'href="/certificates/{certificate.display_serial}.pdf"' in page
+    assert named_links(page, ".certificate-card .hint")[-1] == (
+        "the same credential as a .jwt file",
+        f"/certificates/{certificate.display_serial}/credential.jwt",
+    )
     share = f"{PUBLIC_URL}/verify/{certificate.display_serial}"
     assert f'value="{share}"' in page
     linkedin = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page)

@@ -40,6 +40,9 @@ ROSTER_VIEWS = {
 }
 
 
+# A Verifiable Credential secured as a JWT (W3C VC-JOSE-COSE; the IANA registration).
+JWT_MEDIA_TYPE = "application/vc+jwt"
+
 # One allowance per address for the lookup and the page together: guessing serials through
 # both is no faster than through one. The JSON has its own, for other systems (below); a
 # serial holds 140 random bits, so neither makes guessing one a plan.
@@ -137,6 +140,19 @@ def credential(serial: str):
         document_text(certificate),
         "application/json",
         f"certificate-{certificate.display_serial}.json",
+    )
+
+
+@bp.get("/certificates/<serial>/credential.jwt")
+@login_required
+def credential_jwt(serial: str):
+    """The signed credential as OB 3.0's VC-JWT file: the compact JWS alone, as wallets and
+    other verifiers take it (the same signature as the JSON document's proof)."""
+    certificate = _own_certificate(serial)
+    return _download(
+        certificate.credential_jwt,
+        JWT_MEDIA_TYPE,
+        f"certificate-{certificate.display_serial}.jwt",
     )
 
 
