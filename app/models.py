@@ -16,7 +16,7 @@ from app.catalog.models import (
     QuestionVersion,
     Quiz,
 )
-from app.certificates.models import Certificate, SigningKey
+from app.certificates.models import Certificate, SigningKey, StatusEntry
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.learning.models import Application, Enrollment, LessonProgress
@@ -49,6 +49,7 @@ __all__ = [
     "RecordingView",
     "Role",
     "SigningKey",
+    "StatusEntry",
     "UploadedImage",
     "User",
 ]

@@ -147,6 +147,8 @@ MATRIX = [
     ("GET", "/verify/<serial>.json", EVERYONE, None),
     ("GET", "/.well-known/jwks.json", EVERYONE, None),
     ("GET", "/.well-known/did.json", EVERYONE, None),
+    # The revocation list: public; the world has one list, so list <number> (2) is not found.
+    ("GET", "/status/<int:number>", dict.fromkeys(ROLES, 404), None),
     ("GET", "/admin/certificates", ADMIN_ONLY, None),
     ("GET", "/admin/certificates.zip", ADMIN_ONLY, None),
     ("GET", "/admin/certificates/<int:certificate_id>", ADMIN_ONLY, None),

@@ -1,6 +1,7 @@
 """`flask certificates`: the signing keys, their rotation, and checking a credential offline."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from app.certificates.keys import (
     rotate_key,
 )
 from app.certificates.models import Certificate, canonical_serial
+from app.certificates.status_list import bit_is_set, read_saved_list
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -97,13 +99,21 @@ def _read_text(path: Path, param_hint: str) -> str | None:
     help="Check against a saved copy of /.well-known/jwks.json (or did.json) instead of this "
     "server's keys.",
 )
-def verify_command(file: Path, jwks_file: Path | None) -> None:
-    """Check a credential FILE (the .json download or a bare VC-JWT) offline.
+@click.option(
+    "--status-list",
+    "status_list_file",
+    type=FILE,
+    help="Check revocation against a saved copy of the status list the credential names "
+    "(/status/<n>) instead of this server's database.",
+)
+def verify_command(file: Path, jwks_file: Path | None, status_list_file: Path | None) -> None:
+    """Check a credential FILE (the .json download, the .jwt or a bare VC-JWT) offline.
 
     When the signature holds, the certificate's current status on this server is read too:
     "Valid: …" and "Current status: valid" (exit 0) only when it is in force; otherwise
     "Not valid: <reason>" (exit 1: a bad signature, or revoked, replaced, expired or unknown
-    here), or exit 3 when the database cannot be read for the status.
+    here), or exit 3 when the database cannot be read for the status. With --status-list, the
+    status comes from that saved copy instead, and the answer says how old it is.
     """
     if jwks_file is not None:
         jwks_text = _read_text(jwks_file, "--jwks")
@@ -138,6 +148,9 @@ def verify_command(file: Path, jwks_file: Path | None) -> None:
         click.echo(verdict.summary())
         raise SystemExit(1)
     signed = describe(verdict.credential, verdict.kid or "")
+    if status_list_file is not None:
+        _check_saved_list(verdict.credential, signed, status_list_file, keys, now)
+        return
     try:
         in_force, status = current_status(str(verdict.credential.get("id", "")), now)
     except SQLAlchemyError as error:
@@ -154,6 +167,42 @@ def verify_command(file: Path, jwks_file: Path | None) -> None:
         raise SystemExit(1)
     click.echo(f"Valid: {signed}")
     click.echo(f"Current status: {status}")
+
+
+def _check_saved_list(credential: dict, signed: str, path: Path, keys: dict, now) -> None:
+    """The credential's bit in a saved status list: exit 0 when it is not set, 1 when it is,
+    3 when the copy cannot tell (no status in the credential, or another list)."""
+    try:
+        saved = read_saved_list(_read_text(path, "--status-list") or "", keys)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{path} is not a usable status list: {error}", param_hint="--status-list"
+        ) from error
+    entry = credential.get("credentialStatus")
+    if not isinstance(entry, dict) or not entry.get("statusListCredential"):
+        click.echo(f"Signature valid: {signed}")
+        click.echo(
+            "The credential names no status list (it was issued before they existed): check "
+            "its public page for revocation."
+        )
+        raise SystemExit(3)
+    if entry["statusListCredential"] != saved.url:
+        click.echo(f"Signature valid: {signed}")
+        click.echo(
+            f"The credential's status is in {entry['statusListCredential']}, "
+            f"not in the saved list ({saved.url})."
+        )
+        raise SystemExit(3)
+    saved_on = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    age = f"saved {_when(saved_on)}, {(now - saved_on).days} days ago"
+    copy = f"the saved copy of {saved.url} ({age}; changes up to {_when(saved.changed_at)})"
+    index = int(entry.get("statusListIndex", -1))
+    if bit_is_set(saved.bits, index):
+        click.echo(f"Signature valid: {signed}")
+        click.echo(f"Not valid: revoked or replaced, says {copy}, index {index}")
+        raise SystemExit(1)
+    click.echo(f"Valid: {signed}")
+    click.echo(f"Current status: not revoked in {copy}; a later revocation is not in it")
 
 
 def _why(error: SQLAlchemyError) -> str:

@@ -21,6 +21,7 @@ from app.catalog.models import Course
 from app.certificates.addresses import issuer_did, verify_url
 from app.certificates.keys import active_key
 from app.certificates.models import Certificate
+from app.certificates.status_list import credential_status
 from app.core.urls import public_url
 from app.extensions import db
 
@@ -125,6 +126,8 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "activityEndDate": _date_time(certificate.completed_on),
         "term": certificate.cohort_title,
     }
+    if certificate.status_entry is not None:  # certificates signed before lists existed: none
+        credential["credentialStatus"] = credential_status(certificate.status_entry)
     return credential
 
 

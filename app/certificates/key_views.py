@@ -1,12 +1,14 @@
-"""The issuer's published keys: the JWKS and the did:web DID document verifiers fetch."""
+"""What verifiers fetch: the issuer's keys (JWKS, did:web DID document) and the revocation
+status lists."""
 
 import json
 
-from flask import Response
+from flask import Response, abort, request
 
 from app.certificates import bp
 from app.certificates.addresses import issuer_did
 from app.certificates.keys import active_key, recorded_keys
+from app.certificates.status_list import list_numbers, published_list
 from app.extensions import db
 
 # Short enough that a rotated key is seen within the hour; credentials name their key, so an
@@ -67,3 +69,28 @@ def did_document():
         "assertionMethod": [method["id"] for method in methods],
     }
     return _public_json(document, "application/did+json")
+
+
+# Short: a revocation reaches verifiers that honour it within five minutes; the ETag lets them
+# ask again for nothing when the list has not changed.
+STATUS_LIST_CACHE = "public, max-age=300"
+STATUS_LIST_TYPE = "application/vc+jwt"
+
+
+@bp.get("/status/<int:number>")
+def status_list(number: int):
+    """A revocation status list (W3C Bitstring Status List v1.0) as a signed VC-JWT: the bit of
+    each certificate it holds is 1 once the certificate is revoked or replaced."""
+    if not 1 <= number <= list_numbers():
+        abort(404)
+    published = published_list(number)
+    db.session.commit()  # the signing key, if it was made or first recorded just now
+    if published.etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(published.token, mimetype=STATUS_LIST_TYPE)
+        response.last_modified = published.changed_at
+    response.set_etag(published.etag)
+    response.headers["Cache-Control"] = STATUS_LIST_CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

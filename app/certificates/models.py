@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
@@ -122,6 +122,10 @@ class Certificate(db.Model):
     replaced_by: Mapped["Certificate | None"] = relationship(
         remote_side=[id], foreign_keys=[replaced_by_id]
     )
+    # Its place in a revocation status list (status_list.py): given when it is signed.
+    status_entry: Mapped["StatusEntry | None"] = relationship(
+        back_populates="certificate", uselist=False
+    )
 
     @property
     def display_serial(self) -> str:
@@ -165,6 +169,28 @@ class Certificate(db.Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.id} {self.serial or '-'} {self.status}>"
+
+
+class StatusEntry(db.Model):
+    """A certificate's bit in a Bitstring Status List (app/certificates/status_list.py).
+
+    Allocated at random among the free places of a list when the certificate is signed, and
+    kept for ever: a place is never given to another certificate (issued certificates are
+    never deleted), so a bit never starts speaking for someone else.
+    """
+
+    __tablename__ = "certificate_status_entries"
+    __table_args__ = (UniqueConstraint("list_number", "list_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), unique=True)
+    list_number: Mapped[int]  # /status/<list_number>
+    list_index: Mapped[int]  # the bit, from 0, counted from the first byte's highest bit
+
+    certificate: Mapped[Certificate] = relationship(back_populates="status_entry")
+
+    def __repr__(self) -> str:
+        return f"<StatusEntry list {self.list_number} index {self.list_index}>"
 
 
 class SigningKey(db.Model):

@@ -13,6 +13,7 @@ from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
+from app.certificates.status_list import allocate_entry
 from app.core import audit, events
 from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
@@ -72,6 +73,7 @@ def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now:
     certificate.issued_at = now
     years = certificate.course.settings.certificate.valid_years
     certificate.valid_until = _years_later(now, years) if years else None
+    allocate_entry(certificate)  # its bit in the revocation list, named by the credential
     sign_certificate(certificate, now=now)
     db.session.flush()
     audit.record(

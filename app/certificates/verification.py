@@ -5,6 +5,7 @@ from typing import Any
 
 from app.certificates.addresses import verify_url
 from app.certificates.models import Certificate
+from app.certificates.status_list import list_url
 from app.core.urls import public_url
 
 
@@ -26,6 +27,7 @@ def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
     page shows it in the reader's language (certificates/verify.html).
     """
     replaced_by = certificate.replaced_by
+    entry = certificate.status_entry
     return {
         "api_version": API_VERSION,
         "serial": certificate.display_serial,
@@ -52,5 +54,8 @@ def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
             "format": "Open Badges 3.0, VC-JWT signed with Ed25519 (EdDSA)",
             "key_id": certificate.key_id,
             "keys": public_url("/.well-known/jwks.json"),
+            # Where its revocation bit is published (None: signed before status lists).
+            "status_list": list_url(entry.list_number) if entry else None,
+            "status_list_index": entry.list_index if entry else None,
         },
     }

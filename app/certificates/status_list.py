@@ -1,0 +1,230 @@
+"""Revocation anyone can check: W3C Bitstring Status List v1.0.
+
+Each certificate signed gets a place (a bit) in a list of LIST_SIZE bits, chosen at random
+among the free ones (`StatusEntry`), and its credential names it in `credentialStatus`. The
+list is published at /status/<n> as a credential of its own, signed by the same key (a VC-JWT,
+`BitstringStatusListCredential`): the bit is 1 when the certificate is revoked or replaced.
+The list is made from the certificates' rows when it is asked for, so a revocation or a
+reissue changes it in the same transaction, and two nodes serve the same list. Its `validFrom`
+is the moment of the last change it shows, so the same state always gives the same token (an
+Ed25519 signature is deterministic) and the same ETag. docs/credentials.md has the format.
+"""
+
+import base64
+import gzip
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from sqlalchemy import func, select
+
+from app.certificates.addresses import issuer_did
+from app.certificates.keys import active_key
+from app.certificates.models import Certificate, CertificateStatus, StatusEntry
+from app.core.models import add_unless_duplicate
+from app.core.urls import public_url
+from app.extensions import db
+
+# The specification's minimum (131,072 bits, 16 KB): fewer would let an observer tell whose
+# bit changed. A list takes new places until half of it is used, then the next list starts,
+# so a random free place is found at once.
+LIST_SIZE = 131_072
+FILL_LIMIT = LIST_SIZE // 2
+PURPOSE = "revocation"
+CONTEXT = ["https://www.w3.org/ns/credentials/v2"]
+ENCODING_PREFIX = "u"  # multibase: base64url without padding
+NEVER_CHANGED = datetime(2026, 1, 1, tzinfo=UTC)  # validFrom of a list nothing has touched
+
+
+def list_url(number: int) -> str:
+    return public_url(f"/status/{number}")
+
+
+def allocate_entry(certificate: Certificate) -> StatusEntry:
+    """Give a certificate being signed its place in the current list (once: a reissue is a new
+    certificate with a place of its own)."""
+    if certificate.status_entry is not None:
+        return certificate.status_entry
+    number = db.session.scalar(select(func.max(StatusEntry.list_number))) or 1
+    used = set(
+        db.session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_number == number))
+    )
+    if len(used) >= FILL_LIMIT:
+        number, used = number + 1, set()
+    # Another node may take the same place at the same moment: the unique pair refuses the
+    # second, which draws again.
+    for _attempt in range(10):
+        index = secrets.randbelow(LIST_SIZE)
+        if index in used:
+            continue
+        entry = StatusEntry(certificate_id=certificate.id, list_number=number, list_index=index)
+        if add_unless_duplicate(entry):
+            db.session.refresh(certificate, ["status_entry"])
+            return entry
+        used.add(index)
+    raise RuntimeError(f"no free place found in status list {number}")
+
+
+def credential_status(entry: StatusEntry) -> dict[str, str]:
+    """The `credentialStatus` of a credential whose certificate has this place."""
+    url = list_url(entry.list_number)
+    return {
+        "id": f"{url}#{entry.list_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": PURPOSE,
+        "statusListIndex": str(entry.list_index),
+        "statusListCredential": url,
+    }
+
+
+# The bits
+
+
+def encode_bits(set_indexes: set[int] | frozenset[int]) -> str:
+    """The list as `encodedList`: multibase base64url of the GZIP-compressed bits, index 0 the
+    first byte's highest bit."""
+    bits = bytearray(LIST_SIZE // 8)
+    for index in set_indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    packed = gzip.compress(bytes(bits), mtime=0)
+    return ENCODING_PREFIX + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
+
+
+def decode_bits(encoded: str) -> bytes:
+    """The bits of an `encodedList` (ValueError when it is not one)."""
+    if not encoded.startswith(ENCODING_PREFIX):
+        raise ValueError("the list is not multibase base64url (it must start with 'u')")
+    data = encoded[len(ENCODING_PREFIX) :]
+    try:
+        packed = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        bits = gzip.decompress(packed)
+    except (ValueError, OSError) as error:
+        raise ValueError(f"the list does not decode ({error})") from error
+    if len(bits) * 8 < LIST_SIZE:
+        raise ValueError(f"the list holds {len(bits) * 8} bits, fewer than {LIST_SIZE}")
+    return bits
+
+
+def bit_is_set(bits: bytes, index: int) -> bool:
+    if not 0 <= index < len(bits) * 8:
+        raise ValueError(f"index {index} is outside the list")
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+# The list as published
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    token: str  # the signed BitstringStatusListCredential, a compact JWS
+    changed_at: datetime  # its validFrom: the last revocation or issue it shows
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(self.token.encode("ascii")).hexdigest()[:32]
+
+
+def list_numbers() -> int:
+    """How many lists exist (at least one, empty before the first certificate)."""
+    return db.session.scalar(select(func.max(StatusEntry.list_number))) or 1
+
+
+def published_list(number: int) -> PublishedList:
+    """List `number`, signed with the active key."""
+    rows = db.session.execute(
+        select(
+            StatusEntry.list_index,
+            Certificate.status,
+            Certificate.replaced_by_id,
+            Certificate.issued_at,
+            Certificate.revoked_at,
+        )
+        .join(Certificate, Certificate.id == StatusEntry.certificate_id)
+        .where(StatusEntry.list_number == number)
+    ).all()
+    revoked = {row.list_index for row in rows if _no_longer_stands(row.status, row.replaced_by_id)}
+    moments = [moment for row in rows for moment in (row.issued_at, row.revoked_at) if moment]
+    changed_at = max(moments, default=NEVER_CHANGED).astimezone(UTC).replace(microsecond=0)
+    return PublishedList(_sign(number, encode_bits(revoked), changed_at), changed_at)
+
+
+def _no_longer_stands(status: CertificateStatus, replaced_by_id: int | None) -> bool:
+    return status in (CertificateStatus.REVOKED, CertificateStatus.REPLACED) or bool(replaced_by_id)
+
+
+def _sign(number: int, encoded: str, changed_at: datetime) -> str:
+    key = active_key()
+    did = issuer_did()
+    url = list_url(number)
+    moment = int(changed_at.timestamp())
+    payload: dict[str, Any] = {
+        "@context": list(CONTEXT),
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": did,
+        "validFrom": changed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": PURPOSE,
+            "encodedList": encoded,
+        },
+        "iss": did,
+        "jti": url,
+        "sub": f"{url}#list",
+        "nbf": moment,
+        "iat": moment,
+    }
+    return jwt.encode(
+        payload, key.private_key, algorithm="EdDSA", headers={"kid": f"{did}#{key.kid}"}
+    )
+
+
+# Reading a saved copy (flask certificates verify --status-list)
+
+
+@dataclass(frozen=True)
+class SavedList:
+    url: str  # the list's id: the address it was published at
+    changed_at: datetime  # its validFrom: changes after it are not in the copy
+    bits: bytes
+
+
+def read_saved_list(text: str, keys: dict[str, Any]) -> SavedList:
+    """A saved status list, its signature checked against the issuer's keys by kid.
+
+    ValueError, with a sentence, when it is not a status list this issuer signed."""
+    token = text.strip()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as error:
+        raise ValueError(f"it is not a signed status list ({error})") from error
+    kid = str(header.get("kid") or "").rsplit("#", 1)[-1]
+    key = keys.get(kid)
+    if key is None:
+        raise ValueError(f"it is signed with a key this issuer has not published ({kid or '-'})")
+    try:
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            options={"verify_nbf": False, "verify_iat": False, "verify_aud": False},
+        )
+    except jwt.InvalidTokenError as error:
+        raise ValueError(f"its signature does not hold ({error})") from error
+    subject = payload.get("credentialSubject") or {}
+    if "BitstringStatusListCredential" not in (payload.get("type") or []) or not isinstance(
+        subject, dict
+    ):
+        raise ValueError("it is not a BitstringStatusListCredential")
+    if subject.get("statusPurpose") != PURPOSE:
+        raise ValueError(f"its purpose is {subject.get('statusPurpose')!r}, not revocation")
+    try:
+        changed_at = datetime.fromisoformat(str(payload.get("validFrom")).replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError("its validFrom is not a date") from error
+    bits = decode_bits(str(subject.get("encodedList")))
+    return SavedList(str(payload.get("id")), changed_at, bits)

@@ -1,0 +1,211 @@
+"""Revocation anyone can check: the Bitstring Status List each credential names.
+
+The list is decoded here by hand (base64url, GZIP, the bit order of W3C Bitstring Status List
+v1.0 §3.2: index 0 is the first byte's highest bit) and its signature checked with PyJWT
+against the served JWKS, apart from the app's own reader.
+"""
+
+import base64
+import gzip
+import json
+import os
+from datetime import timedelta
+
+import jwt
+import pytest
+from sqlalchemy import select
+
+from app.certificates import operations
+from app.certificates.credential import iso
+from app.certificates.models import Certificate, StatusEntry
+from app.certificates.status_list import LIST_SIZE, allocate_entry
+from app.core.types import utcnow
+from app.extensions import db
+from app.learning.models import Enrollment
+from tests.factories import enrolled_learner
+
+PUBLIC_URL = "https://courses.example.org"
+LIST_URL = f"{PUBLIC_URL}/status/1"
+
+
+@pytest.fixture
+def app_config():
+    return {"PUBLIC_URL": PUBLIC_URL}
+
+
+@pytest.fixture
+def issue_to(spring, admin):
+    """Issue a certificate to a new learner who completed the course."""
+
+    def issue(email: str) -> Certificate:
+        user = enrolled_learner(spring, email=email, name=email.split("@")[0])
+        user.certificate_name = user.name
+        user.certificate_name_confirmed_at = utcnow()
+        enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id))
+        enrollment.completed_at = utcnow() - timedelta(days=1)
+        certificate = operations.issue_certificate(enrollment, actor=admin, now=utcnow())
+        db.session.commit()
+        return certificate
+
+    return issue
+
+
+def b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def signed_payload(token: str) -> dict:
+    return json.loads(b64decode(token.split(".")[1]))
+
+
+def fetch_list(client) -> tuple[dict, bytes, object]:
+    """The served list: its payload (signature checked against the served JWKS), its bits."""
+    response = client.get("/status/1")
+    assert response.status_code == 200
+    token = response.get_data(as_text=True)
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    header = json.loads(b64decode(token.split(".")[0]))
+    (jwk,) = [key for key in keys if key["kid"] == header["kid"]]
+    payload = jwt.decode(
+        token,
+        jwt.PyJWK(jwk).key,
+        algorithms=["EdDSA"],
+        options={"verify_nbf": False, "verify_iat": False},
+    )
+    encoded = payload["credentialSubject"]["encodedList"]
+    assert encoded.startswith("u")  # multibase base64url, no padding
+    assert "=" not in encoded
+    bits = gzip.decompress(b64decode(encoded[1:]))
+    return payload, bits, response
+
+
+def bit(bits: bytes, index: int) -> int:
+    return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+def test_each_credential_names_its_own_place_in_the_list(issue_to):
+    first, second = issue_to("a@city.example"), issue_to("b@city.example")
+    statuses = [signed_payload(c.credential_jwt)["credentialStatus"] for c in (first, second)]
+    for certificate, status in zip((first, second), statuses, strict=True):
+        entry = certificate.status_entry
+        assert status == {
+            "id": f"{LIST_URL}#{entry.list_index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(entry.list_index),
+            "statusListCredential": LIST_URL,
+        }
+        assert 0 <= entry.list_index < LIST_SIZE
+    assert statuses[0]["statusListIndex"] != statuses[1]["statusListIndex"]
+    # A place is given once: asking again for a signed certificate gives the same one.
+    assert allocate_entry(first).list_index == first.status_entry.list_index
+    assert db.session.scalar(select(db.func.count(StatusEntry.id))) == 2
+
+
+def test_the_list_is_a_signed_public_credential_of_the_spec_s_minimum_size(client, issue_to):
+    certificate = issue_to("a@city.example")
+    payload, bits, response = fetch_list(client)
+    assert response.mimetype == "application/vc+jwt"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert "Set-Cookie" not in response.headers
+    assert payload["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert payload["id"] == LIST_URL
+    assert payload["issuer"] == "did:web:courses.example.org"
+    assert payload["credentialSubject"]["type"] == "BitstringStatusList"
+    assert payload["credentialSubject"]["statusPurpose"] == "revocation"
+    assert len(bits) * 8 == LIST_SIZE == 131_072
+    assert bit(bits, certificate.status_entry.list_index) == 0
+    assert not any(bits)
+    assert client.get("/status/2").status_code == 404
+    assert client.get("/status/0").status_code == 404
+
+
+def test_a_revocation_and_a_reissue_set_the_bits_at_once(client, issue_to, admin):
+    kept, revoked, reissued = (issue_to(f"{n}@city.example") for n in ("k", "r", "s"))
+    _payload, _bits, before = fetch_list(client)
+    etag = before.headers["ETag"]
+    assert client.get("/status/1", headers={"If-None-Match": etag}).status_code == 304
+
+    operations.revoke_certificate(revoked, actor=admin, reason="Fraud", now=utcnow())
+    new = operations.reissue_certificate(
+        reissued, actor=admin, reason="The hours were wrong.", now=utcnow()
+    )
+    db.session.commit()
+
+    payload, bits, after = fetch_list(client)
+    assert bit(bits, revoked.status_entry.list_index) == 1
+    assert bit(bits, reissued.status_entry.list_index) == 1  # replaced: no longer stands
+    assert bit(bits, kept.status_entry.list_index) == 0
+    assert bit(bits, new.status_entry.list_index) == 0
+    assert sum(bin(byte).count("1") for byte in bits) == 2
+    assert after.headers["ETag"] != etag
+    assert client.get("/status/1", headers={"If-None-Match": etag}).status_code == 200
+    # The same state gives the same signed list (and so the same ETag) on every request.
+    assert client.get("/status/1").headers["ETag"] == after.headers["ETag"]
+    # Its date is that of the last change it shows: the reissue, after the revocation.
+    assert payload["validFrom"] == iso(max(revoked.revoked_at, new.issued_at))
+
+
+def test_verify_with_a_saved_list_says_how_old_it_is(runner, client, tmp_path, issue_to, admin):
+    certificate = issue_to("a@city.example")
+    credential = tmp_path / "certificate.jwt"
+    credential.write_text(certificate.credential_jwt, encoding="utf-8")
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(client.get("/.well-known/jwks.json").get_data(as_text=True), "utf-8")
+    before = tmp_path / "status-before.jwt"
+    before.write_text(client.get("/status/1").get_data(as_text=True), encoding="utf-8")
+    three_days_ago = (utcnow() - timedelta(days=3)).timestamp()
+    os.utime(before, (three_days_ago, three_days_ago))
+
+    operations.revoke_certificate(certificate, actor=admin, reason="Fraud", now=utcnow())
+    db.session.commit()
+    after = tmp_path / "status-after.jwt"
+    after.write_text(client.get("/status/1").get_data(as_text=True), encoding="utf-8")
+
+    def verify(saved):
+        arguments = [str(credential), "--jwks", str(jwks), "--status-list", str(saved)]
+        return runner.invoke(args=["certificates", "verify", *arguments])
+
+    old = verify(before)
+    assert old.exit_code == 0, old.output
+    assert old.output.startswith("Valid: ")
+    assert f"not revoked in the saved copy of {LIST_URL}" in old.output
+    assert "3 days ago" in old.output
+    assert "a later revocation is not in it" in old.output
+
+    new = verify(after)
+    assert new.exit_code == 1, new.output
+    assert "Not valid: revoked or replaced, says the saved copy" in new.output
+    assert f"index {certificate.status_entry.list_index}" in new.output
+
+    # A list changed after signing, or not a list at all, is refused.
+    forged = tmp_path / "forged.jwt"
+    header, payload, signature = after.read_text(encoding="utf-8").split(".")
+    claims = json.loads(b64decode(payload))
+    cleared = gzip.compress(bytes(LIST_SIZE // 8))  # every bit 0: the revocation undone
+    claims["credentialSubject"]["encodedList"] = "u" + base64.urlsafe_b64encode(cleared).rstrip(
+        b"="
+    ).decode("ascii")
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged.write_text(f"{header}.{body}.{signature}", encoding="utf-8")
+    refused = verify(forged)
+    assert refused.exit_code == 2
+    assert "is not a usable status list: its signature does not hold" in refused.output
+    assert verify(jwks).exit_code == 2
+
+
+def test_the_online_check_reads_this_server_s_status_as_before(runner, client, tmp_path, issue_to):
+    certificate = issue_to("a@city.example")
+    credential = tmp_path / "certificate.jwt"
+    credential.write_text(certificate.credential_jwt, encoding="utf-8")
+    result = runner.invoke(args=["certificates", "verify", str(credential)])
+    assert result.exit_code == 0, result.output
+    assert f"Current status: valid (certificate {certificate.display_serial})" in result.output
+
+
+def test_the_verification_api_names_the_list_and_the_place(client, issue_to):
+    certificate = issue_to("a@city.example")
+    record = client.get(f"/verify/{certificate.display_serial}.json").get_json()
+    assert record["credential"]["status_list"] == LIST_URL
+    assert record["credential"]["status_list_index"] == certificate.status_entry.list_index
