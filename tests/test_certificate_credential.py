@@ -195,6 +195,13 @@ def test_the_signature_verifies_against_the_served_jwks(client, make_certificate
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     ]
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert payload["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+            "ob_v3p0_achievementcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
     assert payload["id"] == verify_url
     assert payload["name"] == "Certificate of completion: Example course"
     profile = {

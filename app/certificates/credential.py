@@ -30,6 +30,12 @@ CONTEXT = [
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
 TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
+# The schema the credential follows, named as OB 3.0's own examples name it (§ 8.1): a
+# verifier may validate against it.
+CREDENTIAL_SCHEMA = {
+    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    "type": "1EdTechJsonSchemaValidator2019",
+}
 ALGORITHM = "EdDSA"
 # The registered claims that sit beside the credential's members in the payload.
 JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "iat", "exp")
@@ -128,6 +134,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
     }
     if certificate.status_entry is not None:  # certificates signed before lists existed: none
         credential["credentialStatus"] = credential_status(certificate.status_entry)
+    credential["credentialSchema"] = [dict(CREDENTIAL_SCHEMA)]
     return credential
 
 
