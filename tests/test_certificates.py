@@ -1,5 +1,6 @@
 """Certificates end to end: eligibility, issuing, the holder's name, downloads, verification."""
 
+import io
 import json
 import re
 import threading
@@ -8,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.certificates import operations
@@ -401,6 +403,11 @@ def test_the_holder_downloads_the_pdf_and_credential_and_nobody_else_does(
     stored = db.session.get(Certificate, certificate.id)
     assert stored.pdf == pdf.data  # made once, kept
     assert browser.client.get(pdf_url.lower()).data == pdf.data
+    # The PDF carries the credential itself, the same file as its download.
+    attached = PdfReader(io.BytesIO(pdf.data)).attachments
+    name = f"certificate-{certificate.display_serial}.json"
+    assert list(attached) == [name]
+    assert attached[name] == [browser.client.get(credential_url).data]
     document = json.loads(browser.client.get(credential_url).data)
     assert document["proof"]["jwt"] == certificate.credential_jwt
     assert document["credentialSubject"]["identifier"][0]["identityHash"] == "김서연"

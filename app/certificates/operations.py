@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app.catalog.models import Cohort
 from app.certificates.addresses import verify_url
-from app.certificates.credential import sign_certificate
+from app.certificates.credential import document_text, sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
 from app.certificates.pdf import missing_characters, render_certificate_pdf
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
@@ -352,6 +352,8 @@ def reissue_certificate(
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate's PDF, made the first time it is asked for and kept."""
     if certificate.pdf is None:
-        certificate.pdf = render_certificate_pdf(certificate, verify_url(certificate.serial))
+        certificate.pdf = render_certificate_pdf(
+            certificate, verify_url(certificate.serial), document_text(certificate)
+        )
         db.session.flush()
     return certificate.pdf

@@ -127,8 +127,11 @@ class UnprintableText(ValueError):
         self.characters = characters
 
 
-def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
-    """The certificate as a one-page A4 landscape PDF."""
+def render_certificate_pdf(
+    certificate: Certificate, verify_url: str, credential: str | None = None
+) -> bytes:
+    """The certificate as a one-page A4 landscape PDF; with `credential` (the signed credential
+    file's text), that file attached, so the PDF alone carries what can be verified."""
     issued_at = certificate.issued_at
     if issued_at is None or not certificate.serial:
         raise ValueError("only an issued certificate has a PDF")
@@ -149,7 +152,21 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     measure = _blank(fallbacks)
     measure.add_page()  # fpdf2 measures text on a page
     pdf = _new_pdf(certificate, fallbacks, issued_at)
+    if credential is not None:
+        _attach_credential(pdf, certificate, credential, issued_at)
     return _draw(pdf, measure, certificate, verify_url, issued_at)
+
+
+def _attach_credential(pdf: FPDF, certificate: Certificate, credential: str, issued_at) -> None:
+    """The credential as a file attachment (not PDF/A-3: docs/certificates.md says why)."""
+    pdf.embed_file(
+        bytes=credential.encode("utf-8"),
+        basename=f"certificate-{certificate.display_serial}.json",
+        mime_type="application/json",
+        desc="The signed Open Badges 3.0 credential of this certificate",
+        creation_date=issued_at.astimezone(UTC),
+        modification_date=issued_at.astimezone(UTC),
+    )
 
 
 def _draw(
