@@ -142,6 +142,8 @@ MATRIX = [
     ("GET", "/certificates/<serial>.pdf", HOLDER_ONLY, None),
     ("GET", "/certificates/<serial>/credential.json", HOLDER_ONLY, None),
     ("GET", "/certificates/<serial>/credential.jwt", HOLDER_ONLY, None),
+    ("GET", "/certificates/<serial>/badge.png", HOLDER_ONLY, None),
+    ("GET", "/courses/<slug>/badge.png", EVERYONE, None),
     ("GET", "/verify", EVERYONE, None),
     ("GET", "/verify/<serial>", EVERYONE, None),
     ("GET", "/verify/<serial>.json", EVERYONE, None),

@@ -448,10 +448,16 @@ def test_the_dashboard_offers_downloads_a_share_link_and_linkedin(
     text = visible_text(page)
     assert "Your certificate" in text and certificate.display_serial in text
     assert f'href="/certificates/{certificate.display_serial}.pdf"' in page
-    assert named_links(page, ".certificate-card .hint")[-1] == (
-        "the same credential as a .jwt file",
-        f"/certificates/{certificate.display_serial}/credential.jwt",
-    )
+    assert named_links(page, ".certificate-card .hint")[-2:] == [
+        (
+            "the same credential as a .jwt file",
+            f"/certificates/{certificate.display_serial}/credential.jwt",
+        ),
+        (
+            "the badge image with the credential in it",
+            f"/certificates/{certificate.display_serial}/badge.png",
+        ),
+    ]
     share = f"{PUBLIC_URL}/verify/{certificate.display_serial}"
     assert f'value="{share}"' in page
     linkedin = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page)

@@ -209,3 +209,62 @@ def test_the_verification_api_names_the_list_and_the_place(client, issue_to):
     record = client.get(f"/verify/{certificate.display_serial}.json").get_json()
     assert record["credential"]["status_list"] == LIST_URL
     assert record["credential"]["status_list_index"] == certificate.status_entry.list_index
+
+
+# The badge image, and the badge with the credential baked in
+
+
+def png_text_chunks(data: bytes) -> dict[str, str]:
+    """The iTXt chunks of a PNG, read by hand (PNG specification § 11.3.4.5)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    found, position = {}, 8
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"iTXt":
+            keyword, rest = body.split(b"\0", 1)
+            compressed, _method, rest = rest[0], rest[1], rest[2:]
+            _language, _translated, text = rest.split(b"\0", 2)
+            assert compressed == 0
+            found[keyword.decode("latin-1")] = text.decode("utf-8")
+        position += 12 + length
+    return found
+
+
+def test_the_achievement_has_a_public_badge_image(client, issue_to, course):
+    certificate = issue_to("a@city.example")
+    image = signed_payload(certificate.credential_jwt)["credentialSubject"]["achievement"]["image"]
+    assert image == {
+        "id": f"{PUBLIC_URL}/courses/{course.slug}/badge.png",
+        "type": "Image",
+        "caption": f"The badge of {course.title}",
+    }
+    response = client.get(f"/courses/{course.slug}/badge.png")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    assert png_text_chunks(response.data) == {}  # nobody's credential in the public picture
+    assert client.get("/courses/no-such-course/badge.png").status_code == 404
+
+
+def test_the_holder_downloads_the_badge_with_the_credential_baked_in(
+    app, issue_to, make_user, browser
+):
+    certificate = issue_to("holder@city.example")
+    url = f"/certificates/{certificate.display_serial}/badge.png"
+    assert browser.login("holder@city.example").status_code == 302
+    baked = browser.client.get(url)
+    assert baked.status_code == 200
+    assert baked.mimetype == "image/png"
+    assert baked.headers["Content-Disposition"] == (
+        f'attachment; filename="badge-{certificate.display_serial}.png"'
+    )
+    assert baked.headers["Cache-Control"] == "private, no-store"
+    assert png_text_chunks(baked.data) == {"openbadgecredential": certificate.credential_jwt}
+    browser.logout()
+    other = make_user(email="other@city.example")
+    assert browser.login(other.email).status_code == 302
+    assert browser.client.get(url).status_code == 404

@@ -120,6 +120,11 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
             "achievementType": "Certificate",
             "name": certificate.course_title,
             "description": description,
+            "image": {
+                "id": f"{course_url}/badge.png",
+                "type": "Image",
+                "caption": f"The badge of {certificate.course_title}",
+            },
             "criteria": {
                 "id": course_url,
                 "narrative": (

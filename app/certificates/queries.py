@@ -216,3 +216,8 @@ def audit_events_of(certificate: Certificate) -> list[AuditEvent]:
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         )
     )
+
+
+def course_id_by_slug(slug: str) -> int | None:
+    """Any course's id (a credential may name a course archived since)."""
+    return db.session.scalar(select(Course.id).where(Course.slug == slug))

@@ -19,6 +19,8 @@ from wtforms import SelectChoice
 from app.catalog.models import Cohort
 from app.certificates import bp, operations, queries
 from app.certificates.addresses import linkedin_url, verify_url
+from app.certificates.badge import MEDIA_TYPE as BADGE_TYPE
+from app.certificates.badge import badge_png, baked_badge_png
 from app.certificates.credential import document_text
 from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm, RosterFilters
 from app.certificates.models import Certificate
@@ -154,6 +156,30 @@ def credential_jwt(serial: str):
         JWT_MEDIA_TYPE,
         f"certificate-{certificate.display_serial}.jwt",
     )
+
+
+@bp.get("/certificates/<serial>/badge.png")
+@login_required
+def baked_badge(serial: str):
+    """The badge image with the signed credential baked in (OB 3.0 baking), for the holder
+    (and admins): a backpack or wallet that reads baked badges takes the credential from it."""
+    certificate = _own_certificate(serial)
+    return _download(
+        baked_badge_png(certificate.credential_jwt),
+        BADGE_TYPE,
+        f"badge-{certificate.display_serial}.png",
+    )
+
+
+@bp.get("/courses/<slug>/badge.png")
+def badge(slug: str):
+    """The picture of a course's achievement (`achievement.image` of its credentials)."""
+    if queries.course_id_by_slug(slug) is None:
+        abort(404)
+    response = current_app.response_class(badge_png(), mimetype=BADGE_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # wallets show it from their pages
+    return response
 
 
 def _download(body: bytes | str, mimetype: str, filename: str):
