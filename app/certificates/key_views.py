@@ -8,7 +8,7 @@ from flask import Response, abort, request
 from app.certificates import bp
 from app.certificates.addresses import issuer_did
 from app.certificates.keys import active_key, recorded_keys
-from app.certificates.status_list import list_numbers, published_list
+from app.certificates.status_list import last_list_number, published_list
 from app.extensions import db
 
 # Short enough that a rotated key is seen within the hour; credentials name their key, so an
@@ -81,7 +81,7 @@ STATUS_LIST_TYPE = "application/vc+jwt"
 def status_list(number: int):
     """A revocation status list (W3C Bitstring Status List v1.0) as a signed VC-JWT: the bit of
     each certificate it holds is 1 once the certificate is revoked or replaced."""
-    if not 1 <= number <= list_numbers():
+    if not 1 <= number <= last_list_number():
         abort(404)
     published = published_list(number)
     db.session.commit()  # the signing key, if it was made or first recorded just now

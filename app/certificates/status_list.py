@@ -48,7 +48,7 @@ def allocate_entry(certificate: Certificate) -> StatusEntry:
     certificate with a place of its own)."""
     if certificate.status_entry is not None:
         return certificate.status_entry
-    number = db.session.scalar(select(func.max(StatusEntry.list_number))) or 1
+    number = last_list_number()
     used = set(
         db.session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_number == number))
     )
@@ -127,8 +127,8 @@ class PublishedList:
         return hashlib.sha256(self.token.encode("ascii")).hexdigest()[:32]
 
 
-def list_numbers() -> int:
-    """How many lists exist (at least one, empty before the first certificate)."""
+def last_list_number() -> int:
+    """The newest list's number: lists are 1 to it (list 1 exists, empty, before any place)."""
     return db.session.scalar(select(func.max(StatusEntry.list_number))) or 1
 
 
@@ -138,21 +138,17 @@ def published_list(number: int) -> PublishedList:
         select(
             StatusEntry.list_index,
             Certificate.status,
-            Certificate.replaced_by_id,
             Certificate.issued_at,
             Certificate.revoked_at,
         )
         .join(Certificate, Certificate.id == StatusEntry.certificate_id)
         .where(StatusEntry.list_number == number)
     ).all()
-    revoked = {row.list_index for row in rows if _no_longer_stands(row.status, row.replaced_by_id)}
+    # Only signed certificates have a place: any status but ISSUED is revoked or replaced.
+    revoked = {row.list_index for row in rows if row.status != CertificateStatus.ISSUED}
     moments = [moment for row in rows for moment in (row.issued_at, row.revoked_at) if moment]
     changed_at = max(moments, default=NEVER_CHANGED).astimezone(UTC).replace(microsecond=0)
     return PublishedList(_sign(number, encode_bits(revoked), changed_at), changed_at)
-
-
-def _no_longer_stands(status: CertificateStatus, replaced_by_id: int | None) -> bool:
-    return status in (CertificateStatus.REVOKED, CertificateStatus.REPLACED) or bool(replaced_by_id)
 
 
 def _sign(number: int, encoded: str, changed_at: datetime) -> str:
