@@ -22,6 +22,7 @@ from tests import factories
 from tests.clock import travel_from_environment
 from tests.factories import EXAMPLE_COURSE, PASSWORD
 from tests.html import csrf_token, page
+from tests.open_badges import hold_every_credential_to_the_schema
 
 __all__ = ["EXAMPLE_COURSE", "PASSWORD"]  # imported from here by many test modules
 
@@ -37,9 +38,11 @@ MARKERS = {
 
 
 def pytest_configure(config):
-    """TEST_CLOCK=2027-06-01 runs the suite at that date (docs/testing.md); a typo stops it."""
+    """TEST_CLOCK=2027-06-01 runs the suite at that date (docs/testing.md); a typo stops it.
+    Every credential signed in the run is held to the OB 3.0 schema (tests/open_badges.py)."""
     for name, meaning in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
+    hold_every_credential_to_the_schema()
     try:
         travel_from_environment()
     except ValueError as error:

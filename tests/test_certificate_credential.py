@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 
 from app.certificates import keys as key_store
 from app.certificates.credential import (
-    credential_document,
     document_text,
     first_difference,
     sign_certificate,
@@ -193,6 +192,8 @@ def test_the_signature_verifies_against_the_served_jwks(client, make_certificate
     assert payload["@context"] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        # defines 1EdTechJsonSchemaValidator2019, the credentialSchema's type
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     ]
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert payload["credentialSchema"] == [
@@ -300,31 +301,50 @@ def test_names_in_any_script_are_signed_and_shown_as_written(client, make_certif
         certificate.credential_jwt, served_jwks(client)[certificate.key_id]
     )
     assert payload["credentialSubject"]["identifier"][0]["identityHash"] == holder
-    text = document_text(certificate)
+    text = document_text(certificate, now=utcnow())
     assert holder in text  # not \\u-escaped in the file people read
     verdict = verify(text, key_store.published_keys(), utcnow())
     assert verdict.ok, verdict.reason
     assert verdict.summary().startswith(f"Valid: {holder} — Example course")
 
 
-def test_the_document_is_the_signed_credential_with_the_jwt_as_its_proof(make_certificate):
+def test_the_document_is_the_signed_credential_with_a_data_integrity_proof(make_certificate):
     certificate = make_certificate()
-    document = credential_document(certificate)
-    proof = document.pop("proof")
-    assert proof == {"type": "JwtProof2020", "jwt": certificate.credential_jwt}
+    document = json.loads(document_text(certificate, now=utcnow()))
+    [proof] = document.pop("proof")
+    assert proof["type"] == "DataIntegrityProof"
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["verificationMethod"] == f"{DID}#{certificate.key_id}"
     signed = payload_of(certificate.credential_jwt)
+    # The same credential in both forms: only the JWT's claims are the token's own.
     assert document == {
         k: v for k, v in signed.items() if k not in {"iss", "jti", "sub", "nbf", "iat"}
     }
 
-    verdict = verify(
-        json.dumps(credential_document(certificate)), key_store.published_keys(), utcnow()
-    )
+    verdict = verify(document_text(certificate, now=utcnow()), key_store.published_keys(), utcnow())
     assert verdict == verify(certificate.credential_jwt, key_store.published_keys(), utcnow())
     assert verdict.ok
     assert verdict.problem is None
     assert verdict.credential == document
     assert verdict.kid == certificate.key_id
+
+
+def jwt_document(certificate: Certificate) -> dict:
+    """The readable file this server gave out before the Data Integrity form: the credential
+    with its VC-JWT as the proof (JwtProof2020). `verify` still reads such files."""
+    credential = {
+        k: v
+        for k, v in payload_of(certificate.credential_jwt).items()
+        if k not in {"iss", "jti", "sub", "nbf", "iat", "exp"}
+    }
+    return {**credential, "proof": {"type": "JwtProof2020", "jwt": certificate.credential_jwt}}
+
+
+def test_a_file_given_out_before_the_data_integrity_form_still_verifies(make_certificate):
+    certificate = make_certificate()
+    verdict = verify(json.dumps(jwt_document(certificate)), key_store.published_keys(), utcnow())
+    assert verdict == verify(certificate.credential_jwt, key_store.published_keys(), utcnow())
+    assert verdict.ok
 
 
 def test_valid_until_becomes_exp_and_an_expired_credential_is_refused(make_certificate):
@@ -335,12 +355,14 @@ def test_valid_until_becomes_exp_and_an_expired_credential_is_refused(make_certi
     assert payload["exp"] == int(until.replace(microsecond=0).timestamp())
     assert payload["validUntil"] == until.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    verdict = verify(document_text(certificate), key_store.published_keys(), utcnow())
+    verdict = verify(document_text(certificate, now=utcnow()), key_store.published_keys(), utcnow())
     assert (verdict.ok, verdict.problem) == (False, "expired")
     assert until.strftime("%Y-%m-%d") in verdict.reason
     assert verdict.credential["validUntil"] == payload["validUntil"]
     # The same credential was valid in its time.
-    assert verify(document_text(certificate), key_store.published_keys(), until - timedelta(1)).ok
+    assert verify(
+        document_text(certificate, now=utcnow()), key_store.published_keys(), until - timedelta(1)
+    ).ok
 
 
 def test_a_credential_is_not_valid_before_its_valid_from(make_certificate):
@@ -366,7 +388,7 @@ def test_a_name_changed_inside_the_signed_token_breaks_the_signature(client, mak
     assert (verdict.ok, verdict.problem, verdict.credential) == (False, "bad_signature", None)
     assert verdict.reason.startswith("The signature does not match")
     # The same forgery inside a document: the proof inside is what is checked.
-    document = credential_document(certificate)
+    document = jwt_document(certificate)
     document["proof"]["jwt"] = forged
     document["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
     assert verify(json.dumps(document), key_store.published_keys(), utcnow()).problem == (
@@ -374,9 +396,23 @@ def test_a_name_changed_inside_the_signed_token_breaks_the_signature(client, mak
     )
 
 
-def test_a_changed_readable_field_is_named(make_certificate):
+def test_a_changed_field_breaks_the_data_integrity_proof(make_certificate):
     certificate = make_certificate()
-    document = credential_document(certificate)
+    for change in (
+        lambda d: d["credentialSubject"]["identifier"][0].update(identityHash="Someone Else"),
+        lambda d: d["credentialSubject"]["achievement"].update(creditsAvailable=30),
+        lambda d: d.update(validFrom="2020-01-01T00:00:00Z"),
+        lambda d: d["proof"][0].update(created="2020-01-01T00:00:00Z"),
+    ):
+        document = json.loads(document_text(certificate, now=utcnow()))
+        change(document)
+        verdict = verify(json.dumps(document), key_store.published_keys(), utcnow())
+        assert (verdict.ok, verdict.problem, verdict.credential) == (False, "bad_signature", None)
+
+
+def test_a_changed_readable_field_of_a_jwt_document_is_named(make_certificate):
+    certificate = make_certificate()
+    document = jwt_document(certificate)
     document["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
     verdict = verify(json.dumps(document), key_store.published_keys(), utcnow())
     assert (verdict.ok, verdict.problem) == (False, "altered")
@@ -384,7 +420,7 @@ def test_a_changed_readable_field_is_named(make_certificate):
     # What was signed is still told, so a page can show the truth beside the lie.
     assert verdict.credential["credentialSubject"]["identifier"][0]["identityHash"] == HOLDER
 
-    added = credential_document(certificate)
+    added = jwt_document(certificate)
     added["credentialSubject"]["achievement"]["creditsAvailable"] = 30
     verdict = verify(json.dumps(added), key_store.published_keys(), utcnow())
     assert verdict.problem == "altered"
@@ -429,7 +465,7 @@ def test_garbage_is_malformed(app, text):
 
 def test_a_document_with_a_member_twice_is_malformed(make_certificate):
     certificate = make_certificate()
-    text = document_text(certificate).replace(
+    text = document_text(certificate, now=utcnow()).replace(
         '"name": "Certificate', '"name": "Diploma", "name": "Certificate', 1
     )
     verdict = verify(text, key_store.published_keys(), utcnow())
@@ -459,7 +495,7 @@ def test_first_difference_names_the_path():
 
 def test_verify_command_says_valid(runner, tmp_path, make_certificate):
     certificate = make_certificate()
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
     result = runner.invoke(args=["certificates", "verify", str(path)])
     assert result.exit_code == 0, result.output
     issued = certificate.issued_at.strftime("%Y-%m-%d")
@@ -476,7 +512,7 @@ def test_verify_command_reports_a_revoked_certificate(
     runner, tmp_path, make_certificate, make_user
 ):
     certificate = make_certificate()
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
     revoked_at = utcnow()
     revoke_certificate(
         certificate, actor=make_user(role=Role.ADMIN), reason="Issued in error", now=revoked_at
@@ -496,7 +532,7 @@ def test_verify_command_reports_a_replaced_certificate(
     runner, tmp_path, make_certificate, make_user
 ):
     certificate = make_certificate()
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
     new = reissue_certificate(
         certificate,
         actor=make_user(role=Role.ADMIN),
@@ -511,7 +547,7 @@ def test_verify_command_reports_a_replaced_certificate(
         f"Not valid: replaced by certificate {new.display_serial}: Name corrected "
         f"(certificate {certificate.display_serial})\n" in result.output
     )
-    replacement = write(tmp_path, "new.json", document_text(new))
+    replacement = write(tmp_path, "new.json", document_text(new, now=utcnow()))
     result = runner.invoke(args=["certificates", "verify", str(replacement)])
     assert result.exit_code == 0, result.output
     assert f"Current status: valid (certificate {new.display_serial})" in result.output
@@ -521,7 +557,7 @@ def test_verify_command_reports_a_certificate_this_server_does_not_hold(
     runner, tmp_path, make_certificate
 ):
     certificate = make_certificate()
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
     # Its serial is no longer recorded here (a copy of another server's database, say).
     db.session.execute(
         update(Certificate).where(Certificate.id == certificate.id).values(serial=new_serial())
@@ -546,7 +582,7 @@ def test_verify_command_says_when_the_status_cannot_be_read(
 ):
     certificate = make_certificate()
     jwks = write(tmp_path, "jwks.json", client.get("/.well-known/jwks.json").get_data(as_text=True))
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url.format(tmp=tmp_path),
         "PUBLIC_URL": PUBLIC_URL,
@@ -569,7 +605,7 @@ def test_verify_command_says_when_the_status_cannot_be_read(
 
 
 def test_verify_command_names_the_altered_field(runner, tmp_path, make_certificate):
-    document = credential_document(make_certificate())
+    document = jwt_document(make_certificate())
     document["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
     path = write(tmp_path, "altered.json", json.dumps(document))
     result = runner.invoke(args=["certificates", "verify", str(path)])
@@ -595,7 +631,7 @@ def test_verify_command_refuses_an_expired_credential(runner, tmp_path, make_cer
     certificate = make_certificate(
         issued_at=utcnow() - timedelta(days=400), valid_until=utcnow() - timedelta(days=1)
     )
-    path = write(tmp_path, "old.json", document_text(certificate))
+    path = write(tmp_path, "old.json", document_text(certificate, now=utcnow()))
     result = runner.invoke(args=["certificates", "verify", str(path)])
     assert result.exit_code == 1
     assert result.output.startswith("Not valid: The credential expired on ")
@@ -640,7 +676,7 @@ def test_verify_command_with_a_saved_jwks_works_offline(
     certificate = make_certificate()
     jwks = write(tmp_path, "jwks.json", client.get("/.well-known/jwks.json").get_data(as_text=True))
     did = write(tmp_path, "did.json", client.get("/.well-known/did.json").get_data(as_text=True))
-    path = write(tmp_path, "certificate.json", document_text(certificate))
+    path = write(tmp_path, "certificate.json", document_text(certificate, now=utcnow()))
 
     def no_database():
         raise AssertionError("--jwks must not read this server's keys")
@@ -754,7 +790,9 @@ def test_rotation_keeps_old_credentials_valid(
     assert set(served) == {before.key_id, after.key_id}
     for certificate in (before, after):
         check_signature(certificate.credential_jwt, served[certificate.key_id])
-        path = write(tmp_path, f"{certificate.key_id}.json", document_text(certificate))
+        path = write(
+            tmp_path, f"{certificate.key_id}.json", document_text(certificate, now=utcnow())
+        )
         verified = runner.invoke(args=["certificates", "verify", str(path)])
         assert verified.exit_code == 0, verified.output
         assert f"key {certificate.key_id}" in verified.output

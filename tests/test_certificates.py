@@ -408,8 +408,12 @@ def test_the_holder_downloads_the_pdf_and_credential_and_nobody_else_does(
     name = f"certificate-{certificate.display_serial}.json"
     assert list(attached) == [name]
     assert attached[name] == [browser.client.get(credential_url).data]
-    document = json.loads(browser.client.get(credential_url).data)
-    assert document["proof"]["jwt"] == certificate.credential_jwt
+    as_json = browser.client.get(credential_url)
+    assert as_json.mimetype == "application/vc"
+    assert as_json.headers["Cache-Control"] == "private, no-store"
+    assert as_json.get_data(as_text=True) == certificate.credential_ld
+    document = json.loads(as_json.data)
+    assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert document["credentialSubject"]["identifier"][0]["identityHash"] == "김서연"
     jwt_url = f"/certificates/{certificate.display_serial}/credential.jwt"
     as_jwt = browser.client.get(jwt_url)

@@ -51,7 +51,7 @@ def index_row(certificate: Certificate, now: datetime, pdf: str) -> list[str]:
 
 
 def _with_pdfs(
-    certificates: Sequence[Certificate],
+    certificates: Sequence[Certificate], now: datetime
 ) -> Iterator[tuple[Certificate, bytes | None, str]]:
     """Each certificate with its PDF (stored, or made now and kept), or None and why not."""
     for start in range(0, len(certificates), PDF_BATCH):
@@ -70,7 +70,7 @@ def _with_pdfs(
                 yield certificate, bytes(data), ""
                 continue
             try:
-                made = certificate_pdf(certificate)
+                made = certificate_pdf(certificate, now=now)
             except UnprintableText as problem:
                 # One name no bundled font draws must not cost the admin the whole ZIP.
                 yield certificate, None, str(problem)
@@ -98,7 +98,7 @@ def certificates_archive(
     index_rows = []
     without_pdf = []
     with zipfile.ZipFile(archive, "w") as bundle:
-        for certificate, pdf, problem in _with_pdfs(certificates):
+        for certificate, pdf, problem in _with_pdfs(certificates, now):
             name = certificate.display_serial
             if pdf is not None:
                 # PDFs are compressed already: storing them saves time and loses nothing.
@@ -106,7 +106,8 @@ def certificates_archive(
             else:
                 without_pdf.append(certificate.serial)
             bundle.writestr(
-                _entry(f"{name}.json", zipfile.ZIP_DEFLATED, now), document_text(certificate)
+                _entry(f"{name}.json", zipfile.ZIP_DEFLATED, now),
+                document_text(certificate, now=now),
             )
             pdf_cell = f"{name}.pdf" if pdf is not None else f"none: {problem}"
             index_rows.append(index_row(certificate, now, pdf_cell))

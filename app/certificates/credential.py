@@ -1,9 +1,10 @@
 """The certificate as a signed Open Badges 3.0 credential: build, sign (VC-JWT, EdDSA), verify.
 
-The signed form is a compact JWS whose payload is the OpenBadgeCredential itself with the JWT
-claims beside its members (OB 3.0 §8.2.4, after VC-JOSE-COSE: no "vc" wrapper). The file a
-learner downloads is that credential as readable JSON with the JWS inside it as its proof.
-See docs/credentials.md.
+Each certificate is signed twice, by the same key, over the same credential: as a VC-JWT (a
+compact JWS whose payload is the OpenBadgeCredential itself with the JWT claims beside its
+members, OB 3.0 §8.2.4: no "vc" wrapper) and as JSON-LD with an embedded Data Integrity proof
+(eddsa-rdfc-2022, data_integrity.py), the `.json` file a holder downloads. `verify` checks
+either. See docs/credentials.md.
 """
 
 import base64
@@ -19,15 +20,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.catalog.models import Course
 from app.certificates.addresses import issuer_did, verify_url
-from app.certificates.keys import active_key
+from app.certificates.data_integrity import (
+    InvalidProof,
+    ProofError,
+    add_proof,
+    check_proof,
+    data_integrity_proof,
+)
+from app.certificates.keys import ActiveKey, active_key
 from app.certificates.models import Certificate
 from app.certificates.status_list import credential_status
 from app.core.urls import public_url
 from app.extensions import db
 
+# The third context defines the credentialSchema's type (1EdTechJsonSchemaValidator2019), which
+# the other two leave undefined: without it the JSON-LD form would hold a relative IRI.
+EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    EXTENSIONS_CONTEXT,
 ]
 TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 # The schema the credential follows, named as OB 3.0's own examples name it (§ 8.1): a
@@ -39,7 +51,6 @@ CREDENTIAL_SCHEMA = {
 ALGORITHM = "EdDSA"
 # The registered claims that sit beside the credential's members in the payload.
 JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "iat", "exp")
-PROOF_TYPE = "JwtProof2020"
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -149,7 +160,8 @@ def _date_time(day: date) -> str:
 
 
 def sign_certificate(certificate: Certificate, *, now: datetime) -> None:
-    """Sign the certificate's credential with the active key; sets credential_jwt and key_id.
+    """Sign the certificate's credential with the active key, in both forms; sets
+    credential_jwt, credential_ld and key_id.
 
     Records the key in signing_keys if it is new; the caller commits.
     """
@@ -172,7 +184,19 @@ def sign_certificate(certificate: Certificate, *, now: datetime) -> None:
         algorithm=ALGORITHM,
         headers={"kid": f"{did}#{key.kid}", "typ": "JWT"},
     )
+    certificate.credential_ld = _signed_document(credential, key, now)
     certificate.key_id = key.kid
+
+
+def _signed_document(credential: dict[str, Any], key: ActiveKey, now: datetime) -> str:
+    """The credential with its Data Integrity proof, as the indented JSON the holder saves."""
+    document = add_proof(
+        credential,
+        key.private_key,
+        verification_method=f"{issuer_did()}#{key.kid}",
+        created=iso(now),
+    )
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def _credential_of(payload: dict[str, Any]) -> dict[str, Any]:
@@ -183,21 +207,21 @@ def _unverified_payload(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
 
-def credential_document(certificate: Certificate) -> dict[str, Any]:
-    """The downloadable file: the signed credential, readable, with the VC-JWT as its proof.
+def document_text(certificate: Certificate, *, now: datetime) -> str:
+    """The file the holder downloads: the credential as JSON-LD with its Data Integrity proof.
 
-    Taken from the signed token, not rebuilt, so it states exactly what was signed even if the
-    course or the server's address has changed since.
+    A certificate signed before that form existed gets it now, signed by the active key over
+    what its VC-JWT states (taken from the token, not rebuilt, so it says exactly what was
+    signed even if the course or the server's address has changed since); the caller commits.
     """
     if not certificate.credential_jwt:
         raise ValueError(f"{certificate!r} has no signed credential")
-    credential = _credential_of(_unverified_payload(certificate.credential_jwt))
-    return {**credential, "proof": {"type": PROOF_TYPE, "jwt": certificate.credential_jwt}}
-
-
-def document_text(certificate: Certificate) -> str:
-    """The downloadable file's text: indented JSON, names in their own scripts."""
-    return json.dumps(credential_document(certificate), ensure_ascii=False, indent=2) + "\n"
+    if certificate.credential_ld is None:
+        credential = _credential_of(_unverified_payload(certificate.credential_jwt))
+        if "credentialSchema" in credential and EXTENSIONS_CONTEXT not in credential["@context"]:
+            credential["@context"] = [*credential["@context"], EXTENSIONS_CONTEXT]
+        certificate.credential_ld = _signed_document(credential, active_key(), now)
+    return certificate.credential_ld
 
 
 # Verifying
@@ -234,8 +258,9 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _read(text: str) -> tuple[str, dict[str, Any] | None]:
-    """The compact JWS in the text, and the readable document around it if there is one."""
+def _read(text: str) -> tuple[str | None, dict[str, Any] | None]:
+    """The compact JWS in the text, and the readable document around it if there is one; no
+    JWS (None) for a document with a Data Integrity proof."""
     text = text.strip().lstrip("\ufeff")
     if COMPACT_JWS.match(text):
         return text, None
@@ -248,15 +273,23 @@ def _read(text: str) -> tuple[str, dict[str, Any] | None]:
         document = json.loads(text, object_pairs_hook=_reject_duplicates)
     except ValueError as error:
         raise _Malformed(f"the file is not valid JSON ({error})") from error
+    if not isinstance(document, dict):
+        raise _Malformed("the file is not a JSON object")
+    if data_integrity_proof(document) is not None:
+        return None, document
     proofs = document.get("proof")
     proofs = proofs if isinstance(proofs, list) else [proofs]
+    # A readable JSON file with the VC-JWT as its proof (JwtProof2020), as this server gave
+    # out before the Data Integrity form.
     for proof in proofs:
         if isinstance(proof, dict) and isinstance(proof.get("jwt"), str):
             token = proof["jwt"].strip()
             if COMPACT_JWS.match(token):
                 return token, document
             raise _Malformed("its proof is not a compact JWT")
-    raise _Malformed('the credential has no signed proof (a "proof" with a "jwt")')
+    raise _Malformed(
+        "the credential has no proof this server makes (a DataIntegrityProof or a VC-JWT)"
+    )
 
 
 def _decode_segment(segment: str) -> Any:
@@ -322,9 +355,11 @@ def _malformed(detail: str) -> Verdict:
 
 
 def verify(text: str, keys: dict[str, Ed25519PublicKey], now: datetime) -> Verdict:
-    """Check a credential file (the JSON document or a bare VC-JWT) against published keys."""
+    """Check a credential file (the JSON-LD document or a bare VC-JWT) against published keys."""
     try:
         token, document = _read(text)
+        if token is None:
+            return _verify_data_integrity(document, keys, now)
         header = _decode_segment(token.split(".", 1)[0])
         payload = _decode_segment(token.split(".")[1])
     except _Malformed as error:
@@ -341,12 +376,7 @@ def verify(text: str, keys: dict[str, Ed25519PublicKey], now: datetime) -> Verdi
     short_kid = kid.rsplit("#", 1)[-1]
     key = keys.get(short_kid)
     if key is None:
-        return Verdict(
-            False,
-            "unknown_key",
-            f"It was signed with a key this issuer has not published ({short_kid}): it was not "
-            "issued here, or the list of keys you checked against is out of date.",
-        )
+        return _unknown_key(short_kid)
     try:
         payload = jwt.decode(
             token,
@@ -364,12 +394,7 @@ def verify(text: str, keys: dict[str, Ed25519PublicKey], now: datetime) -> Verdi
             },
         )
     except jwt.InvalidSignatureError:
-        return Verdict(
-            False,
-            "bad_signature",
-            "The signature does not match: the credential was changed after it was signed, "
-            "or signed by another key.",
-        )
+        return _bad_signature()
     except jwt.InvalidTokenError as error:
         return _malformed(f"its signed token cannot be read ({error})")
     problem = _claims_problem(payload)
@@ -388,30 +413,89 @@ def verify(text: str, keys: dict[str, Ed25519PublicKey], now: datetime) -> Verdi
                 credential,
                 short_kid,
             )
+    return _in_period(credential, short_kid, payload["nbf"], payload.get("exp"), now)
+
+
+def _unknown_key(short_kid: str) -> Verdict:
+    return Verdict(
+        False,
+        "unknown_key",
+        f"It was signed with a key this issuer has not published ({short_kid}): it was not "
+        "issued here, or the list of keys you checked against is out of date.",
+    )
+
+
+def _bad_signature() -> Verdict:
+    return Verdict(
+        False,
+        "bad_signature",
+        "The signature does not match: the credential was changed after it was signed, "
+        "or signed by another key.",
+    )
+
+
+def _seconds(value: Any) -> int | None:
+    """A credential's xsd:dateTime as a POSIX time, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(moment.timestamp()) if moment.tzinfo is not None else None
+
+
+def _verify_data_integrity(
+    document: dict[str, Any], keys: dict[str, Ed25519PublicKey], now: datetime
+) -> Verdict:
+    proof = data_integrity_proof(document) or {}
+    method = proof.get("verificationMethod")
+    if not isinstance(method, str) or "#" not in method:
+        return _malformed("its proof names no key (verificationMethod)")
+    controller, short_kid = method.rsplit("#", 1)
+    issuer = document.get("issuer")
+    if controller != (issuer.get("id") if isinstance(issuer, dict) else issuer):
+        return _malformed("its proof's key does not belong to its issuer")
+    key = keys.get(short_kid)
+    if key is None:
+        return _unknown_key(short_kid)
+    try:
+        credential = check_proof(document, key)
+    except InvalidProof:
+        return _bad_signature()
+    except ProofError as error:
+        return _malformed(str(error))
+    valid_from = _seconds(credential.get("validFrom"))
+    valid_until = _seconds(credential.get("validUntil"))
+    if valid_from is None or ("validUntil" in credential and valid_until is None):
+        return _malformed("the signature holds, but its validFrom or validUntil is not a date")
+    return _in_period(credential, short_kid, valid_from, valid_until, now)
+
+
+def _in_period(
+    credential: dict[str, Any], kid: str, not_before: int, expires: int | None, now: datetime
+) -> Verdict:
+    """The verdict on a credential whose signature holds: is `now` in its validity period?"""
     moment = _timestamp(now).timestamp()
-    if moment < payload["nbf"]:
+    if moment < not_before:
         return Verdict(
             False,
             "not_yet_valid",
-            f"The credential is not valid before {_date(payload['nbf'])}.",
+            f"The credential is not valid before {_date(not_before)}.",
             credential,
-            short_kid,
+            kid,
         )
-    if "exp" in payload and moment >= payload["exp"]:
+    if expires is not None and moment >= expires:
         return Verdict(
-            False,
-            "expired",
-            f"The credential expired on {_date(payload['exp'])}.",
-            credential,
-            short_kid,
+            False, "expired", f"The credential expired on {_date(expires)}.", credential, kid
         )
     return Verdict(
         True,
         None,
-        "The signature holds, the readable part is what was signed, and it is in its validity "
-        "period.",
+        "The signature holds, what the file states is what was signed, and it is in its "
+        "validity period.",
         credential,
-        short_kid,
+        kid,
     )
 
 

@@ -74,23 +74,29 @@ def did_document():
 # Short: a revocation reaches verifiers that honour it within five minutes; the ETag lets them
 # ask again for nothing when the list has not changed.
 STATUS_LIST_CACHE = "public, max-age=300"
-STATUS_LIST_TYPE = "application/vc+jwt"
+JWT_TYPE = "application/vc+jwt"
+# The types a JSON-LD reader may ask for, first the VC 2.0 one (§ 6.3); the answer is labelled
+# with the one asked for, so a client that parses by type reads it as JSON.
+JSON_LD_TYPES = ("application/vc", "application/ld+json", "application/json")
 
 
 @bp.get("/status/<int:number>")
 def status_list(number: int):
-    """A revocation status list (W3C Bitstring Status List v1.0) as a signed VC-JWT: the bit of
-    each certificate it holds is 1 once the certificate is revoked or replaced."""
+    """A revocation status list (W3C Bitstring Status List v1.0): the bit of each certificate it
+    holds is 1 once the certificate is revoked or replaced. A VC-JWT, unless the client asks
+    for JSON (Accept), when it is JSON-LD with a Data Integrity proof."""
     if not 1 <= number <= last_list_number():
         abort(404)
-    published = published_list(number)
+    media_type = request.accept_mimetypes.best_match([JWT_TYPE, *JSON_LD_TYPES], JWT_TYPE)
+    published = published_list(number, "jwt" if media_type == JWT_TYPE else "ld")
     db.session.commit()  # the signing key, if it was made or first recorded just now
     if published.etag in request.if_none_match:
         response = Response(status=304)
     else:
-        response = Response(published.token, mimetype=STATUS_LIST_TYPE)
+        response = Response(published.body, mimetype=media_type)
         response.last_modified = published.changed_at
     response.set_etag(published.etag)
     response.headers["Cache-Control"] = STATUS_LIST_CACHE
+    response.headers["Vary"] = "Accept"  # the two forms must not be cached as one
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

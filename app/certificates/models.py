@@ -109,6 +109,10 @@ class Certificate(db.Model):
 
     # The signed Open Badges credential (a VC-JWT) and the id of the key that signed it.
     credential_jwt: Mapped[str | None] = mapped_column(Text)
+    # The same credential as JSON-LD with an embedded Data Integrity proof (eddsa-rdfc-2022),
+    # as the file the holder downloads; None for certificates signed before that form existed
+    # until it is first asked for (credential.document_text).
+    credential_ld: Mapped[str | None] = mapped_column(Text)
     key_id: Mapped[str | None] = mapped_column(String(100))
     # The PDF, kept once made; not loaded with the row.
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))

@@ -349,11 +349,11 @@ def reissue_certificate(
     return new
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
+def certificate_pdf(certificate: Certificate, *, now: datetime) -> bytes:
     """The certificate's PDF, made the first time it is asked for and kept."""
     if certificate.pdf is None:
         certificate.pdf = render_certificate_pdf(
-            certificate, verify_url(certificate.serial), document_text(certificate)
+            certificate, verify_url(certificate.serial), document_text(certificate, now=now)
         )
         db.session.flush()
     return certificate.pdf

@@ -2,17 +2,20 @@
 
 Each certificate signed gets a place (a bit) in a list of LIST_SIZE bits, chosen at random
 among the free ones (`StatusEntry`), and its credential names it in `credentialStatus`. The
-list is published at /status/<n> as a credential of its own, signed by the same key (a VC-JWT,
-`BitstringStatusListCredential`): the bit is 1 when the certificate is revoked or replaced.
+list is published at /status/<n> as a credential of its own, `BitstringStatusListCredential`,
+signed by the same key in the two forms the certificates have: a VC-JWT, or JSON-LD with a Data
+Integrity proof for verifiers that ask for JSON (as the Learner Credential Wallet's does). The
+bit is 1 when the certificate is revoked or replaced.
 The list is made from the certificates' rows when it is asked for, so a revocation or a
 reissue changes it in the same transaction, and two nodes serve the same list. Its `validFrom`
-is the moment of the last change it shows, so the same state always gives the same token (an
+is the moment of the last change it shows, so the same state always gives the same bytes (an
 Ed25519 signature is deterministic) and the same ETag. docs/credentials.md has the format.
 """
 
 import base64
 import gzip
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +25,7 @@ import jwt
 from sqlalchemy import func, select
 
 from app.certificates.addresses import issuer_did
+from app.certificates.data_integrity import ProofError, add_proof, check_proof
 from app.certificates.keys import active_key
 from app.certificates.models import Certificate, CertificateStatus, StatusEntry
 from app.core.models import add_unless_duplicate
@@ -119,12 +123,12 @@ def bit_is_set(bits: bytes, index: int) -> bool:
 
 @dataclass(frozen=True)
 class PublishedList:
-    token: str  # the signed BitstringStatusListCredential, a compact JWS
+    body: str  # the signed BitstringStatusListCredential, in the form asked for
     changed_at: datetime  # its validFrom: the last revocation or issue it shows
 
     @property
     def etag(self) -> str:
-        return hashlib.sha256(self.token.encode("ascii")).hexdigest()[:32]
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()[:32]
 
 
 def last_list_number() -> int:
@@ -132,8 +136,9 @@ def last_list_number() -> int:
     return db.session.scalar(select(func.max(StatusEntry.list_number))) or 1
 
 
-def published_list(number: int) -> PublishedList:
-    """List `number`, signed with the active key."""
+def published_list(number: int, form: str = "jwt") -> PublishedList:
+    """List `number`, signed with the active key: "jwt" (a compact JWS) or "ld" (JSON-LD with
+    a Data Integrity proof)."""
     rows = db.session.execute(
         select(
             StatusEntry.list_index,
@@ -148,19 +153,18 @@ def published_list(number: int) -> PublishedList:
     revoked = {row.list_index for row in rows if row.status != CertificateStatus.ISSUED}
     moments = [moment for row in rows for moment in (row.issued_at, row.revoked_at) if moment]
     changed_at = max(moments, default=NEVER_CHANGED).astimezone(UTC).replace(microsecond=0)
-    return PublishedList(_sign(number, encode_bits(revoked), changed_at), changed_at)
+    credential = _list_credential(number, encode_bits(revoked), changed_at)
+    sign = _signed_document if form == "ld" else _signed_token
+    return PublishedList(sign(credential, changed_at), changed_at)
 
 
-def _sign(number: int, encoded: str, changed_at: datetime) -> str:
-    key = active_key()
-    did = issuer_did()
+def _list_credential(number: int, encoded: str, changed_at: datetime) -> dict[str, Any]:
     url = list_url(number)
-    moment = int(changed_at.timestamp())
-    payload: dict[str, Any] = {
+    return {
         "@context": list(CONTEXT),
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": did,
+        "issuer": issuer_did(),
         "validFrom": changed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "credentialSubject": {
             "id": f"{url}#list",
@@ -168,15 +172,35 @@ def _sign(number: int, encoded: str, changed_at: datetime) -> str:
             "statusPurpose": PURPOSE,
             "encodedList": encoded,
         },
+    }
+
+
+def _signed_token(credential: dict[str, Any], changed_at: datetime) -> str:
+    key = active_key()
+    did = issuer_did()
+    moment = int(changed_at.timestamp())
+    payload = {
+        **credential,
         "iss": did,
-        "jti": url,
-        "sub": f"{url}#list",
+        "jti": credential["id"],
+        "sub": credential["credentialSubject"]["id"],
         "nbf": moment,
         "iat": moment,
     }
     return jwt.encode(
         payload, key.private_key, algorithm="EdDSA", headers={"kid": f"{did}#{key.kid}"}
     )
+
+
+def _signed_document(credential: dict[str, Any], changed_at: datetime) -> str:
+    key = active_key()
+    document = add_proof(
+        credential,
+        key.private_key,
+        verification_method=f"{issuer_did()}#{key.kid}",
+        created=credential["validFrom"],  # the same state, the same bytes
+    )
+    return json.dumps(document, indent=2) + "\n"
 
 
 # Reading a saved copy (flask certificates verify --status-list)
@@ -190,10 +214,12 @@ class SavedList:
 
 
 def read_saved_list(text: str, keys: dict[str, Any]) -> SavedList:
-    """A saved status list, its signature checked against the issuer's keys by kid.
+    """A saved status list (either form), its signature checked against the issuer's keys.
 
     ValueError, with a sentence, when it is not a status list this issuer signed."""
     token = text.strip()
+    if token.startswith("{"):
+        return _list_contents(_checked_document(token, keys))
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
@@ -211,6 +237,28 @@ def read_saved_list(text: str, keys: dict[str, Any]) -> SavedList:
         )
     except jwt.InvalidTokenError as error:
         raise ValueError(f"its signature does not hold ({error})") from error
+    return _list_contents(payload)
+
+
+def _checked_document(text: str, keys: dict[str, Any]) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"it is not JSON ({error})") from error
+    proofs = document.get("proof") if isinstance(document, dict) else None
+    proof = proofs[0] if isinstance(proofs, list) and proofs else proofs
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    kid = str(method or "").rsplit("#", 1)[-1]
+    key = keys.get(kid)
+    if key is None:
+        raise ValueError(f"it is signed with a key this issuer has not published ({kid or '-'})")
+    try:
+        return check_proof(document, key)
+    except ProofError as error:
+        raise ValueError(f"its signature does not hold ({error})") from error
+
+
+def _list_contents(payload: dict[str, Any]) -> SavedList:
     subject = payload.get("credentialSubject") or {}
     if "BitstringStatusListCredential" not in (payload.get("type") or []) or not isinstance(
         subject, dict

@@ -44,6 +44,8 @@ ROSTER_VIEWS = {
 
 # A Verifiable Credential secured as a JWT (W3C VC-JOSE-COSE; the IANA registration).
 JWT_MEDIA_TYPE = "application/vc+jwt"
+# VC 2.0's media type for a credential secured by an embedded proof (§ 6.3).
+CREDENTIAL_MEDIA_TYPE = "application/vc"
 
 # One allowance per address for the lookup and the page together: guessing serials through
 # both is no faster than through one. The JSON has its own, for other systems (below); a
@@ -117,7 +119,7 @@ def pdf(serial: str):
     """The certificate as a PDF, for its holder (and admins)."""
     certificate = _own_certificate(serial)
     try:
-        data = operations.certificate_pdf(certificate)
+        data = operations.certificate_pdf(certificate, now=utcnow())
     except UnprintableText as error:
         return error_response(
             409,
@@ -138,9 +140,11 @@ def pdf(serial: str):
 def credential(serial: str):
     """The signed Open Badges 3.0 credential, for its holder (and admins)."""
     certificate = _own_certificate(serial)
+    text = document_text(certificate, now=utcnow())
+    db.session.commit()  # keeps the proof of a certificate signed before this form existed
     return _download(
-        document_text(certificate),
-        "application/json",
+        text,
+        CREDENTIAL_MEDIA_TYPE,
         f"certificate-{certificate.display_serial}.json",
     )
 
