@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from openbadgeslib.ob3.ldp import OB3LdpVerifier
+from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 from pyld import jsonld
 from sqlalchemy import select, update
 
@@ -264,7 +266,8 @@ def fetch_json_list(client, accept: str = "application/ld+json, application/json
     document = response.get_json(force=True)
     check_proof(client, document)
     encoded = document["credentialSubject"]["encodedList"]
-    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded) % 4)))
+    data = encoded[1:]  # multibase "u": base64url without padding
+    bits = gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
     return document, bits, response
 
 
@@ -331,3 +334,46 @@ def test_verify_with_a_saved_json_ld_list(runner, client, tmp_path, issue_to, ad
     )
     assert refused.exit_code == 2
     assert "its signature does not hold" in refused.output
+
+
+# An outside verifier: openbadgeslib, as an employer's or another LMS's system would run it
+
+
+def served_by(client):
+    """openbadgeslib's downloader, answered by this app instead of the network: the did:web
+    document and the status list are fetched at the addresses the credential names."""
+
+    def download(url: str, *_args, **_kwargs) -> bytes:
+        assert url.startswith(PUBLIC_URL + "/"), url
+        response = client.get(url.removeprefix(PUBLIC_URL))
+        assert response.status_code == 200, url
+        return response.data
+
+    return download
+
+
+def test_openbadgeslib_accepts_both_forms_and_sees_a_revocation(client, issue_to, admin):
+    download = served_by(client)
+    kept, revoked = issue_to("kept@city.example"), issue_to("revoked@city.example", "Ana Pérez")
+    operations.revoke_certificate(revoked, actor=admin, reason="Fraud", now=utcnow())
+    db.session.commit()
+
+    def as_jwt(certificate):
+        verifier = OB3Verifier.for_issuer_did(DID, download=download)
+        return verifier.verify(certificate.credential_jwt, check_status=True, download=download)
+
+    def as_json_ld(certificate):
+        verifier = OB3LdpVerifier.for_issuer_did(DID)
+        return verifier.verify(certificate.credential_ld, check_status=True, download=download)
+
+    for check in (as_jwt, as_json_ld):
+        credential = check(kept)
+        assert credential.issuer.id == DID
+        assert credential.recipient_id == json.loads(kept.credential_ld)["credentialSubject"]["id"]
+        with pytest.raises(OB3VerificationError, match="'revocation' is set at index"):
+            check(revoked)
+
+    tampered = json.loads(kept.credential_ld)
+    tampered["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
+    with pytest.raises(OB3VerificationError, match="signature mismatch"):
+        OB3LdpVerifier.for_issuer_did(DID).verify(tampered, download=download)
