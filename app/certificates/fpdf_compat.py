@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,82 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import PDFResourceType
 from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
+from fpdf.structure_tree import StructElem
+from fpdf.syntax import PDFString
+
+
+class TextElement(StructElem):
+    """A structure element of text (/H1, /P…) with the language it is written in and, when
+    given, its text in logical order (/ActualText) for what reads the structure tree."""
+
+    __slots__ = ("actual_text", "lang")
+
+    def __init__(
+        self,
+        role: str,
+        parent: Any,
+        mcid: int,
+        page: int,
+        lang: str | None,
+        actual_text: str | None,
+    ) -> None:
+        super().__init__(struct_type=f"/{role}", parent=parent, kids=[mcid], page_number=page)
+        self.lang = None if lang is None else PDFString(lang)
+        self.actual_text = None if actual_text is None else PDFString(actual_text)
+
+
+def _utf16_hex(text: str) -> str:
+    """A PDF text string for a content stream: UTF-16BE with its byte order mark, in hex."""
+    return "<" + ("\ufeff" + text).encode("utf-16-be").hex().upper() + ">"
 
 
 class CompatFPDF(FPDF):
-    """fpdf2's FPDF, with a fix for text that starts with a fallback font's character, and
-    documents that embed only the shared fonts they draw with."""
+    """fpdf2's FPDF, with a fix for text that starts with a fallback font's character,
+    documents that embed only the shared fonts they draw with, and tagged text."""
+
+    @contextmanager
+    def tagged_text(
+        self, role: str, *, lang: str | None = None, actual_text: str | None = None
+    ) -> Iterator[None]:
+        """What is drawn inside is one element of the document's structure, in drawing order:
+        `role` (H1, P…), in `lang` when given (else the document's), and, when `actual_text` is
+        given, read as that text: the words of right-to-left script in logical order, which
+        the drawn glyphs are not.
+
+        The ActualText is given twice: on the structure element (screen readers, Acrobat) and
+        on a /Span around the drawing (text extraction that reads marked content, as Poppler's
+        does). Upstream: fpdf2 tags only images, links and outline sections
+        (FPDF._marked_sequence is private and makes /Figure elements only), and its
+        StructElem has no /Lang or /ActualText.
+        Private: FPDF.struct_builder, FPDF.pages[n].struct_parents, FPDF._out,
+        FPDF._set_min_pdf_version.
+        """
+        builder = self.struct_builder
+        mcid = builder.next_mcid_for_page(self.page)
+        parents = builder.spid_per_page_number.setdefault(
+            self.page, len(builder.spid_per_page_number)
+        )
+        element = TextElement(role, builder.doc_struct_elem, mcid, self.page, lang, actual_text)
+        builder.doc_struct_elem.k.append(element)
+        builder.struct_tree_root.parent_tree.nums[parents].append(element)
+        self.pages[self.page].struct_parents = parents
+        self._set_min_pdf_version("1.5")
+        self._out(f"/{role} <</MCID {mcid}>> BDC")
+        if actual_text is not None:
+            self._out(f"/Span <</ActualText {_utf16_hex(actual_text)}>> BDC")
+        yield
+        if actual_text is not None:
+            self._out("EMC")
+        self._out("EMC")
+
+    @contextmanager
+    def artifact(self) -> Iterator[None]:
+        """What is drawn inside is decoration, not content (rules, the frame, the QR code's
+        modules): a tagged document marks it so screen readers pass over it.
+        Private: FPDF._out."""
+        self._out("/Artifact BMC")
+        yield
+        self._out("EMC")
 
     def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> Any:
         """Forget, after each line, that the page's font is set.

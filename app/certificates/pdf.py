@@ -92,6 +92,7 @@ class Block:
     leading: float = 1.25  # line height as a multiple of the size
     # Narrow the lines of a wrapped paragraph to even lengths, so no word is left alone.
     balance: bool = False
+    role: str = "P"  # its structure element in the tagged PDF
     # Set by fitting:
     fitted_size: float = 0.0
     fitted_text: str = ""
@@ -170,7 +171,7 @@ def _attach_credential(pdf: FPDF, certificate: Certificate, credential: str, iss
 
 
 def _draw(
-    pdf: FPDF, measure: FPDF, certificate: Certificate, verify_url: str, issued_at: datetime
+    pdf: CompatFPDF, measure: FPDF, certificate: Certificate, verify_url: str, issued_at: datetime
 ) -> bytes:
     """Draw the page, measuring text in the measure document, and return the document."""
     pdf.add_page()
@@ -194,7 +195,9 @@ def _blank(fallbacks: Sequence[str]) -> CompatFPDF:
     pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
     _add_fonts(pdf, (SERIF, *fallbacks))
     if fallbacks:
-        pdf.set_fallback_fonts(fallbacks)
+        # The serif falls back too: a right-to-left paragraph is set in the Arabic font
+        # (_family), and its Latin letters and digits come from the serif.
+        pdf.set_fallback_fonts([*fallbacks, SERIF] if ARABIC in fallbacks else fallbacks)
     # HarfBuzz joins Arabic letters and lays out right-to-left text; Latin gets kerning.
     pdf.set_text_shaping(True)
     return pdf
@@ -303,7 +306,7 @@ def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
     if certificate.valid_until is not None:
         dates.append(f"Valid until {written_date(certificate.valid_until)}")
     blocks = [
-        Block(certificate.title, "B", 30, ((1, 20), (2, 15)), NAVY, balance=True),
+        Block(certificate.title, "B", 30, ((1, 20), (2, 15)), NAVY, balance=True, role="H1"),
         Block("This certifies that", "", 12.5, ((1, 10),), MUTED, space_before=11),
         Block(
             certificate.holder_name,
@@ -360,16 +363,19 @@ def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
     return [block for block in blocks if block.text]
 
 
-def _draw_frame(pdf: FPDF) -> None:
-    """A double rule around the page, and a short gold rule under where the title goes."""
-    pdf.set_draw_color(*NAVY)
-    pdf.set_line_width(0.8)
-    pdf.rect(9, 9, PAGE_W - 18, PAGE_H - 18)
-    pdf.set_line_width(0.25)
-    pdf.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
+def _draw_frame(pdf: CompatFPDF) -> None:
+    """A double rule around the page."""
+    with pdf.artifact():
+        pdf.set_draw_color(*NAVY)
+        pdf.set_line_width(0.8)
+        pdf.rect(9, 9, PAGE_W - 18, PAGE_H - 18)
+        pdf.set_line_width(0.25)
+        pdf.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
 
 
-def _draw_body(pdf: FPDF, measure: FPDF, blocks: list[Block], top: float, bottom: float) -> None:
+def _draw_body(
+    pdf: CompatFPDF, measure: FPDF, blocks: list[Block], top: float, bottom: float
+) -> None:
     """The paragraphs, shrunk until they fit between top and bottom, centred in that space."""
     available = bottom - top
     scale = 1.0
@@ -390,16 +396,17 @@ def _draw_body(pdf: FPDF, measure: FPDF, blocks: list[Block], top: float, bottom
         y += block.lines * block.line_height()
         if index == 0:
             # A short gold rule between the title and the rest.
-            pdf.set_draw_color(*GOLD)
-            pdf.set_line_width(0.5)
-            pdf.line(PAGE_W / 2 - 20, y + 3.5 * scale, PAGE_W / 2 + 20, y + 3.5 * scale)
+            with pdf.artifact():
+                pdf.set_draw_color(*GOLD)
+                pdf.set_line_width(0.5)
+                pdf.line(PAGE_W / 2 - 20, y + 3.5 * scale, PAGE_W / 2 + 20, y + 3.5 * scale)
 
 
 def _fit_block(pdf: FPDF, block: Block, width: float, scale: float = 1.0) -> None:
     """Choose the block's size, lines and, when even the smallest size is too big, its text."""
     # fpdf2 measures a paragraph letter by letter as it breaks it, so trying every size is slow:
     # the width on one line gives the largest size that could fit, and the search starts there.
-    pdf.set_font(SERIF, block.style, 10)
+    pdf.set_font(_family(block.text), block.style, 10)
     width_per_point = pdf.get_string_width(block.text) / 10
     room = width - 2 * pdf.c_margin
     block.fitted_space = block.space_before * scale
@@ -469,29 +476,70 @@ def _count_lines(pdf: FPDF, text: str, style: str, size: float, width: float) ->
 
 def _measure_lines(pdf: FPDF, text: str, style: str, size: float, width: float) -> int:
     """How many lines fpdf2 breaks the text into at this size in this width."""
-    pdf.set_font(SERIF, style, size)
+    pdf.set_font(_family(text), style, size)
     lines = pdf.multi_cell(
         width, size * PT, text, align=Align.C, dry_run=True, output=MethodReturnValue.LINES
     )
     return len(lines)
 
 
-def _draw_block(pdf: FPDF, block: Block, x: float, y: float, align: Align) -> None:
-    """The block's text at its fitted size and width, its first line's top at y."""
-    pdf.set_font(SERIF, block.style, block.fitted_size)
+def _draw_block(pdf: CompatFPDF, block: Block, x: float, y: float, align: Align) -> None:
+    """The block's text at its fitted size and width, its first line's top at y, tagged as
+    one structure element in its script's language."""
+    pdf.set_font(_family(block.fitted_text), block.style, block.fitted_size)
     pdf.set_text_color(*block.color)
     pdf.set_xy(x, y)
-    pdf.multi_cell(
-        block.fitted_width,
-        block.line_height(),
-        block.fitted_text,
-        align=align,
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
+    text = block.fitted_text
+    right_to_left = _uses(text, ARABIC_RANGES)
+    with pdf.tagged_text(
+        block.role, lang=script_language(text), actual_text=text if right_to_left else None
+    ):
+        pdf.multi_cell(
+            block.fitted_width,
+            block.line_height(),
+            text,
+            align=align,
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
 
 
-def _draw_signatories(pdf: FPDF, measure: FPDF, signatories: Sequence[dict[str, Any]]) -> None:
+def _family(text: str) -> str:
+    """The font a paragraph is set in: the Arabic one for right-to-left text, else the serif
+    (other scripts come from the fallback fonts, character by character).
+
+    A right-to-left paragraph set in the serif would take its spaces from the serif, cutting
+    the Arabic into one run per word: words drawn apart are read back in page order (right
+    to left on the page, so "الحداد نور"), and are shaped apart. In the Arabic font the whole
+    paragraph is one run, which PDF readers give back in logical order."""
+    return ARABIC if _starts_right_to_left(text) else SERIF
+
+
+def _starts_right_to_left(text: str) -> bool:
+    """Whether the text's first letter with a direction is right-to-left (Unicode's rule for
+    a paragraph's direction, as fpdf2 applies it)."""
+    for character in text:
+        direction = unicodedata.bidirectional(character)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+def script_language(text: str) -> str | None:
+    """The language to tag text with when its script tells (Arabic script: ar, Hangul: ko);
+    None leaves the document's (English, the certificate's wording)."""
+    if _uses(text, ARABIC_RANGES):
+        return "ar"
+    if _uses(text, HANGUL_RANGES):
+        return "ko"
+    return None
+
+
+def _draw_signatories(
+    pdf: CompatFPDF, measure: FPDF, signatories: Sequence[dict[str, Any]]
+) -> None:
     """Each signatory in a column: a line above their name and role, no images."""
     count = len(signatories)
     area = SIGNATURES_RIGHT - LEFT
@@ -500,9 +548,10 @@ def _draw_signatories(pdf: FPDF, measure: FPDF, signatories: Sequence[dict[str, 
     start = LEFT + (area - (width * count + SIGNATURE_GUTTER * (count - 1))) / 2
     for index, signatory in enumerate(signatories):
         x = start + index * (width + SIGNATURE_GUTTER)
-        pdf.set_draw_color(*INK)
-        pdf.set_line_width(0.3)
-        pdf.line(x + 2, SIGNATURE_LINE_Y, x + width - 2, SIGNATURE_LINE_Y)
+        with pdf.artifact():
+            pdf.set_draw_color(*INK)
+            pdf.set_line_width(0.3)
+            pdf.line(x + 2, SIGNATURE_LINE_Y, x + width - 2, SIGNATURE_LINE_Y)
         name = Block(str(signatory.get("name", "")), "B", 10.5, ((1, 8.5), (2, 7.5)))
         role = Block(
             str(signatory.get("role", "")), "", 9, ((2, 7.5), (3, 6.5)), MUTED, balance=True
@@ -516,11 +565,12 @@ def _draw_signatories(pdf: FPDF, measure: FPDF, signatories: Sequence[dict[str, 
             y += block.lines * block.line_height()
 
 
-def _draw_verification(pdf: FPDF, measure: FPDF, verify_url: str, serial: str) -> None:
+def _draw_verification(pdf: CompatFPDF, measure: FPDF, verify_url: str, serial: str) -> None:
     """The bottom-right corner: the QR code, and beside it where and how to check."""
     qr = segno.make_qr(verify_url, error="m")  # medium error correction survives a worn print
     qr_x, qr_y = RIGHT - QR_SIZE, BOTTOM - QR_SIZE
-    _draw_qr(pdf, qr, qr_x, qr_y, QR_SIZE)
+    with pdf.artifact():  # the address it holds is written beside it
+        _draw_qr(pdf, qr, qr_x, qr_y, QR_SIZE)
     # The whole code is a link, for those reading the PDF on a screen.
     pdf.link(qr_x, qr_y, QR_SIZE, QR_SIZE, verify_url)
 
