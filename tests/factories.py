@@ -12,15 +12,20 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.accounts.models import User
 from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
 from app.catalog.content.source import CourseSource
 from app.catalog.models import Cohort, Course, EnrolmentMode, Module, Quiz
 from app.catalog.operations import import_course, set_staffed_courses
+from app.certificates.models import Certificate
+from app.certificates.operations import issue_certificate
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
+from app.learning.models import Enrollment
 from app.learning.operations import enrol
 
 EXAMPLE_COURSE = Path(__file__).parent / "data" / "example_course"
@@ -75,6 +80,21 @@ def enrolled_learner(cohort: Cohort, email: str = LEARNER_EMAIL, **profile) -> U
     enrol(user, cohort)
     db.session.commit()
     return user
+
+
+def certified_learner(cohort: Cohort, actor: User, email: str, name: str) -> Certificate:
+    """A learner of `cohort` who completed it yesterday, with their name confirmed, and the
+    certificate `actor` issues them."""
+    user = enrolled_learner(cohort, email=email, name=name)
+    user.certificate_name = name
+    user.certificate_name_confirmed_at = utcnow()
+    enrollment = db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.cohort_id == cohort.id)
+    ).one()
+    enrollment.completed_at = utcnow() - timedelta(days=1)
+    certificate = issue_certificate(enrollment, actor=actor, now=utcnow())
+    db.session.commit()
+    return certificate
 
 
 def import_example(folder: Path = EXAMPLE_COURSE) -> Course:

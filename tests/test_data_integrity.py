@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from openbadgeslib.ob3.ldp import OB3LdpVerifier
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 from pyld import jsonld
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.certificates import keys as key_store
 from app.certificates import operations
@@ -30,8 +30,7 @@ from app.certificates.models import Certificate
 from app.certificates.status_list import LIST_SIZE
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.models import Enrollment
-from tests.factories import enrolled_learner
+from tests.factories import certified_learner
 from tests.open_badges import schema_errors
 
 PUBLIC_URL = "https://courses.example.org"
@@ -55,14 +54,7 @@ def issue_to(spring, admin):
     """Issue a certificate to a new learner who completed the course."""
 
     def issue(email: str, name: str = "نور الحداد") -> Certificate:
-        user = enrolled_learner(spring, email=email, name=name)
-        user.certificate_name = name
-        user.certificate_name_confirmed_at = utcnow()
-        enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id))
-        enrollment.completed_at = utcnow() - timedelta(days=1)
-        certificate = operations.issue_certificate(enrollment, actor=admin, now=utcnow())
-        db.session.commit()
-        return certificate
+        return certified_learner(spring, admin, email, name)
 
     return issue
 

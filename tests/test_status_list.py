@@ -21,8 +21,7 @@ from app.certificates.models import Certificate, StatusEntry
 from app.certificates.status_list import LIST_SIZE, allocate_entry
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.models import Enrollment
-from tests.factories import enrolled_learner
+from tests.factories import certified_learner
 
 PUBLIC_URL = "https://courses.example.org"
 LIST_URL = f"{PUBLIC_URL}/status/1"
@@ -38,14 +37,7 @@ def issue_to(spring, admin):
     """Issue a certificate to a new learner who completed the course."""
 
     def issue(email: str) -> Certificate:
-        user = enrolled_learner(spring, email=email, name=email.split("@")[0])
-        user.certificate_name = user.name
-        user.certificate_name_confirmed_at = utcnow()
-        enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id))
-        enrollment.completed_at = utcnow() - timedelta(days=1)
-        certificate = operations.issue_certificate(enrollment, actor=admin, now=utcnow())
-        db.session.commit()
-        return certificate
+        return certified_learner(spring, admin, email, email.split("@")[0])
 
     return issue
 
