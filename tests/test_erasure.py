@@ -147,9 +147,14 @@ def test_deleting_an_account_leaves_no_copy_of_its_address_or_names(
     assert deleted.status_code == 302
     db.session.expire_all()
 
-    # The issued certificate stays, with the name it prints (docs/accounts.md); nothing else.
+    # The issued certificate stays, with the name it prints and its signed credential, which
+    # states that name (docs/accounts.md; the VC-JWT holds it too, base64url-encoded); nothing
+    # else.
     left = everything_matching(texts)
-    assert left == [("certificates", "holder_name", CERTIFICATE_NAME.casefold())]
+    assert left == [
+        ("certificates", "holder_name", CERTIFICATE_NAME.casefold()),
+        ("certificates", "credential_ld", CERTIFICATE_NAME.casefold()),
+    ]
     assert db.session.get(Certificate, certificate.id).holder_name == CERTIFICATE_NAME
     # Who did what stays in the log, without the person's words.
     marked = db.session.scalar(

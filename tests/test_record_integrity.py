@@ -113,9 +113,12 @@ def old_database(make_database, tmp_path):
     upgraded = app.test_cli_runner().invoke(args=["db", "upgrade", "0009"])
     assert upgraded.exit_code == 0, upgraded.output
     with app.app_context():
-        # Today's code gives each certificate it signs a status entry (a table of 0011):
-        # people_with_certificates drops it again before the test upgrades.
+        # Today's code gives each certificate it signs a status entry (a table of 0011) and a
+        # JSON-LD credential (a column of 0012): people_with_certificates drops them again
+        # before the test upgrades.
         StatusEntry.__table__.create(db.engine)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
         source, problems = read_course(EXAMPLE_COURSE)
         assert problems == []
         course, _ = import_course(source)
@@ -139,7 +142,10 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
         db.session.commit()
         found.append((user.id, enrollment.id, certificate.id))
     db.session.remove()
-    StatusEntry.__table__.drop(db.engine)  # as a database at 0009 is: 0011 makes it
+    # As a database at 0009 is: 0011 and 0012 make these.
+    StatusEntry.__table__.drop(db.engine)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
     return found
 
 

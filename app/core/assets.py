@@ -31,6 +31,7 @@ COMPRESSIBLE_TYPES = [
     "application/javascript",
     "application/json",
     "application/ld+json",
+    "application/vc",  # a credential with an embedded proof (JSON-LD), and a status list
     "application/jwk-set+json",
     "application/did+json",
     "application/manifest+json",
