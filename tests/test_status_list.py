@@ -200,6 +200,8 @@ def test_the_verification_api_names_the_list_and_the_place(client, issue_to):
     certificate = issue_to("a@city.example")
     record = client.get(f"/verify/{certificate.display_serial}.json").get_json()
     assert record["credential"]["status_list"] == LIST_URL
+    assert record["credential"]["did_document"] == f"{PUBLIC_URL}/.well-known/did.json"
+    assert record["credential"]["keys"] == f"{PUBLIC_URL}/.well-known/jwks.json"
     assert record["credential"]["status_list_index"] == certificate.status_entry.list_index
 
 

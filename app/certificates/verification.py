@@ -51,9 +51,13 @@ def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
             else None
         ),
         "credential": {
-            "format": "Open Badges 3.0, VC-JWT signed with Ed25519 (EdDSA)",
+            "format": (
+                "Open Badges 3.0, signed with Ed25519 in two forms: VC-JWT (EdDSA) and JSON-LD "
+                "with a Data Integrity proof (eddsa-rdfc-2022)"
+            ),
             "key_id": certificate.key_id,
             "keys": public_url("/.well-known/jwks.json"),
+            "did_document": public_url("/.well-known/did.json"),
             # Where its revocation bit is published (None: signed before status lists).
             "status_list": list_url(entry.list_number) if entry else None,
             "status_list_index": entry.list_index if entry else None,
