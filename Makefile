@@ -67,11 +67,13 @@ lock: $(VENV)/.installed-dev ## Pin the dependencies with their hashes (requirem
 	$(UV_COMPILE) -c requirements/dev.txt -o requirements/app.txt
 	$(UV_COMPILE) -c requirements/dev.txt --extra postgres --extra redis -o requirements/production.txt
 
-run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT)
+# The job queue's worker (mail) runs beside the app, and stops with it.
+run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT), with its worker
 	$(FLASK) db upgrade
 	$(FLASK) course import $(COURSE)
 	$(FLASK) user ensure-admin
-	$(FLASK) run --port $(PORT)
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(FLASK) run --port $(PORT)
 
 serve-prod: setup-prod ## Migrate, import the course and serve under gunicorn against DATABASE_URL (docs/deploy.md)
 	$(FLASK) db upgrade

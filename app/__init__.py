@@ -74,6 +74,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_languages(app)
     register_mail(app)  # the mail a request commits leaves after its response is sent
 
+    from app.core.jobs import register_jobs
+
+    register_jobs(app)  # after every module that registers jobs is imported
+
     from app.cli import register_cli
 
     register_cli(app)

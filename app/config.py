@@ -30,6 +30,8 @@ ENVIRONMENT_KEYS = {
     "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "JOBS_DATABASE": ("JOBS_DATABASE", str),
+    "JOBS_QUEUE_NAME": ("JOBS_QUEUE_NAME", str),
     "HTTPS": ("HTTPS", _flag),
     "DATABASE_POOL_SIZE": ("DATABASE_POOL_SIZE", int),
     "DATABASE_MAX_OVERFLOW": ("DATABASE_MAX_OVERFLOW", int),
@@ -118,6 +120,18 @@ def default_config(instance_path: str) -> dict:
         "MAIL_USE_SSL": False,
         "MAIL_TIMEOUT": 10,
         "MAIL_DEFAULT_SENDER": "Caring Cities <no-reply@localhost>",
+        # A message whose sending fails is tried again after each of these delays (seconds: a
+        # minute, five, half an hour, two hours, six), then left "failed" for an admin.
+        "MAIL_RETRY_DELAYS": (60, 300, 1800, 7200, 21600),
+        # The job queue (app/core/jobs.py): on Redis when REDIS_URL is set, else in this SQLite
+        # file (default: instance/jobs.sqlite3). JOBS_IMMEDIATE runs each job when it is queued,
+        # in the process (the tests).
+        "JOBS_DATABASE": None,
+        "JOBS_IMMEDIATE": False,
+        "JOBS_QUEUE_NAME": "caring-cities",  # several sites on one Redis: one name each
+        # A message claimed by a worker longer ago than this (seconds) is taken to be a dead
+        # worker's, and sent again.
+        "MAIL_CLAIM_LEASE": 300,
         "APPLICATIONS_PER_PAGE": 50,
         "AUDIT_EVENTS_PER_PAGE": 50,
         "USERS_PER_PAGE": 50,

@@ -18,6 +18,8 @@ from app.catalog.models import (
 )
 from app.certificates.models import Certificate, SigningKey, StatusEntry
 from app.core.audit import AuditEvent
+from app.core.jobs import WorkerHeartbeat
+from app.core.mail import OutgoingMail
 from app.core.permissions import Role
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.live.models import Attendance, CalendarFeed, RecordingView
@@ -42,6 +44,7 @@ __all__ = [
     "LiveSession",
     "MediaFile",
     "Module",
+    "OutgoingMail",
     "Question",
     "QuestionVersion",
     "Quiz",
@@ -52,4 +55,5 @@ __all__ = [
     "StatusEntry",
     "UploadedImage",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -141,6 +141,9 @@ TEST_CONFIG = {
     # Links in mails and calendars come from here, never from the request's Host (which the
     # test client sends as `localhost`): tests/test_public_links.py sends another one.
     "PUBLIC_URL": "http://localhost",
+    # Jobs run in the process when they are queued, so a mail is in the outbox once the
+    # request that wrote it has answered; tests/test_jobs.py runs real workers.
+    "JOBS_IMMEDIATE": True,
 }
 
 

@@ -3,12 +3,17 @@
 import re
 import socket
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.mail import MailState, OutgoingMail, deliver_mail
+from app.core.types import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, Browser, without_tokens
 
@@ -180,4 +185,45 @@ def test_an_unreachable_mail_server_does_not_break_the_page(app, browser, make_u
     response = browser.post_form("/forgot-password", {"email": "ana@city.example"})
     assert response.status_code == 200
     assert "If an account uses this address" in response.get_data(as_text=True)
-    assert "could not send mail to ana@city.example" in caplog.text
+    assert "could not send mail 1 to ana@city.example (try 1)" in caplog.text
+    # Kept, to be tried again a minute later (MAIL_RETRY_DELAYS), with what went wrong.
+    mail = db.session.scalars(select(OutgoingMail)).one()
+    assert (mail.state, mail.tries, mail.kind) == (MailState.QUEUED, 1, "reset_password")
+    assert "Connection refused" in mail.last_error
+
+
+def test_a_message_is_tried_again_after_each_delay_then_left_failed(app, browser, make_user):
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=_free_port(),
+        MAIL_USE_TLS=False,
+        MAIL_RETRY_DELAYS=(60, 300),
+    )
+    make_user(email="ana@city.example")
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        browser.post_form("/forgot-password", {"email": "ana@city.example"})
+        mail = db.session.scalars(select(OutgoingMail)).one()
+        assert (mail.state, mail.tries) == (MailState.QUEUED, 1)
+        assert mail.next_attempt_at == start + timedelta(seconds=60)
+
+        deliver_mail(mail.id)  # asked again before it is due (a replay): nothing happens
+        db.session.refresh(mail)
+        assert (mail.state, mail.tries) == (MailState.QUEUED, 1)
+
+        clock.shift(61)
+        deliver_mail(mail.id)
+        db.session.refresh(mail)
+        assert (mail.state, mail.tries) == (MailState.QUEUED, 2)
+        assert mail.next_attempt_at == start + timedelta(seconds=61 + 300)
+
+        clock.shift(301)
+        deliver_mail(mail.id)  # the last try: one more than there are delays
+        db.session.refresh(mail)
+        assert (mail.state, mail.tries) == (MailState.FAILED, 3)
+        assert "Connection refused" in mail.last_error
+
+        clock.shift(3600)
+        deliver_mail(mail.id)  # a failed message stays failed until an admin sends it again
+        db.session.refresh(mail)
+        assert (mail.state, mail.tries) == (MailState.FAILED, 3)

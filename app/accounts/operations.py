@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.accounts.passwords import password_problem
 from app.core import audit
 from app.core.events import person_records
-from app.core.mail import send_to_user_after_commit
+from app.core.mail import erase_mail_to, send_to_user_after_commit
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.core.urls import public_url_for
@@ -357,9 +357,9 @@ def delete_account(user: User) -> None:
 
     The row stays, emptied, so the audit trail keeps pointing at "a deleted account";
     applications, enrolments, progress, quiz attempts, attendance, recording views, the
-    calendar feed, staff roles and certificates not yet issued go, and the audit log's details
-    lose the person's names and address. Issued certificates stay, with the name they print
-    (their public page is relied on). See docs/accounts.md.
+    calendar feed, staff roles, certificates not yet issued and the mail sent to them go, and
+    the audit log's details lose the person's names and address. Issued certificates stay,
+    with the name they print (their public page is relied on). See docs/accounts.md.
     """
     _refuse_removing_last_admin(user)
     # Every spelling of the person's name the server holds, to erase from the audit log too.
@@ -368,6 +368,7 @@ def delete_account(user: User) -> None:
     # Each package erases what it keeps (app/core/events.py), the highest first.
     names += person_records.erase(user)
     audit.erase_person(names, [user.email])
+    erase_mail_to(user.id, user.email)
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted account"
     for field in ("organisation", "position", "city", "country"):

@@ -1,34 +1,91 @@
 """Outgoing mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/.
 
-Messages are queued on the database session and leave only when it commits, so a decision
-that is rolled back never sends an e-mail about itself. During a request they leave later
-still, once the response has been sent (`DeliverAfterResponse`): the time a page takes then
-says nothing about whether it sent a message (a reset for a known address, a registration
-with a taken one). Outside a request (the CLI) they leave at commit. A message to a person is
-written in their profile's language, whoever's request sends it (an admin reading in English
-approves a learner who reads Spanish: the learner gets Spanish).
+A message is written to the `outgoing_mail` table in the transaction of the change it is
+about, so a decision that is rolled back never sends an e-mail about itself, and a committed
+one always does. Once the transaction commits, the job queue (core/jobs.py) is asked to
+deliver it: during a request, once the response has been sent (`DeliverAfterResponse`), so
+the time a page takes says nothing about whether it wrote a message (a reset for a known
+address, a registration with a taken one); outside a request (the CLI), at commit.
+
+Delivery (`deliver_mail`) first claims the row, so two workers, a retry or a replay never send
+it twice; an SMTP failure is tried again later (MAIL_RETRY_DELAYS) and, after the last try,
+the row stays "failed" for an admin to see. A sweep every minute queues again what is due, so a
+message outlives a worker that died or a queue that lost it: a worker killed between the SMTP
+server's acceptance and the row's update sends that one message again (at least once, never
+lost). A message to a person is written in their profile's language, whoever's request sends
+it (an admin reading in English approves a learner who reads Spanish: the learner gets Spanish).
 """
 
 import smtplib
 import ssl
 import uuid
 import weakref
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from enum import StrEnum
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    delete,
+    event,
+    or_,
+    select,
+)
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from app.core.types import utcnow
+from app.core.jobs import enqueue, job
+from app.core.models import add_unless_duplicate
+from app.core.types import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 OUTBOX_KEY = "outgoing_mail"
 # The request's committed messages, waiting in its WSGI environ until the response is sent.
 AFTER_RESPONSE_KEY = "caring_cities.mail_after_response"
+
+
+class MailState(StrEnum):
+    QUEUED = "queued"  # waiting for its (next) try
+    SENDING = "sending"  # claimed by a worker
+    SENT = "sent"
+    FAILED = "failed"  # every try failed: an admin can send it again
+
+
+class OutgoingMail(db.Model):
+    """A message, from the moment the change it is about commits until it is sent or given up."""
+
+    __tablename__ = "outgoing_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique: the same notification (a reminder for a session and a person, say) is written
+    # once however many times it is asked for.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(60))  # the template's name: "reset_password"
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    # The whole message as sent (RFC 5322), so a retry sends the same bytes and Message-ID.
+    message: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    state: Mapped[MailState] = mapped_column(
+        string_enum(MailState), default=MailState.QUEUED, index=True
+    )
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def compose(to: str, subject: str, body: str) -> EmailMessage:
@@ -43,10 +100,37 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
-def send_after_commit(to: str, subject: str, body: str) -> None:
-    """Queue a message that is delivered when the current transaction commits."""
+def send_after_commit(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str = "message",
+    user_id: int | None = None,
+    key: str | None = None,
+) -> None:
+    """Write a message in the current transaction; it is delivered once that commits.
+
+    `key` names the notification (a reminder: kind, session and person), so asking twice
+    writes it once; without one every call is a message of its own.
+    """
+    mail = OutgoingMail(
+        idempotency_key=key or f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        user_id=user_id,
+        recipient=to,
+        subject=subject,
+        message=bytes(compose(to, subject, body)),
+        state=MailState.QUEUED,
+        next_attempt_at=utcnow(),
+    )
+    if key is None:
+        db.session.add(mail)
+        db.session.flush()
+    elif not add_unless_duplicate(mail):
+        return
     queued = db.session.info.setdefault(OUTBOX_KEY, [])
-    queued.append((current_app._get_current_object(), compose(to, subject, body)))
+    queued.append((current_app._get_current_object(), mail.id))
 
 
 def send_to_user_after_commit(recipient, subject, template: str, /, **context) -> None:
@@ -59,7 +143,8 @@ def send_to_user_after_commit(recipient, subject, template: str, /, **context) -
     with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
         text = str(subject() if callable(subject) else subject)
         body = render_template(template, **context)
-    send_after_commit(recipient.email, text, body)
+    kind = template.removeprefix("mail/").removesuffix(".txt")
+    send_after_commit(recipient.email, text, body, kind=kind, user_id=recipient.id)
 
 
 def deliver(message: EmailMessage) -> None:
@@ -95,20 +180,112 @@ def _write_to_outbox(message: EmailMessage) -> None:
     )
 
 
-def _deliver_all(queued: list) -> None:
-    for app, message in queued:
+# Delivery
+
+
+def _claim_lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE"])
+
+
+def retry_delays() -> list[int]:
+    """Seconds to wait before each try after the first; one try more than there are delays."""
+    return list(current_app.config["MAIL_RETRY_DELAYS"])
+
+
+@job("deliver_mail")
+def deliver_mail(mail_id: int) -> None:
+    """Send one outgoing message, if it is still to send and no other worker has it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sql_update(OutgoingMail)
+        .where(
+            OutgoingMail.id == mail_id,
+            or_(
+                and_(OutgoingMail.state == MailState.QUEUED, OutgoingMail.next_attempt_at <= now),
+                and_(
+                    OutgoingMail.state == MailState.SENDING,
+                    OutgoingMail.claimed_at < now - _claim_lease(),
+                ),
+            ),
+        )
+        .values(state=MailState.SENDING, claimed_at=now, tries=OutgoingMail.tries + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return  # sent, failed, not due yet, or another worker's
+    mail = db.session.get(OutgoingMail, mail_id)
+    if mail is None:  # its account was deleted meanwhile
+        return
+    try:
+        deliver(message_from_bytes(mail.message, policy=policy.default))
+    except (OSError, smtplib.SMTPException) as error:
+        delays = retry_delays()
+        mail.last_error = f"{type(error).__name__}: {error}"[:1000]
+        current_app.logger.warning(
+            "could not send mail %s to %s (try %s): %s", mail_id, mail.recipient, mail.tries, error
+        )
+        if mail.tries > len(delays):
+            mail.state = MailState.FAILED
+            db.session.commit()
+            return
+        delay = delays[mail.tries - 1]
+        mail.state = MailState.QUEUED
+        mail.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        db.session.commit()
+        enqueue("deliver_mail", mail_id, delay=delay)
+        return
+    mail.state = MailState.SENT
+    mail.sent_at = utcnow()
+    mail.last_error = None
+    db.session.commit()
+
+
+@job("sweep_mail", every_minute=True)
+def sweep_mail() -> None:
+    """Queue again every message that is due and not being sent: after a worker died, a queue
+    lost a job, or the machine restarted."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutgoingMail.id).where(
+            or_(
+                and_(OutgoingMail.state == MailState.QUEUED, OutgoingMail.next_attempt_at <= now),
+                and_(
+                    OutgoingMail.state == MailState.SENDING,
+                    OutgoingMail.claimed_at < now - _claim_lease(),
+                ),
+            )
+        )
+    ).all()
+    db.session.rollback()
+    for mail_id in due:
+        enqueue("deliver_mail", mail_id)
+
+
+def erase_mail_to(user_id: int, address: str) -> None:
+    """Forget every message to a person (their account or their address), sent or not: for
+    the deletion of their account."""
+    db.session.execute(
+        delete(OutgoingMail).where(
+            or_(OutgoingMail.user_id == user_id, OutgoingMail.recipient == address)
+        )
+    )
+
+
+def _enqueue_all(queued: list) -> None:
+    for app, mail_id in queued:
         with app.app_context():
             try:
-                deliver(message)
-            except (OSError, smtplib.SMTPException):
-                # The change is committed; a mail server being down must not undo it.
-                app.logger.exception("could not send mail to %s", message["To"])
+                enqueue("deliver_mail", mail_id)
+            except Exception:
+                # The message is written; the sweep queues it again within a minute.
+                app.logger.exception("could not queue mail %s", mail_id)
 
 
 class DeliverAfterResponse:
-    """WSGI middleware: the mail a request committed leaves once its response has been sent.
+    """WSGI middleware: the mail a request committed is queued once its response has been sent.
 
-    Neither the SMTP round trip nor writing to the outbox adds to the time a page takes.
+    Nothing about the mail adds to the time a page takes.
     """
 
     def __init__(self, wsgi_app):
@@ -120,7 +297,7 @@ class DeliverAfterResponse:
         try:
             body = self.wsgi_app(environ, start_response)
         except BaseException:
-            _deliver_all(queued)  # what was committed before the failure still leaves
+            _enqueue_all(queued)  # what was committed before the failure still leaves
             raise
         if not queued:
             # Nothing to send: keep the body as it is (a file stays sendfile-able), and let a
@@ -142,7 +319,7 @@ class _SentThenDeliver:
     def __init__(self, body, queued: list) -> None:
         self._body = body
         self._queued = queued
-        self._sent = weakref.finalize(self, _deliver_all, queued)
+        self._sent = weakref.finalize(self, _enqueue_all, queued)
 
     def __iter__(self):
         yield from self._body
@@ -167,7 +344,7 @@ def _send_queued(session: Session) -> None:
         return
     after_response = request.environ.get(AFTER_RESPONSE_KEY) if has_request_context() else None
     if after_response is None:  # no request (the CLI), or one made without the middleware
-        _deliver_all(queued)
+        _enqueue_all(queued)
     else:
         after_response.extend(queued)
 

@@ -7,6 +7,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import bp
+from app.core.jobs import worker_status
+from app.core.types import utcnow
 from app.extensions import db, limiter
 
 
@@ -85,6 +87,11 @@ def readyz():
         checks["redis"] = "ok" if _redis_answers(config["REDIS_URL"]) else "unreachable"
     if config["RATELIMIT_STORAGE_URI"] not in ("memory://", config["REDIS_URL"]):
         checks["rate_limits"] = "ok" if limiter.storage.check() else "unreachable"
-    ready = all(value == "ok" for value in checks.values())
+    if not config["JOBS_IMMEDIATE"]:
+        # Reported, but it does not make the node unready: pages still serve without a
+        # worker; mail waits in the database until one runs (docs/deploy.md).
+        checks["worker"] = worker_status(utcnow()) if checks["database"] == "ok" else "unknown"
+        db.session.rollback()
+    ready = all(value == "ok" for name, value in checks.items() if name != "worker")
     body = {"status": "ok" if ready else "error", "checks": checks, "revisions": revisions}
     return jsonify(body), 200 if ready else 503
