@@ -308,6 +308,9 @@ def migrated_url(migrated_database, tmp_path):
     return f"sqlite:///{copy}"
 
 
+NO_WORKER = "never seen (start one: flask worker)"
+
+
 def readyz(app):
     response = app.test_client().get("/readyz")
     return response.status_code, response.get_json()
@@ -329,7 +332,8 @@ def test_readyz_is_200_when_the_database_is_migrated(tmp_path, environment, migr
     assert status == 200
     assert body == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok"},
+        # A node without a worker still serves (the worker check is reported, not required).
+        "checks": {"database": "ok", "migrations": "ok", "worker": NO_WORKER},
         "revisions": {"code": [code_head()], "database": [code_head()]},
     }
 
@@ -339,7 +343,10 @@ def test_readyz_checks_redis_when_it_is_configured(tmp_path, environment, migrat
     environment.setenv("DATABASE_URL", migrated_url)
     environment.setenv("REDIS_URL", TEST_REDIS)
     status, body = readyz(make_app(tmp_path))
-    assert (status, body["checks"]) == (200, {"database": "ok", "migrations": "ok", "redis": "ok"})
+    assert (status, body["checks"]) == (
+        200,
+        {"database": "ok", "migrations": "ok", "redis": "ok", "worker": NO_WORKER},
+    )
 
 
 def test_readyz_is_503_when_migrations_are_behind(tmp_path, environment, migrated_url):
@@ -352,7 +359,11 @@ def test_readyz_is_503_when_migrations_are_behind(tmp_path, environment, migrate
     status, body = readyz(app)
     assert status == 503
     assert body["status"] == "error"
-    assert body["checks"] == {"database": "ok", "migrations": "not at head (run flask db upgrade)"}
+    assert body["checks"] == {
+        "database": "ok",
+        "migrations": "not at head (run flask db upgrade)",
+        "worker": "unknown",
+    }
     assert body["revisions"]["database"] != body["revisions"]["code"]
     # `flask db upgrade` makes it ready.
     with app.app_context():
@@ -379,7 +390,11 @@ def test_readyz_is_503_on_a_database_without_migrations(client):
 def test_readyz_is_503_when_the_database_does_not_answer(tmp_path, environment, unreachable):
     status, body = readyz(make_app(tmp_path, SQLALCHEMY_DATABASE_URI=unreachable))
     assert status == 503
-    assert body["checks"] == {"database": "unreachable", "migrations": "unknown"}
+    assert body["checks"] == {
+        "database": "unreachable",
+        "migrations": "unknown",
+        "worker": "unknown",
+    }
 
 
 def test_readyz_is_503_when_redis_does_not_answer(tmp_path, environment, migrated_url):
@@ -387,7 +402,12 @@ def test_readyz_is_503_when_redis_does_not_answer(tmp_path, environment, migrate
     environment.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     status, body = readyz(make_app(tmp_path))
     assert status == 503
-    assert body["checks"] == {"database": "ok", "migrations": "ok", "redis": "unreachable"}
+    assert body["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "redis": "unreachable",
+        "worker": NO_WORKER,
+    }
 
 
 def test_readyz_checks_a_rate_limit_storage_of_its_own(tmp_path, environment, migrated_url):
@@ -395,7 +415,12 @@ def test_readyz_checks_a_rate_limit_storage_of_its_own(tmp_path, environment, mi
     environment.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")
     status, body = readyz(make_app(tmp_path))
     assert status == 503
-    assert body["checks"] == {"database": "ok", "migrations": "ok", "rate_limits": "unreachable"}
+    assert body["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "rate_limits": "unreachable",
+        "worker": NO_WORKER,
+    }
 
 
 @needs_postgres

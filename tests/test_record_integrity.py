@@ -21,6 +21,7 @@ from app.catalog.operations import import_course
 from app.certificates import operations
 from app.certificates.models import Certificate, CertificateStatus, StatusEntry
 from app.core.integrity import find_orphans, joined_orphans, references
+from app.core.mail import OutgoingMail
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -114,9 +115,10 @@ def old_database(make_database, tmp_path):
     assert upgraded.exit_code == 0, upgraded.output
     with app.app_context():
         # Today's code gives each certificate it signs a status entry (a table of 0011) and a
-        # JSON-LD credential (a column of 0012): people_with_certificates drops them again
-        # before the test upgrades.
+        # JSON-LD credential (a column of 0012), and writes its mail to outgoing_mail (0013):
+        # people_with_certificates drops them again before the test upgrades.
         StatusEntry.__table__.create(db.engine)
+        OutgoingMail.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
         source, problems = read_course(EXAMPLE_COURSE)
@@ -142,8 +144,9 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
         db.session.commit()
         found.append((user.id, enrollment.id, certificate.id))
     db.session.remove()
-    # As a database at 0009 is: 0011 and 0012 make these.
+    # As a database at 0009 is: 0011, 0012 and 0013 make these.
     StatusEntry.__table__.drop(db.engine)
+    OutgoingMail.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
     return found

@@ -90,8 +90,14 @@ def readyz():
     if not config["JOBS_IMMEDIATE"]:
         # Reported, but it does not make the node unready: pages still serve without a
         # worker; mail waits in the database until one runs (docs/deploy.md).
-        checks["worker"] = worker_status(utcnow()) if checks["database"] == "ok" else "unknown"
-        db.session.rollback()
+        checks["worker"] = "unknown"
+        if checks["migrations"] == "ok":
+            try:
+                checks["worker"] = worker_status(utcnow())
+            except SQLAlchemyError:
+                pass
+            finally:
+                db.session.rollback()
     ready = all(value == "ok" for name, value in checks.items() if name != "worker")
     body = {"status": "ok" if ready else "error", "checks": checks, "revisions": revisions}
     return jsonify(body), 200 if ready else 503
