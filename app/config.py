@@ -134,6 +134,7 @@ def default_config(instance_path: str) -> dict:
         "MAIL_CLAIM_LEASE": 300,
         "APPLICATIONS_PER_PAGE": 50,
         "AUDIT_EVENTS_PER_PAGE": 50,
+        "MAIL_PER_PAGE": 50,
         "USERS_PER_PAGE": 50,
         "ATTENDANCE_PER_PAGE": 100,
         # Certificates. PUBLIC_URL is printed on them and in their signed credentials, so it must

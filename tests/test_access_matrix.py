@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Course, EnrolmentMode, LiveSession
 from app.certificates.operations import issue_certificate
+from app.core.mail import MailState, OutgoingMail
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -187,6 +188,10 @@ MATRIX = [
     ("GET", "/admin/users/<int:user_id>/status", POST_ONLY, None),
     ("POST", "/admin/users/<int:user_id>/status", _with(ADMIN_ONLY, admin=302), {"active": "no"}),
     ("GET", "/admin/audit", ADMIN_ONLY, None),
+    ("GET", "/admin/mail", ADMIN_ONLY, None),
+    ("GET", "/admin/mail/<int:mail_id>/send-again", POST_ONLY, None),
+    # The world's failed message: the admin queues it again.
+    ("POST", "/admin/mail/<int:mail_id>/send-again", _with(ADMIN_ONLY, admin=302), {}),
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/schedule", EVERYONE, None),
     ("GET", "/courses/<slug>/cohorts/<cohort_slug>/schedule.ics", EVERYONE, None),
     ("GET", "/live/<int:session_id>.ics", EVERYONE, None),
@@ -336,6 +341,8 @@ def world(app, imported_example, make_user, make_cohort):
     certificate = issue_certificate(
         enrollment, actor=accounts["admin"], now=utcnow(), reason="For the matrix"
     )
+    failed_mail = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).first()
+    failed_mail.state = MailState.FAILED
     db.session.commit()
     values = {
         "slug": course.slug,
@@ -355,6 +362,7 @@ def world(app, imported_example, make_user, make_cohort):
         "serial": certificate.display_serial,
         "int:enrollment_id": enrollment.id,
         "int:certificate_id": certificate.id,
+        "int:mail_id": failed_mail.id,
     }
     return {
         "accounts": accounts,

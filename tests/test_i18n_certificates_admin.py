@@ -224,7 +224,7 @@ def test_the_applications_queue_in_spanish(app, make_user, imported_example, mak
     html = main_html(response)
     text = visible_text(html)
     for spanish in [
-        "Solicitudes Solicitudes Usuarios Certificados Registro de auditoría",
+        "Solicitudes Solicitudes Usuarios Certificados Correo Registro de auditoría",
         "Cohorte Todas las cohortes",
         "Estado Cualquier estado",
         "País Todos los países Alemania Perú",

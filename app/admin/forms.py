@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.certificates.models import CertificateStatus
 from app.core.forms import person_text, strip_text
 from app.core.listing import FilterForm, FilterSelect, optional_id, search_field, trimmed
+from app.core.mail import MailState
 from app.core.permissions import Role
 from app.learning.models import ApplicationStatus
 
@@ -132,3 +133,14 @@ class CertificateFilters(FilterForm):
     cohort = FilterSelect(
         _l("Cohort"), _l("Any cohort"), coerce=optional_id, id="certificates-cohort"
     )
+
+
+class MailFilters(FilterForm):
+    """The mail log's search and filters."""
+
+    submit_label = _l("Search")
+    is_search = True
+
+    q = search_field(_l("Recipient's address contains"), id="mail-q")
+    state = FilterSelect(_l("State"), _l("Any state"), coerce=MailState, id="mail-state")
+    kind = FilterSelect(_l("Kind"), _l("Any kind"), id="mail-kind")

@@ -6,9 +6,10 @@ from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
-from app.admin.forms import ApplicationFilters, AuditFilters, UserFilters
+from app.admin.forms import ApplicationFilters, AuditFilters, MailFilters, UserFilters
 from app.catalog.models import Cohort, Course
 from app.core.audit import AuditEvent
+from app.core.mail import MailState, OutgoingMail
 from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Application, ApplicationStatus
@@ -164,3 +165,30 @@ def audit_vocabulary() -> tuple[list[str], list[str]]:
         .order_by(AuditEvent.object_type)
     )
     return list(actions), list(types)
+
+
+def outgoing_mail(filters: MailFilters) -> Select:
+    """The mail log, newest first: every message written, sent, waiting or failed."""
+    statement = select(OutgoingMail).order_by(
+        OutgoingMail.created_at.desc(), OutgoingMail.id.desc()
+    )
+    if filters.q.data:
+        statement = statement.where(contains_text(filters.q.data, OutgoingMail.recipient))
+    if filters.state.data:
+        statement = statement.where(OutgoingMail.state == filters.state.data)
+    if filters.kind.data:
+        statement = statement.where(OutgoingMail.kind == filters.kind.data)
+    return statement
+
+
+def mail_kinds() -> list[str]:
+    """The kinds of message in the log, for its filter."""
+    return list(
+        db.session.scalars(select(OutgoingMail.kind).distinct().order_by(OutgoingMail.kind))
+    )
+
+
+def failed_mail_count() -> int:
+    return db.session.scalar(
+        select(func.count(OutgoingMail.id)).where(OutgoingMail.state == MailState.FAILED)
+    )

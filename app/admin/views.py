@@ -1,5 +1,6 @@
-"""Administration pages: the application queue, users and roles, the audit log."""
+"""Administration pages: the application queue, users and roles, the audit log, the mail log."""
 
+import dataclasses
 from collections.abc import Iterator
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from app.admin.forms import (
     ApplicationFilters,
     AuditFilters,
     DecisionForm,
+    MailFilters,
     RoleForm,
     UserFilters,
 )
@@ -24,6 +26,7 @@ from app.catalog import operations as catalog_operations
 from app.core.i18n import current_language
 from app.core.inputs import parse_integer
 from app.core.listing import Page, csv_response
+from app.core.mail import MailError, OutgoingMail, send_again
 from app.core.permissions import Role, admin_required, staff_required
 from app.core.places import country_name
 from app.core.urls import safe_next_path
@@ -35,7 +38,11 @@ from app.learning.operations import ApplicationError, decide_application
 @staff_required
 def index():
     """The staff's starting point: what waits for a decision, and the admin's tools."""
-    return render_template("admin/index.html", pending=queries.pending_count(current_user))
+    return render_template(
+        "admin/index.html",
+        pending=queries.pending_count(current_user),
+        failed_mail=queries.failed_mail_count() if current_user.is_admin else 0,
+    )
 
 
 def _queue_filters() -> ApplicationFilters:
@@ -306,3 +313,44 @@ def audit_log():
         filters=filters,
     )
     return render_template("admin/audit.html", page=page, filters=filters)
+
+
+# What the mail log's address may carry, kept across a "send again".
+MAIL_LIST_ARGUMENTS = ("q", "state", "kind", "page")
+
+
+def _mail_page(status: int = 200):
+    filters = MailFilters.read(kind=queries.mail_kinds())
+    page = Page.of(
+        queries.outgoing_mail(filters),
+        current_app.config["MAIL_PER_PAGE"],
+        filters=filters,
+        endpoint="admin.mail_log",
+    )
+    # Shown again after a refused "send again": its links are the list's own.
+    page = dataclasses.replace(page, view_args={})
+    return render_template("admin/mail.html", page=page, filters=filters), status
+
+
+@bp.get("/mail")
+@admin_required
+def mail_log():
+    """Every message the server has written: sent, waiting for a try, or failed."""
+    return _mail_page()
+
+
+@bp.post("/mail/<int:mail_id>/send-again")
+@admin_required
+def send_mail_again(mail_id: int):
+    """Queue a failed message again (the list's filters and page come back in the query)."""
+    mail = db.get_or_404(OutgoingMail, mail_id)
+    try:
+        send_again(mail, actor=current_user)
+    except MailError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _mail_page(409)
+    db.session.commit()
+    flash(_("The message to %(address)s is queued again.", address=mail.recipient), "success")
+    kept = {name: value for name, value in request.args.items() if name in MAIL_LIST_ARGUMENTS}
+    return redirect(url_for("admin.mail_log", **kept))

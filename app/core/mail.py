@@ -29,6 +29,8 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ForeignKey,
     Integer,
@@ -44,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
+from app.core import audit
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.jobs import enqueue, job
 from app.core.models import add_unless_duplicate
@@ -60,6 +63,19 @@ class MailState(StrEnum):
     SENDING = "sending"  # claimed by a worker
     SENT = "sent"
     FAILED = "failed"  # every try failed: an admin can send it again
+
+    @property
+    def label(self) -> str:
+        """The state in the reader's language (a lazy string)."""
+        return MAIL_STATE_LABELS[self.value]
+
+
+MAIL_STATE_LABELS = {
+    "queued": _l("Waiting"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
 
 
 class OutgoingMail(db.Model):
@@ -260,6 +276,27 @@ def sweep_mail() -> None:
     db.session.rollback()
     for mail_id in due:
         enqueue("deliver_mail", mail_id)
+
+
+class MailError(Exception):
+    """A mail operation that cannot be done; the message says why, for people."""
+
+
+def send_again(mail: OutgoingMail, *, actor) -> None:
+    """Queue a failed message again, with a full set of tries; sent once the caller commits."""
+    if mail.state != MailState.FAILED:
+        raise MailError(_("Only a message whose every try failed can be sent again."))
+    mail.state = MailState.QUEUED
+    mail.tries = 0
+    mail.next_attempt_at = utcnow()
+    audit.record(
+        "mail.sent_again",
+        actor=actor,
+        target=mail,
+        details={"kind": mail.kind, "last_error": mail.last_error},
+    )
+    queued = db.session.info.setdefault(OUTBOX_KEY, [])
+    queued.append((current_app._get_current_object(), mail.id))
 
 
 def erase_mail_to(user_id: int, address: str) -> None:
