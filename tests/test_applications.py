@@ -250,7 +250,10 @@ def test_queue_filters_and_bulk_approval(app, browser, course, reviewed, staff, 
     assert enrolled == {applications[0].user_id, applications[1].user_id}
     approval_mails = [m for m in outbox() if m["Subject"] == "You are enrolled in Autumn cohort"]
     assert sorted(m["To"] for m in approval_mails) == ["a@x.example", "b@x.example"]
-    assert "Welcome! The first live session" in approval_mails[0].get_content()
+    assert (
+        "Welcome! The first live session"
+        in approval_mails[0].get_body(preferencelist=("plain",)).get_content()
+    )
 
     pending = visible_text(
         browser.client.get("/admin/applications?status=pending").get_data(as_text=True)
@@ -279,7 +282,10 @@ def test_rejection_with_a_message_and_deciding_twice(app, browser, course, revie
     db.session.refresh(application)
     assert application.status == ApplicationStatus.REJECTED
     assert application.decided_by_id == staff.id
-    assert "please apply to the next one" in outbox()[-1].get_content()
+    assert (
+        "please apply to the next one"
+        in outbox()[-1].get_body(preferencelist=("plain",)).get_content()
+    )
     assert count(Enrollment) == 0
 
     # A second decision (another tab, a colleague) changes nothing.

@@ -665,7 +665,7 @@ def certificate_mails(outbox) -> list:
 
 
 def body_of(message) -> str:
-    return message.get_content()
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_the_holder_is_told_in_their_language_when_it_is_issued(outbox, cohort, make_user, admin):

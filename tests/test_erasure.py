@@ -78,7 +78,10 @@ def test_deleting_an_account_leaves_no_copy_of_its_address_or_names(
         "organisation": ORGANISATION,
     }
     assert browser.post_form("/register", registration).status_code < 400
-    link = re.search(r"https?://\S+/confirm-email/\S+", outbox()[-1].get_content()).group()
+    link = re.search(
+        r"https?://\S+/confirm-email/\S+",
+        outbox()[-1].get_body(preferencelist=("plain",)).get_content(),
+    ).group()
     assert browser.client.get(urlsplit(link).path).status_code == 302
     assert browser.login(EMAIL, registration["password"]).status_code == 302
     profile = {

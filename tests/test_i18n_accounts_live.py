@@ -289,7 +289,7 @@ def test_an_approval_is_mailed_in_the_learner_s_language_whatever_the_admin_read
     assert apply(learner, imported_example, cohort).status_code == 302
     (received,) = outbox()
     assert received["Subject"] == "Hemos recibido su solicitud para Autumn cohort"
-    assert "Hola, Ana Pérez:" in received.get_content()
+    assert "Hola, Ana Pérez:" in received.get_body(preferencelist=("plain",)).get_content()
 
     make_user(Role.ADMIN, email="admin@city.example", preferred_language="en")
     admin = Browser(app.test_client())
@@ -313,7 +313,7 @@ def test_an_approval_is_mailed_in_the_learner_s_language_whatever_the_admin_read
     approved = outbox()[-1]
     assert approved["To"] == "ana@city.example"
     assert approved["Subject"] == "Su inscripción en Autumn cohort está confirmada"
-    body = approved.get_content()
+    body = approved.get_body(preferencelist=("plain",)).get_content()
     assert "Hola, Ana Pérez:" in body
     assert "Le damos la bienvenida a Autumn cohort de Example course: ya está inscrito." in body
     assert "Un mensaje del equipo del curso:\nWelcome! The first live session" in body
@@ -336,6 +336,6 @@ def test_a_reset_link_is_mailed_in_the_account_s_language(app, make_user, outbox
     # ...the e-mail in the language of the account.
     (message,) = outbox()
     assert message["Subject"] == "Choisissez un nouveau mot de passe pour Caring Cities"
-    body = message.get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     assert body.startswith("Bonjour Claire,\n")
     assert "ouvrez ce lien dans l'heure :\n\nhttp://localhost/reset-password/" in body

@@ -4,6 +4,7 @@ import re
 import socket
 import time
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 import pytest
 import time_machine
@@ -16,14 +17,15 @@ from app.core.mail import MailState, OutgoingMail, deliver_mail
 from app.core.types import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, Browser, without_tokens
+from tests.html import page
 
 NEW_PASSWORD = "lantern harbour quiet moss"
 LINK = re.compile(r"https?://[^/\s]+(/reset-password/\S+)")
 
 
 def reset_link(message) -> str:
-    match = LINK.search(message.get_content())
-    assert match, message.get_content()
+    match = LINK.search(message.get_body(preferencelist=("plain",)).get_content())
+    assert match, message.get_body(preferencelist=("plain",)).get_content()
     return match.group(1)
 
 
@@ -144,7 +146,8 @@ class Collector(Message):
         self.messages = []
 
     def handle_message(self, message):
-        self.messages.append(message)
+        # Read again with the modern email API (aiosmtpd parses with compat32).
+        self.messages.append(message_from_bytes(message.as_bytes(), policy=policy.default))
 
 
 @pytest.fixture
@@ -172,7 +175,7 @@ def test_reset_mail_really_leaves_through_smtp(app, browser, make_user, smtp_ser
     message = handler.messages[0]
     assert message["To"] == "ana@city.example"
     assert message["From"] == "Caring Cities <no-reply@localhost>"
-    body = message.get_payload(decode=True).decode()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Hello Ana Pérez" in body
     assert outbox() == []  # with a mail server set, nothing is written to the outbox
     link = LINK.search(body).group(1)
@@ -227,3 +230,24 @@ def test_a_message_is_tried_again_after_each_delay_then_left_failed(app, browser
         deliver_mail(mail.id)  # a failed message stays failed until an admin sends it again
         db.session.refresh(mail)
         assert (mail.state, mail.tries) == (MailState.FAILED, 3)
+
+
+def test_a_mail_is_text_and_the_same_as_simple_html_in_the_reader_s_language(
+    app, browser, make_user, outbox
+):
+    make_user(email="ana@city.example", name="Ana <b>Pérez</b> & co", preferred_language="es")
+    browser.post_form("/forgot-password", {"email": "ana@city.example"})
+    [message] = outbox()
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Content-Language"] == "es"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    link = LINK.search(text).group(1)
+    document = page(html)
+    assert document.html["lang"] == "es" and document.html["dir"] == "ltr"
+    # The same words, in the same paragraphs; the address a link; the name escaped.
+    paragraphs = [" ".join(p.get_text(" ").split()) for p in document.select("p")][1:]
+    assert paragraphs == [" ".join(block.split()) for block in text.strip().split("\n\n")]
+    assert [a["href"] for a in document.select("a")] == [f"http://localhost{link}"]
+    assert "Ana <b>Pérez</b> & co" in document.get_text()
+    assert "<b>Pérez</b>" not in html and "&lt;b&gt;Pérez&lt;/b&gt; &amp; co" in html

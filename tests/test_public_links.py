@@ -57,7 +57,7 @@ def mails_in(instance_path: str) -> list:
 
 
 def links_in(message) -> list[str]:
-    return re.findall(r"https?://\S+", message.get_content())
+    return re.findall(r"https?://\S+", message.get_body(preferencelist=("plain",)).get_content())
 
 
 def ask_for_reset(client, email: str):
@@ -71,7 +71,7 @@ def test_the_reset_link_comes_from_public_url_not_the_host_header(app, make_user
     [message] = outbox()
     [link] = links_in(message)
     assert link.startswith(f"{PUBLIC_URL}/reset-password/")
-    assert EVIL not in message.get_content()
+    assert EVIL not in message.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_the_reset_link_ignores_a_forwarded_host_from_a_trusted_proxy(

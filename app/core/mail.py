@@ -16,6 +16,7 @@ lost). A message to a person is written in their profile's language, whoever's r
 it (an admin reading in English approves a learner who reads Spanish: the learner gets Spanish).
 """
 
+import re
 import smtplib
 import ssl
 import uuid
@@ -31,6 +32,7 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import (
     ForeignKey,
     Integer,
@@ -104,8 +106,39 @@ class OutgoingMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-def compose(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message from the site's sender."""
+# Languages written right to left, for the HTML part's `dir`.
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+# Long addresses break anywhere rather than widen a phone's screen.
+LINK = Markup(
+    '<a href="{0}" style="color:#8a3b12;overflow-wrap:anywhere;word-break:break-all;">{0}</a>'
+)
+URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
+
+
+def html_body(text: str) -> Markup:
+    """The plain text as simple HTML: a paragraph per blank-line-separated block, its lines
+    kept, addresses made into links; everything else escaped."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            parts, position = [], 0
+            for found in URL.finditer(line):
+                parts.append(escape(line[position : found.start()]))
+                address = escape(found.group())
+                parts.append(LINK.format(address))
+                position = found.end()
+            parts.append(escape(line[position:]))
+            lines.append(Markup("").join(parts))
+        paragraphs.append(
+            Markup('<p style="margin:0 0 1em;">{}</p>').format(Markup("<br>").join(lines))
+        )
+    return Markup("\n").join(paragraphs)
+
+
+def compose(to: str, subject: str, body: str, *, language: str = DEFAULT_LANGUAGE) -> EmailMessage:
+    """A message from the site's sender: the text, and the same as simple HTML beside it
+    (multipart/alternative), in `language`."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
@@ -113,6 +146,15 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="caring-cities.local")
     message.set_content(body)
+    html = render_template(
+        "mail/layout.html",
+        subject=subject,
+        body=html_body(body),
+        language=language,
+        direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
+    )
+    message.add_alternative(html, subtype="html")
+    message["Content-Language"] = language  # after the content, which sets Content-* anew
     return message
 
 
@@ -124,6 +166,7 @@ def send_after_commit(
     kind: str = "message",
     user_id: int | None = None,
     key: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> None:
     """Write a message in the current transaction; it is delivered once that commits.
 
@@ -136,7 +179,7 @@ def send_after_commit(
         user_id=user_id,
         recipient=to,
         subject=subject,
-        message=bytes(compose(to, subject, body)),
+        message=bytes(compose(to, subject, body, language=language)),
         state=MailState.QUEUED,
         next_attempt_at=utcnow(),
     )
@@ -156,11 +199,15 @@ def send_to_user_after_commit(recipient, subject, template: str, /, **context) -
     template are rendered inside the recipient's language.
     """
     language = recipient.preferred_language
-    with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    with force_locale(language):
         text = str(subject() if callable(subject) else subject)
         body = render_template(template, **context)
-    kind = template.removeprefix("mail/").removesuffix(".txt")
-    send_after_commit(recipient.email, text, body, kind=kind, user_id=recipient.id)
+        kind = template.removeprefix("mail/").removesuffix(".txt")
+        send_after_commit(
+            recipient.email, text, body, kind=kind, user_id=recipient.id, language=language
+        )
 
 
 def deliver(message: EmailMessage) -> None:

@@ -213,7 +213,12 @@ def test_pages_in_the_browsers_language(server, new_page, language, header):
     # The address confirmed from the mail (in the account's language), then logging in.
     email = f"visitor.{language}@cities.example"
     mail = server.wait_for_mail(email, "")
-    page.goto(re.search(r"https?://[^/\s]+(/confirm-email/\S+)", mail.get_content()).group(1))
+    page.goto(
+        re.search(
+            r"https?://[^/\s]+(/confirm-email/\S+)",
+            mail.get_body(preferencelist=("plain",)).get_content(),
+        ).group(1)
+    )
     leaks.scan(page, "address confirmed (log in)")
     page.locator("#email").fill(email)
     page.locator("#password").fill(accounts.PASSWORD)

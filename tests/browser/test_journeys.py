@@ -39,7 +39,12 @@ def register(server, page, check, account: accounts.Account, prefix: str) -> Non
     check(page, f"{prefix}-check-your-mail")
     # The link in the mail confirms the address, then the newcomer logs in.
     mail = server.wait_for_mail(account.email, "Confirm your e-mail address")
-    page.goto(re.search(r"https?://[^/\s]+(/confirm-email/\S+)", mail.get_content()).group(1))
+    page.goto(
+        re.search(
+            r"https?://[^/\s]+(/confirm-email/\S+)",
+            mail.get_body(preferencelist=("plain",)).get_content(),
+        ).group(1)
+    )
     expect_message(page, "Your e-mail address is confirmed.")
     page.get_by_label("E-mail address").fill(account.email)
     page.get_by_label("Password").fill(accounts.PASSWORD)
