@@ -89,11 +89,19 @@ def register_person_records() -> None:
     first, so the download lists them in that order and erasure goes the other way."""
     from app.catalog import people as catalog_people
     from app.certificates import people as certificates_people
+    from app.core import mail as core_mail
     from app.core.events import person_records
     from app.learning import people as learning_people
     from app.live import people as live_people
     from app.quizzes import people as quizzes_people
 
-    layers = (catalog_people, learning_people, quizzes_people, live_people, certificates_people)
+    layers = (
+        core_mail,
+        catalog_people,
+        learning_people,
+        quizzes_people,
+        live_people,
+        certificates_people,
+    )
     for part in layers:
         person_records.register(part.__name__, export=part.personal_data, erase=part.erase_person)

@@ -583,6 +583,12 @@ def test_download_my_data(app, browser, make_user, imported_example):
     assert {"account.created", "account.logged_in", "application.submitted"} <= {
         item["action"] for item in data["activity"]
     }
+    # The mail written to them, the last being the welcome (the cohort takes all who apply).
+    assert [(m["kind"], m["to"], m["state"]) for m in data["mail"]][-1] == (
+        "application_approved",
+        "ana@city.example",
+        "sent",
+    )
 
 
 def test_delete_account_erases_personal_data(app, browser, make_user, imported_example):

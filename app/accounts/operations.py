@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.accounts.passwords import password_problem
 from app.core import audit
 from app.core.events import person_records
-from app.core.mail import erase_mail_to, send_to_user_after_commit
+from app.core.mail import send_to_user_after_commit
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.core.urls import public_url_for
@@ -368,7 +368,6 @@ def delete_account(user: User) -> None:
     # Each package erases what it keeps (app/core/events.py), the highest first.
     names += person_records.erase(user)
     audit.erase_person(names, [user.email])
-    erase_mail_to(user.id, user.email)
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted account"
     for field in ("organisation", "position", "city", "country"):

@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
@@ -52,7 +53,7 @@ from app.core import audit
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.core.jobs import enqueue, job
 from app.core.models import add_unless_duplicate
-from app.core.types import UTCDateTime, string_enum, utcnow
+from app.core.types import UTCDateTime, iso_or_none, string_enum, utcnow
 from app.extensions import db
 
 OUTBOX_KEY = "outgoing_mail"
@@ -346,14 +347,33 @@ def send_again(mail: OutgoingMail, *, actor) -> None:
     queued.append((current_app._get_current_object(), mail.id))
 
 
-def erase_mail_to(user_id: int, address: str) -> None:
-    """Forget every message to a person (their account or their address), sent or not: for
-    the deletion of their account."""
-    db.session.execute(
-        delete(OutgoingMail).where(
-            or_(OutgoingMail.user_id == user_id, OutgoingMail.recipient == address)
-        )
-    )
+def _mail_to(user):
+    return or_(OutgoingMail.user_id == user.id, OutgoingMail.recipient == user.email)
+
+
+def personal_data(user) -> dict[str, Any]:
+    """The mail written to a person, for their personal-data download (app/core/events.py)."""
+    found = db.session.scalars(select(OutgoingMail).where(_mail_to(user)).order_by(OutgoingMail.id))
+    return {
+        "mail": [
+            {
+                "subject": mail.subject,
+                "kind": mail.kind,
+                "to": mail.recipient,
+                "state": mail.state.value,
+                "written_at": iso_or_none(mail.created_at),
+                "sent_at": iso_or_none(mail.sent_at),
+            }
+            for mail in found
+        ]
+    }
+
+
+def erase_person(user) -> list[str]:
+    """Forget every message to a person (their account or their address), sent or not, when
+    their account is deleted (app/core/events.py)."""
+    db.session.execute(delete(OutgoingMail).where(_mail_to(user)))
+    return []
 
 
 def _enqueue_all(queued: list) -> None:
