@@ -12,8 +12,12 @@ FLASK := $(BIN)/flask --app app
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
 
+# The new environment's pip is replaced first by the locked one (requirements/pip.txt): the pip
+# a Python ships may be years old, and old ones fail on a hash-checked lock whose packages are
+# asked for with extras (pip-audit's CacheControl[filecache]) once a newer release exists.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/pip.txt
 
 # Dependencies are installed from the lock files (requirements/*.txt: exact versions with their
 # hashes, made by `make lock` from pyproject.toml's ranges), then the app itself, editable and
@@ -59,13 +63,15 @@ messages: setup ## Extract the interface's text and add new strings to each cata
 # kept while they satisfy pyproject.toml; LOCK_FLAGS=--upgrade takes the newest allowed ones.
 # app.txt and production.txt are constrained by dev.txt, so the three never disagree.
 LOCK_FLAGS ?=
-UV_COMPILE := UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile pyproject.toml --quiet \
-	--generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+UV := UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+UV_COMPILE := $(UV) pyproject.toml
 
 lock: $(VENV)/.installed-dev ## Pin the dependencies with their hashes (requirements/*.txt)
 	$(UV_COMPILE) $(LOCK_FLAGS) --extra dev -o requirements/dev.txt
 	$(UV_COMPILE) -c requirements/dev.txt -o requirements/app.txt
 	$(UV_COMPILE) -c requirements/dev.txt --extra postgres --extra redis -o requirements/production.txt
+	echo pip | $(UV) - -c requirements/dev.txt -o requirements/pip.txt
 
 # The job queue's worker (mail) runs beside the app, and stops with it.
 run: setup ## Set up the database, import the course and serve it at http://127.0.0.1:$(PORT), with its worker
