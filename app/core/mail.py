@@ -251,6 +251,17 @@ def _claim_lease() -> timedelta:
     return timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE"])
 
 
+def _to_send(now: datetime):
+    """Messages to (try to) send now: waiting and due, or claimed by a worker that died."""
+    return or_(
+        and_(OutgoingMail.state == MailState.QUEUED, OutgoingMail.next_attempt_at <= now),
+        and_(
+            OutgoingMail.state == MailState.SENDING,
+            OutgoingMail.claimed_at < now - _claim_lease(),
+        ),
+    )
+
+
 def retry_delays() -> list[int]:
     """Seconds to wait before each try after the first; one try more than there are delays."""
     return list(current_app.config["MAIL_RETRY_DELAYS"])
@@ -264,13 +275,7 @@ def deliver_mail(mail_id: int) -> None:
         sql_update(OutgoingMail)
         .where(
             OutgoingMail.id == mail_id,
-            or_(
-                and_(OutgoingMail.state == MailState.QUEUED, OutgoingMail.next_attempt_at <= now),
-                and_(
-                    OutgoingMail.state == MailState.SENDING,
-                    OutgoingMail.claimed_at < now - _claim_lease(),
-                ),
-            ),
+            _to_send(now),
         )
         .values(state=MailState.SENDING, claimed_at=now, tries=OutgoingMail.tries + 1)
         .execution_options(synchronize_session=False)
@@ -310,17 +315,7 @@ def sweep_mail() -> None:
     """Queue again every message that is due and not being sent: after a worker died, a queue
     lost a job, or the machine restarted."""
     now = utcnow()
-    due = db.session.scalars(
-        select(OutgoingMail.id).where(
-            or_(
-                and_(OutgoingMail.state == MailState.QUEUED, OutgoingMail.next_attempt_at <= now),
-                and_(
-                    OutgoingMail.state == MailState.SENDING,
-                    OutgoingMail.claimed_at < now - _claim_lease(),
-                ),
-            )
-        )
-    ).all()
+    due = db.session.scalars(select(OutgoingMail.id).where(_to_send(now))).all()
     db.session.rollback()
     for mail_id in due:
         enqueue("deliver_mail", mail_id)
