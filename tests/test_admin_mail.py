@@ -119,3 +119,14 @@ def test_the_admin_home_counts_the_failed_messages(app, admin_browser):
     home = admin_browser.client.get("/admin/")
     assert "1 message failed: send it again once the mail server is fixed." in text(home)
     assert "/admin/mail?state=failed" in home.get_data(as_text=True)
+
+
+def test_the_list_shown_after_a_refusal_links_to_its_own_pages(app, admin_browser):
+    app.config["MAIL_PER_PAGE"] = 1
+    sent = write("ana@city.example", "One")
+    write("bo@city.example", "Two")
+    refused = admin_browser.post_form(f"/admin/mail/{sent.id}/send-again", {}, page="/admin/mail")
+    assert refused.status_code == 409
+    # The pager's links are the list's, without the refused message's id.
+    assert "/admin/mail?page=2" in refused.get_data(as_text=True)
+    assert "mail_id" not in refused.get_data(as_text=True)

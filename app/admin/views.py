@@ -1,6 +1,5 @@
 """Administration pages: the application queue, users and roles, the audit log, the mail log."""
 
-import dataclasses
 from collections.abc import Iterator
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -327,8 +326,6 @@ def _mail_page(status: int = 200):
         filters=filters,
         endpoint="admin.mail_log",
     )
-    # Shown again after a refused "send again": its links are the list's own.
-    page = dataclasses.replace(page, view_args={})
     return render_template("admin/mail.html", page=page, filters=filters), status
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
+from fpdf.bidi import auto_detect_base_direction
 from fpdf.drawing import PaintedPath
-from fpdf.enums import Align, MethodReturnValue, PathPaintRule, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, PathPaintRule, TextDirection, XPos, YPos
 
 from app.certificates.fpdf_compat import CompatFPDF, SharedFont, add_shared_fonts
 from app.certificates.models import Certificate
@@ -512,19 +513,8 @@ def _family(text: str) -> str:
     the Arabic into one run per word: words drawn apart are read back in page order (right
     to left on the page, so "الحداد نور"), and are shaped apart. In the Arabic font the whole
     paragraph is one run, which PDF readers give back in logical order."""
-    return ARABIC if _starts_right_to_left(text) else SERIF
-
-
-def _starts_right_to_left(text: str) -> bool:
-    """Whether the text's first letter with a direction is right-to-left (Unicode's rule for
-    a paragraph's direction, as fpdf2 applies it)."""
-    for character in text:
-        direction = unicodedata.bidirectional(character)
-        if direction in ("R", "AL"):
-            return True
-        if direction == "L":
-            return False
-    return False
+    # fpdf2's own rule for a paragraph's direction (its first strong letter, Unicode's P2-P3).
+    return ARABIC if auto_detect_base_direction(text) == TextDirection.RTL else SERIF
 
 
 def script_language(text: str) -> str | None:

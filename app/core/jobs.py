@@ -33,19 +33,18 @@ WORKER_SILENT_AFTER = timedelta(minutes=5)
 @dataclass(frozen=True)
 class JobSpec:
     function: Callable[..., Any]
-    retries: int = 0
-    retry_delay: int = 0  # seconds
     every_minute: bool = False  # a periodic job, run by every worker each minute
 
 
 _JOBS: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, retries: int = 0, retry_delay: int = 0, every_minute: bool = False):
-    """Register a function as the job `name` (the name is what the queue stores)."""
+def job(name: str, *, every_minute: bool = False):
+    """Register a function as the job `name` (the name is what the queue stores). A job that
+    fails is not retried by the queue: what it acts on records its own tries (mail.py)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        _JOBS[name] = JobSpec(function, retries, retry_delay, every_minute)
+        _JOBS[name] = JobSpec(function, every_minute)
         return function
 
     return register
@@ -91,7 +90,7 @@ def _register_task(app: Flask, huey: Huey, name: str, spec: JobSpec):
     run.__name__ = name
     if spec.every_minute:
         return huey.periodic_task(crontab(), name=name)(run)
-    return huey.task(retries=spec.retries, retry_delay=spec.retry_delay, name=name)(run)
+    return huey.task(name=name)(run)
 
 
 def enqueue(name: str, *args: Any, delay: float | None = None) -> None:

@@ -16,7 +16,7 @@ from itertools import chain
 from math import ceil
 from typing import Any, Self
 
-from flask import Response, request, stream_with_context, url_for
+from flask import Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
@@ -265,7 +265,8 @@ class Page:
 
         `count` counts the rows when a cheaper query than counting the SELECT does it; `row`
         makes each result row an item (else the items are the SELECT's first column).
-        `endpoint` is the list's own route, when a form posted elsewhere shows the list again.
+        `endpoint` is the list's own route, when a form posted elsewhere shows the list again:
+        its links keep only the route arguments that route takes (not the posted row's id).
         """
         per_page = min(max(per_page, 1), MAX_PER_PAGE)
         total = (db.session.scalar(count) if count is not None else count_of(statement)) or 0
@@ -274,13 +275,17 @@ class Page:
         if total:
             result = db.session.execute(statement.limit(per_page).offset((number - 1) * per_page))
             items = [row(values) for values in result] if row else list(result.unique().scalars())
+        view_args = dict(request.view_args or {})
+        if endpoint is not None:
+            taken = next(current_app.url_map.iter_rules(endpoint)).arguments
+            view_args = {name: value for name, value in view_args.items() if name in taken}
         return cls(
             items,
             number,
             per_page,
             total,
             endpoint or request.endpoint or "",
-            dict(request.view_args or {}),
+            view_args,
             filters.args() if filters is not None else {},
         )
 
