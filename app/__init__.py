@@ -90,6 +90,7 @@ def register_person_records() -> None:
     from app.catalog import people as catalog_people
     from app.certificates import people as certificates_people
     from app.core import mail as core_mail
+    from app.core import subscriptions as core_subscriptions
     from app.core.events import person_records
     from app.learning import people as learning_people
     from app.live import people as live_people
@@ -97,6 +98,7 @@ def register_person_records() -> None:
 
     layers = (
         core_mail,
+        core_subscriptions,
         catalog_people,
         learning_people,
         quizzes_people,

@@ -21,6 +21,7 @@ from app.core.audit import AuditEvent
 from app.core.jobs import WorkerHeartbeat
 from app.core.mail import OutgoingMail
 from app.core.permissions import Role
+from app.core.subscriptions import MailOptOut
 from app.learning.models import Application, Enrollment, LessonProgress
 from app.live.models import Attendance, CalendarFeed, RecordingView
 from app.quizzes.models import AttemptAnswer, QuizAttempt
@@ -42,6 +43,7 @@ __all__ = [
     "LessonRevision",
     "LessonTranslation",
     "LiveSession",
+    "MailOptOut",
     "MediaFile",
     "Module",
     "OutgoingMail",

@@ -135,6 +135,12 @@ MATRIX = [
     ("GET", "/account/password", signed_in(200), None),
     ("POST", "/account/password", signed_in(400), {}),
     ("GET", "/account/data.json", signed_in(200), None),
+    # Nothing ticked: every optional mail turned off, which is a choice like any other.
+    ("GET", "/account/mail", signed_in(200), None),
+    ("POST", "/account/mail", signed_in(302), {}),
+    # Without a login, by its signed token (tests/test_session_mail.py has a real one).
+    ("GET", "/mail/unsubscribe/<token>", dict.fromkeys(ROLES, 404), None),
+    ("POST", "/mail/unsubscribe/<token>", dict.fromkeys(ROLES, 404), {}),
     ("GET", "/account/delete", signed_in(200), None),
     ("POST", "/account/delete", signed_in(400), {}),
     ("GET", "/account/certificate-name", signed_in(200), None),
@@ -482,9 +488,24 @@ def test_who_can_change_roles_and_deactivate(app, world, role, changed):
     assert applicant.is_active is not changed
 
 
+# Posted by mail programs without the site's cookies (RFC 8058): the signed token in the address
+# is what authorises it; tests/test_session_mail.py checks that it refuses any other token.
+WITHOUT_CSRF = {"/mail/unsubscribe/<token>"}
+
+
+def test_only_the_one_click_unsubscribe_is_exempt_from_csrf(app):
+    from app.extensions import csrf
+
+    assert csrf._exempt_views == {"app.accounts.views.unsubscribe"}
+
+
 @pytest.mark.parametrize(
     ("rule", "data"),
-    [(rule, data) for method, rule, _expected, data in MATRIX if method == "POST"],
+    [
+        (rule, data)
+        for method, rule, _expected, data in MATRIX
+        if method == "POST" and rule not in WITHOUT_CSRF
+    ],
 )
 def test_every_form_refuses_a_missing_csrf_token(app, world, rule, data):
     browser = Browser(app.test_client())

@@ -23,6 +23,7 @@ from app.core.forms import (
     strip_text,
 )
 from app.core.i18n import LANGUAGES
+from app.core.subscriptions import MailTopic
 
 REQUIRED = _l("This field is required.")
 
@@ -171,3 +172,18 @@ class DeleteAccountForm(FlaskForm):
     def validate_password(self, field) -> None:
         if not self.user.check_password(field.data or ""):
             raise ValidationError(_("This is not your password."))
+
+
+class MailSettingsForm(FlaskForm):
+    """A box per optional kind of mail (core/subscriptions.py), ticked when it is sent."""
+
+    def wanted(self) -> set[MailTopic]:
+        return {topic for topic in MailTopic if self[topic.value].data}
+
+
+for _topic in MailTopic:
+    setattr(
+        MailSettingsForm,
+        _topic.value,
+        BooleanField(_topic.label, description=_topic.hint),
+    )

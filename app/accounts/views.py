@@ -3,6 +3,7 @@
 import json
 
 from flask import (
+    abort,
     current_app,
     flash,
     make_response,
@@ -23,6 +24,7 @@ from app.accounts.forms import (
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
+    MailSettingsForm,
     ProfileForm,
     RegistrationForm,
     ResetPasswordForm,
@@ -30,6 +32,7 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.operations import PROFILE_FIELDS, AccountError, LinkProblem
 from app.accounts.queries import personal_data
+from app.core import subscriptions
 from app.core.errors import error_response
 from app.core.forms import form_page, normalise_email
 from app.core.i18n import (
@@ -37,10 +40,12 @@ from app.core.i18n import (
     LANGUAGES,
     current_language,
     language_cookie_options,
+    writing_in,
 )
-from app.core.mail import send_to_user_after_commit
+from app.core.mail import language_of, send_to_user_after_commit
+from app.core.subscriptions import MailTopic
 from app.core.urls import public_url_for, safe_next_path
-from app.extensions import db, limiter, login_manager
+from app.extensions import csrf, db, limiter, login_manager
 
 
 @login_manager.user_loader
@@ -314,6 +319,67 @@ def change_password():
         flash(_("Your password is changed. Every other session is ended."), "success")
         return redirect(url_for("accounts.profile"))
     return form_page("accounts/change_password.html", form)
+
+
+@bp.route("/account/mail", methods=["GET", "POST"])
+@login_required
+def mail_settings():
+    """Choose which optional mails to receive."""
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        form = MailSettingsForm()
+        if not form.validate_on_submit():
+            abort(400)
+        changed = subscriptions.set_topics(user.id, form.wanted())
+        db.session.commit()
+        flash(
+            _("Your mail settings are saved.") if changed else _("Nothing was changed."), "success"
+        )
+        return redirect(url_for("accounts.mail_settings"))
+    off = subscriptions.topics_turned_off(user.id)
+    form = MailSettingsForm(data={topic.value: topic not in off for topic in MailTopic})
+    return render_template("accounts/mail_settings.html", form=form)
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail program posts without the site's cookies; the token decides
+def unsubscribe(token: str):
+    """Stop one kind of optional mail from the link in it, without logging in.
+
+    GET asks (a link checker or a mail scanner that follows the link changes nothing); POST
+    turns it off, from that page's button or as a mail program's one-click unsubscribe
+    (body `List-Unsubscribe=One-Click`). A second POST changes nothing and says so.
+    """
+    found = subscriptions.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None or user.deleted_at is not None:
+        return error_response(
+            404,
+            _("This link does not work"),
+            _(
+                "It may be incomplete (copy the whole address from the mail) or its account "
+                "may be deleted. Logged in, you can choose which mails you receive in your "
+                "account's mail settings."
+            ),
+        )
+    topic = found[1]
+    done = None
+    if request.method == "POST":
+        done = subscriptions.unsubscribe(user.id, topic)
+        db.session.commit()
+    # In the language the mail was written in: its reader may be logged in nowhere.
+    with writing_in(language_of(user)):
+        page = render_template(
+            "accounts/unsubscribe.html",
+            topic=topic,
+            email=user.email,
+            done=done,
+            is_off=subscriptions.opted_out(user.id, topic),
+        )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    return response
 
 
 @bp.get("/account/data.json")

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from app.accounts.models import User
 from app.catalog.models import Cohort, LiveSession, SessionStatus
 from app.catalog.outlines import outline_changed
-from app.core import audit
+from app.core import audit, events
 from app.core.models import add_unless_duplicate
+from app.core.types import utcnow
 from app.extensions import db
 from app.live.models import Attendance
 from app.live.operations import LiveSessionError
@@ -106,6 +107,16 @@ def _bump(session: LiveSession, *conditions, **values) -> bool:
     return done == 1
 
 
+def _tell_cohort(session: LiveSession, changed: list[str], previous_starts_at) -> None:
+    """Have the cohort told of a change that concerns them (a mail each, app/live/notices.py)."""
+    changes = session.notice_of(changed)
+    if changes:
+        db.session.flush()
+        events.live_session_changed.send(
+            session, changes=changes, previous_starts_at=previous_starts_at, now=utcnow()
+        )
+
+
 def update_session(
     session: LiveSession,
     values: dict[str, Any],
@@ -134,8 +145,10 @@ def update_session(
             ),
             status=409,
         )
+    previous_starts_at = session.starts_at
     for name in changed:
         setattr(session, name, values[name])
+    _tell_cohort(session, changed, previous_starts_at)
     audit.record(
         "live_session.updated",
         actor=actor,
@@ -159,6 +172,7 @@ def cancel_session(session: LiveSession, *, actor: User) -> bool:
         session, LiveSession.status == SessionStatus.SCHEDULED, status=SessionStatus.CANCELLED
     ):
         return False
+    _tell_cohort(session, ["status"], session.starts_at)
     audit.record(
         "live_session.cancelled", actor=actor, target=session, details={"session": session.slug}
     )
@@ -172,6 +186,7 @@ def restore_session(session: LiveSession, *, actor: User) -> bool:
         session, LiveSession.status == SessionStatus.CANCELLED, status=SessionStatus.SCHEDULED
     ):
         return False
+    _tell_cohort(session, ["status"], session.starts_at)
     audit.record(
         "live_session.restored", actor=actor, target=session, details={"session": session.slug}
     )

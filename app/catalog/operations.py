@@ -43,6 +43,7 @@ from app.catalog.models import (
 )
 from app.catalog.outlines import outline_changed
 from app.core import audit, events
+from app.core.types import utcnow
 from app.extensions import db
 
 T = TypeVar("T")
@@ -306,9 +307,9 @@ class _CourseImport:
                 cohort.live_sessions.append(session)
                 return session
 
-            kept_recording = (
-                existing[source.slug].recording_url if source.slug in existing else None
-            )
+            before = existing.get(source.slug)
+            kept_recording = before.recording_url if before else None
+            previous_starts_at = before.starts_at if before else None
             session, _, changed = self._upsert(
                 existing,
                 source.slug,
@@ -329,11 +330,21 @@ class _CourseImport:
             )
             if changed:
                 session.sequence += 1
+                self._tell_cohort(session, changed, previous_starts_at)
         for session in existing.values():
             if not session.is_cancelled:
                 session.status = SessionStatus.CANCELLED
                 session.sequence += 1
                 self._note("cancelled", f"live session {item.slug}/{session.slug}", session)
+                self._tell_cohort(session, ["status"], session.starts_at)
+
+    def _tell_cohort(self, session: LiveSession, changed: list[str], previous_starts_at) -> None:
+        changes = session.notice_of(changed)
+        if changes:
+            db.session.flush()
+            events.live_session_changed.send(
+                session, changes=changes, previous_starts_at=previous_starts_at, now=utcnow()
+            )
 
     def _import_modules(self, course: Course) -> None:
         modules = {module.slug: module for module in course.modules}

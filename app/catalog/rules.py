@@ -186,6 +186,19 @@ class LiveSessionRules:
         """From 15 minutes before the start until the end, unless cancelled."""
         return not self.is_cancelled and self.join_opens_at <= now < self.ends_at
 
+    def notice_of(self, changed: list[str] | set[str]) -> frozenset[str]:
+        """What of a change of these fields (or of the status) the cohort is told about:
+        "time", "link", "cancelled" or "restored". A new title or description is not worth
+        a mail; calendars still see it."""
+        notice = set()
+        if {"starts_at", "duration_minutes"} & set(changed):
+            notice.add("time")
+        if "join_url" in changed:
+            notice.add("link")
+        if "status" in changed:
+            notice.add("cancelled" if self.is_cancelled else "restored")
+        return frozenset(notice)
+
     def is_over(self, now: datetime) -> bool:
         return now >= self.ends_at
 

@@ -31,6 +31,12 @@ enrollment_completed = _signals.signal("enrollment-completed")
 the enrolment and `now=`. The certificates package issues the certificate that the course
 gives by itself."""
 
+live_session_changed = _signals.signal("live-session-changed")
+"""A live session's learners have something to know: it moved, its link changed, it was
+cancelled or put back (`LiveSession.notice_of`). Sent by the schedule editor and the course
+import with the session, `changes=` (a frozenset of "time", "link", "cancelled",
+"restored"), `previous_starts_at=` and `now=`; the live package writes the notices to its cohort."""
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,8 +5,12 @@ cookie); then the browser's Accept-Language; then English. Course text is not tr
 here: lessons may have translations of their own (`lesson.es.md`).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français"}
@@ -26,8 +30,28 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
+# The language a message is being written in (`writing_in`), inside a request or not.
+_WRITING_IN: ContextVar[str | None] = ContextVar("writing_in", default=None)
+
+
+@contextmanager
+def writing_in(language: str) -> Iterator[None]:
+    """Words, dates and numbers in `language` for a while: a mail to a person in theirs,
+    whether a request or a worker writes it."""
+    token = _WRITING_IN.set(language)
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        _WRITING_IN.reset(token)
+
+
 def current_language() -> str:
-    """'en', 'es' or 'fr': the request's language, or English outside a request."""
+    """'en', 'es' or 'fr': the language being written in (`writing_in`), else the request's,
+    else English."""
+    writing = _WRITING_IN.get()
+    if writing:
+        return writing
     if not has_request_context():
         return DEFAULT_LANGUAGE
     return str(get_locale() or DEFAULT_LANGUAGE)

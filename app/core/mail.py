@@ -21,28 +21,35 @@ import smtplib
 import ssl
 import uuid
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, render_template, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     and_,
+    cast,
     delete,
     event,
+    exists,
+    literal,
     or_,
     select,
 )
@@ -50,10 +57,12 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from app.core import audit
-from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, writing_in
 from app.core.jobs import enqueue, job
-from app.core.models import add_unless_duplicate
+from app.core.models import add_unless_duplicate, insert_ignoring_duplicates
+from app.core.subscriptions import MailTopic, opted_out, unsubscribe_url
 from app.core.types import UTCDateTime, iso_or_none, string_enum, utcnow
+from app.core.urls import public_url_for
 from app.extensions import db
 
 OUTBOX_KEY = "outgoing_mail"
@@ -66,6 +75,7 @@ class MailState(StrEnum):
     SENDING = "sending"  # claimed by a worker
     SENT = "sent"
     FAILED = "failed"  # every try failed: an admin can send it again
+    DROPPED = "dropped"  # no longer to send when its turn came (the session was cancelled)
 
     @property
     def label(self) -> str:
@@ -78,6 +88,7 @@ MAIL_STATE_LABELS = {
     "sending": _l("Being sent"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
+    "dropped": _l("Not needed any more"),
 }
 
 
@@ -95,7 +106,10 @@ class OutgoingMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text)
     # The whole message as sent (RFC 5322), so a retry sends the same bytes and Message-ID.
-    message: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # Empty for a notification until a worker writes it (`queue_notifications`).
+    message: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # What a notification is about (a session's id and start), for writing it when it is sent.
+    payload: Mapped[dict | None] = mapped_column(JSON)
     state: Mapped[MailState] = mapped_column(
         string_enum(MailState), default=MailState.QUEUED, index=True
     )
@@ -137,24 +151,49 @@ def html_body(text: str) -> Markup:
     return Markup("\n").join(paragraphs)
 
 
-def compose(to: str, subject: str, body: str, *, language: str = DEFAULT_LANGUAGE) -> EmailMessage:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar"
+    content: bytes
+
+
+def compose(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    language: str = DEFAULT_LANGUAGE,
+    footer: str = "",
+    headers: dict[str, str] | None = None,
+    attachments: tuple[Attachment, ...] = (),
+) -> EmailMessage:
     """A message from the site's sender: the text, and the same as simple HTML beside it
-    (multipart/alternative), in `language`."""
+    (multipart/alternative), in `language`; `footer` (why the mail came, how to stop it)
+    after a signature separator; `attachments` after both (multipart/mixed)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="caring-cities.local")
-    message.set_content(body)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(f"{body.rstrip()}\n\n-- \n{footer.strip()}\n" if footer else body)
     html = render_template(
         "mail/layout.html",
         subject=subject,
         body=html_body(body),
+        footer=html_body(footer) if footer else "",
         language=language,
         direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
     )
     message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        main, sub = attachment.content_type.split("/", 1)
+        message.add_attachment(
+            attachment.content, maintype=main, subtype=sub, filename=attachment.filename
+        )
     message["Content-Language"] = language  # after the content, which sets Content-* anew
     return message
 
@@ -193,22 +232,160 @@ def send_after_commit(
     queued.append((current_app._get_current_object(), mail.id))
 
 
-def send_to_user_after_commit(recipient, subject, template: str, /, **context) -> None:
-    """Queue a message to a person in their own language, delivered when the transaction commits.
+def language_of(person) -> str:
+    """The language to write to a person in: their profile's, if the site speaks it."""
+    language = person.preferred_language
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
-    `subject` is a lazy string (`lazy_gettext`) or a callable returning one; it and the
-    template are rendered inside the recipient's language.
-    """
-    language = recipient.preferred_language
-    if language not in LANGUAGES:
-        language = DEFAULT_LANGUAGE
-    with force_locale(language):
+
+def message_to(
+    person,
+    subject,
+    template: str,
+    /,
+    *,
+    topic: MailTopic | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    **context,
+) -> EmailMessage:
+    """A message to a person in their own language: `subject` (a lazy string or a callable
+    returning one) and `template` rendered inside it. A message of an optional `topic` says
+    why it came and carries its one-click unsubscribe (RFC 8058)."""
+    language = language_of(person)
+    with writing_in(language):
         text = str(subject() if callable(subject) else subject)
         body = render_template(template, **context)
-        kind = template.removeprefix("mail/").removesuffix(".txt")
-        send_after_commit(
-            recipient.email, text, body, kind=kind, user_id=recipient.id, language=language
+        footer, headers = "", {}
+        if topic is not None:
+            stop = unsubscribe_url(person.id, topic)
+            footer = render_template(
+                "mail/_optional_footer.txt",
+                topic=topic,
+                stop_url=stop,
+                settings_url=public_url_for("accounts.mail_settings"),
+            )
+            headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": _ONE_CLICK}
+        return compose(
+            person.email,
+            text,
+            body,
+            language=language,
+            footer=footer,
+            headers=headers,
+            attachments=attachments,
         )
+
+
+_ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def send_to_user_after_commit(
+    recipient, subject, template: str, /, *, topic: MailTopic | None = None, **context
+) -> None:
+    """Queue a message to a person in their own language, delivered when the transaction
+    commits; nothing when it has a `topic` the person turned off."""
+    if topic is not None and opted_out(recipient.id, topic):
+        return
+    message = message_to(recipient, subject, template, topic=topic, **context)
+    _queue(
+        OutgoingMail(
+            idempotency_key=f"{_kind(template)}:{uuid.uuid4().hex}",
+            kind=_kind(template),
+            user_id=recipient.id,
+            recipient=recipient.email,
+            subject=str(message["Subject"]),
+            message=bytes(message),
+            state=MailState.QUEUED,
+            next_attempt_at=utcnow(),
+        )
+    )
+
+
+def _kind(template: str) -> str:
+    return template.removeprefix("mail/").removesuffix(".txt")
+
+
+# Notifications: many at once, written when sent
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """How to write a notification of one kind when its turn comes: `compose` returns the
+    message, or None when it is no longer to send (the session was cancelled meanwhile)."""
+
+    compose: Callable[[OutgoingMail], EmailMessage | None]
+    topic: MailTopic | None
+
+
+_NOTIFICATIONS: dict[str, NotificationKind] = {}
+
+
+def notification(kind: str, *, topic: MailTopic | None):
+    """Register the function that writes the notifications of `kind` (see `queue_notifications`)."""
+
+    def register(function):
+        _NOTIFICATIONS[kind] = NotificationKind(function, topic)
+        return function
+
+    return register
+
+
+def queue_notifications(
+    kind: str, recipients: Select, *, key_prefix: str, payload: dict, now: datetime
+) -> int:
+    """Write a notification of `kind` to each person `recipients` selects (their user id and
+    address, in that order), under the idempotency key `key_prefix` + user id, skipping every
+    key written before (by an earlier pass, or another worker's at the same moment); they are
+    delivered once the transaction commits. Return how many were new.
+
+    One INSERT ... SELECT, whatever the number of people: nothing is composed here. A worker
+    writes each message in its recipient's language when it sends it (`notification`).
+    """
+    people = recipients.subquery()
+    user_id, address = people.c
+    key = literal(key_prefix) + cast(user_id, String)
+    rows = select(
+        key,
+        literal(kind),
+        user_id,
+        address,
+        literal(""),
+        literal(payload, JSON),
+        literal(MailState.QUEUED.value),
+        literal(0),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+    ).where(~exists().where(OutgoingMail.idempotency_key == key))
+    columns = [
+        "idempotency_key",
+        "kind",
+        "user_id",
+        "recipient",
+        "subject",
+        "payload",
+        "state",
+        "tries",
+        "created_at",
+        "next_attempt_at",
+    ]
+    statement = (
+        insert_ignoring_duplicates(OutgoingMail)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutgoingMail.id)
+    )
+    new_ids = db.session.scalars(statement).all()
+    queued = db.session.info.setdefault(OUTBOX_KEY, [])
+    app = current_app._get_current_object()
+    queued.extend((app, mail_id) for mail_id in new_ids)
+    return len(new_ids)
+
+
+def _queue(mail: OutgoingMail) -> None:
+    db.session.add(mail)
+    db.session.flush()
+    queued = db.session.info.setdefault(OUTBOX_KEY, [])
+    queued.append((current_app._get_current_object(), mail.id))
 
 
 def deliver(message: EmailMessage) -> None:
@@ -267,9 +444,26 @@ def retry_delays() -> list[int]:
     return list(current_app.config["MAIL_RETRY_DELAYS"])
 
 
+def batched(items, size: int):
+    """`items` in lists of at most `size` (itertools.batched, from Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# How many messages one delivery job sends: a pass that writes a cohort's reminders queues a
+# few hundred jobs, not one per learner.
+DELIVERY_BATCH = 50
+
+
 @job("deliver_mail")
-def deliver_mail(mail_id: int) -> None:
-    """Send one outgoing message, if it is still to send and no other worker has it."""
+def deliver_mail(*mail_ids: int) -> None:
+    """Send each outgoing message that is still to send and that no other worker has."""
+    for mail_id in mail_ids:
+        _deliver_one(mail_id)
+
+
+def _deliver_one(mail_id: int) -> None:
     now = utcnow()
     claimed = db.session.execute(
         sql_update(OutgoingMail)
@@ -286,28 +480,69 @@ def deliver_mail(mail_id: int) -> None:
     mail = db.session.get(OutgoingMail, mail_id)
     if mail is None:  # its account was deleted meanwhile
         return
+    if mail.message is None and not _write_notification(mail):
+        return
     try:
         deliver(message_from_bytes(mail.message, policy=policy.default))
     except (OSError, smtplib.SMTPException) as error:
-        delays = retry_delays()
-        mail.last_error = f"{type(error).__name__}: {error}"[:1000]
-        current_app.logger.warning(
-            "could not send mail %s to %s (try %s): %s", mail_id, mail.recipient, mail.tries, error
-        )
-        if mail.tries > len(delays):
-            mail.state = MailState.FAILED
-            db.session.commit()
-            return
-        delay = delays[mail.tries - 1]
-        mail.state = MailState.QUEUED
-        mail.next_attempt_at = utcnow() + timedelta(seconds=delay)
-        db.session.commit()
-        enqueue("deliver_mail", mail_id, delay=delay)
+        _failed_try(mail, f"{type(error).__name__}: {error}")
         return
     mail.state = MailState.SENT
     mail.sent_at = utcnow()
     mail.last_error = None
     db.session.commit()
+
+
+def _write_notification(mail: OutgoingMail) -> bool:
+    """Write a notification's message, once: a retry sends the same bytes. False when it is
+    not to be sent (dropped: no longer relevant, or its topic turned off meanwhile)."""
+    kind = _NOTIFICATIONS.get(mail.kind)
+    reason = None
+    if kind is None:
+        reason = f"no writer for notifications of kind {mail.kind!r}"
+    elif mail.user_id is None:
+        reason = "no recipient account"
+    elif kind.topic is not None and opted_out(mail.user_id, kind.topic):
+        reason = f"the recipient turned {kind.topic.value} off"
+    if reason is None:
+        try:
+            message = kind.compose(mail)
+        except Exception as error:  # a bug in a writer: shown in /admin/mail, not lost
+            db.session.rollback()
+            current_app.logger.exception("could not write notification %s", mail.id)
+            mail = db.session.get(OutgoingMail, mail.id)
+            mail.tries = len(retry_delays()) + 1  # no automatic retry: the same bug again
+            _failed_try(mail, f"could not write the message: {type(error).__name__}: {error}")
+            return False
+        if message is None:
+            reason = "no longer relevant when its turn came"
+        else:
+            mail.message = bytes(message)
+            mail.subject = str(message["Subject"])
+            db.session.commit()
+            return True
+    mail.state = MailState.DROPPED
+    mail.last_error = reason
+    db.session.commit()
+    return False
+
+
+def _failed_try(mail: OutgoingMail, error: str) -> None:
+    """Record a failed try: wait and try again, or, after the last, leave it failed."""
+    delays = retry_delays()
+    mail.last_error = error[:1000]
+    current_app.logger.warning(
+        "could not send mail %s to %s (try %s): %s", mail.id, mail.recipient, mail.tries, error
+    )
+    if mail.tries > len(delays):
+        mail.state = MailState.FAILED
+        db.session.commit()
+        return
+    delay = delays[mail.tries - 1]
+    mail.state = MailState.QUEUED
+    mail.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    db.session.commit()
+    enqueue("deliver_mail", mail.id, delay=delay)
 
 
 @job("sweep_mail", every_minute=True)
@@ -317,8 +552,8 @@ def sweep_mail() -> None:
     now = utcnow()
     due = db.session.scalars(select(OutgoingMail.id).where(_to_send(now))).all()
     db.session.rollback()
-    for mail_id in due:
-        enqueue("deliver_mail", mail_id)
+    for batch in batched(due, DELIVERY_BATCH):
+        enqueue("deliver_mail", *batch)
 
 
 class MailError(Exception):
@@ -372,13 +607,17 @@ def erase_person(user) -> list[str]:
 
 
 def _enqueue_all(queued: list) -> None:
+    by_app: dict[Any, list[int]] = {}
     for app, mail_id in queued:
+        by_app.setdefault(app, []).append(mail_id)
+    for app, mail_ids in by_app.items():
         with app.app_context():
-            try:
-                enqueue("deliver_mail", mail_id)
-            except Exception:
-                # The message is written; the sweep queues it again within a minute.
-                app.logger.exception("could not queue mail %s", mail_id)
+            for batch in batched(mail_ids, DELIVERY_BATCH):
+                try:
+                    enqueue("deliver_mail", *batch)
+                except Exception:
+                    # The messages are written; the sweep queues them again within a minute.
+                    app.logger.exception("could not queue mail %s", batch)
 
 
 class DeliverAfterResponse:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,3 +27,14 @@ def add_unless_duplicate(row) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def insert_ignoring_duplicates(model):
+    """An INSERT for `model` that can skip rows whose unique key exists already (add
+    `.on_conflict_do_nothing(...)`): PostgreSQL's or SQLite's, as the database is.
+
+    For work that several workers may do at once (a pass writing a cohort's reminders): each
+    row is written by exactly one of them, and none fails for the others' rows.
+    """
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("live", __name__)
 
-from app.live import views  # noqa: E402, F401
+from app.live import notices, views  # noqa: E402, F401

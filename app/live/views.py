@@ -1,7 +1,5 @@
 """Live-session pages: the schedule, joining, calendar files and feeds, attendance, recordings."""
 
-from urllib.parse import urlsplit
-
 from flask import (
     abort,
     current_app,
@@ -13,19 +11,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.catalog.models import LiveSession
-from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, writing_in
 from app.core.inputs import integer_arg
 from app.core.listing import Page, PersonSearch
 from app.core.types import utcnow
-from app.core.urls import public_url, public_url_for
+from app.core.urls import public_url_for
 from app.extensions import db
 from app.live import bp, operations, queries
-from app.live.calendar import calendar_file
 from app.live.forms import (
     AttendanceForm,
     CalendarFeedForm,
@@ -34,6 +31,7 @@ from app.live.forms import (
     ReportImportForm,
     WatchedForm,
 )
+from app.live.links import calendar, calendar_filename, schedule_url
 from app.live.operations import OUTCOME_TEXT, LiveSessionError
 from app.live.reports import ReportError, decode, read_report
 from app.live.times import countdown, session_spans
@@ -66,23 +64,6 @@ def _calendar_response(body: bytes, filename: str | None, *, private: bool):
     # A calendar with join links is someone's own; keep it out of shared caches.
     response.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=300"
     return response
-
-
-def _calendar(sessions, *, name: str, join_cohort_ids: set[int], is_feed: bool = False):
-    def join_url(live: LiveSession) -> str | None:
-        if live.cohort_id not in join_cohort_ids:
-            return None
-        return public_url_for("live.join", session_id=live.id)
-
-    return calendar_file(
-        sessions,
-        name=name,
-        domain=urlsplit(public_url()).hostname,
-        now=utcnow(),
-        page_url=lambda live: _schedule_url(live, external=True),
-        join_url=join_url,
-        is_feed=is_feed,
-    )
 
 
 @bp.get("/courses/<slug>/cohorts/<cohort_slug>/schedule")
@@ -122,7 +103,7 @@ def schedule_calendar(slug: str, cohort_slug: str):
     if cohort is None:
         abort(404)
     is_learner = queries.is_enrolled_in_cohort(current_user, cohort.id)
-    body = _calendar(
+    body = calendar(
         cohort.live_sessions,
         name=f"{cohort.course.title}: {cohort.title}",
         join_cohort_ids={cohort.id} if is_learner else set(),
@@ -138,13 +119,12 @@ def session_calendar(session_id: int):
         abort(404)
     is_learner = queries.is_enrolled_in_cohort(current_user, live.cohort_id)
     cohort = live.cohort
-    body = _calendar(
+    body = calendar(
         [live],
         name=f"{cohort.course.title}: {live.title}",
         join_cohort_ids={cohort.id} if is_learner else set(),
     )
-    filename = f"{cohort.course.slug}-{cohort.slug}-{live.slug}.ics"
-    return _calendar_response(body, filename, private=is_learner)
+    return _calendar_response(body, calendar_filename(live), private=is_learner)
 
 
 @bp.get("/calendar/<token>.ics")
@@ -158,8 +138,8 @@ def feed(token: str):
     # A calendar application fetches the feed without the learner's cookies or language:
     # its words are in the language of the learner's profile.
     language = found.user.preferred_language
-    with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
-        body = _calendar(
+    with writing_in(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+        body = calendar(
             [live for cohort in cohorts for live in cohort.live_sessions],
             name=_("%(site)s: live sessions", site=current_app.config["SITE_NAME"]),
             join_cohort_ids={cohort.id for cohort in cohorts},
@@ -179,24 +159,10 @@ def _learner_session(session_id: int) -> LiveSession:
     return found
 
 
-def _schedule_url(live: LiveSession, *, external: bool = False) -> str:
-    """The session on its cohort's schedule (from PUBLIC_URL when external: for calendars)."""
-    cohort = live.cohort
-    build = public_url_for if external else url_for
-    return build(
-        "live.schedule",
-        slug=cohort.course.slug,
-        cohort_slug=cohort.slug,
-        _anchor=f"session-{live.slug}",
-    )
-
-
-def _refused(live: LiveSession, error: LiveSessionError, schedule_url: str):
+def _refused(live: LiveSession, error: LiveSessionError, back: str):
     """What cannot be done with a session now (409), with the way back to the schedule."""
     db.session.rollback()
-    page = render_template(
-        "live/not_open.html", live=live, message=str(error), schedule_url=schedule_url
-    )
+    page = render_template("live/not_open.html", live=live, message=str(error), schedule_url=back)
     return page, 409
 
 
@@ -220,7 +186,7 @@ def join(session_id: int):
     try:
         operations.check_joinable(user, live, now=utcnow())
     except LiveSessionError as error:
-        return _refused(live, error, _schedule_url(live))
+        return _refused(live, error, schedule_url(live))
     response = make_response(render_template("live/join.html", live=live, form=JoinForm()))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -237,11 +203,11 @@ def confirm_join(session_id: int):
 
 
 def _join(live: LiveSession):
-    schedule_url = _schedule_url(live)
+    back = schedule_url(live)
     try:
         meeting_url = operations.record_join(current_user._get_current_object(), live, now=utcnow())
     except LiveSessionError as error:
-        return _refused(live, error, schedule_url)
+        return _refused(live, error, back)
     db.session.commit()
     response = redirect(meeting_url, code=303)
     response.headers["Cache-Control"] = "no-store"
@@ -256,17 +222,17 @@ def watched(session_id: int):
     live = _learner_session(session_id)
     if not WatchedForm().validate_on_submit():
         abort(400)
-    schedule_url, title = _schedule_url(live), live.title
+    back, title = schedule_url(live), live.title
     try:
         first = operations.mark_recording_watched(
             current_user._get_current_object(), live, now=utcnow()
         )
     except LiveSessionError as error:
-        return _refused(live, error, schedule_url)
+        return _refused(live, error, back)
     db.session.commit()
     if first:
         flash(_("The recording of “%(session)s” is marked as watched.", session=title), "success")
-    return redirect(schedule_url)
+    return redirect(back)
 
 
 def _attendance_page(live: LiveSession, *, status: int = 200, recording_form=None):
