@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev setup-prod lock clean translations messages bench audit
+.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev setup-prod lock clean translations messages bench bench-scheduler audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -136,6 +136,10 @@ bench: setup-dev ## Seed a 10,000-learner data set and benchmark the pages (benc
 		{ echo "make bench needs wrk: apt-get install wrk (as root) did not work"; exit 1; }
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scheduler
+
+bench-scheduler: setup-dev ## Time the reminder scheduler's pass over 10,000 learners (no wrk needed)
+	$(BIN)/python -m bench.scheduler
 
 clean: ## Remove the virtualenv and caches (instance/ is kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

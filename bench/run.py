@@ -506,9 +506,11 @@ def machine() -> list[str]:
             versions.append(f"{package} {version(package)}")
         except Exception:  # noqa: S112 (not installed)
             continue
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[
-        0
-    ]
+    try:
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+        wrk_version = wrk.split("\n")[0]
+    except FileNotFoundError:  # bench/scheduler.py runs without it
+        wrk_version = "wrk: not installed"
     return [
         f"- CPU: {cpu}, {os.cpu_count()} cores (`nproc`), shared with other work while it ran",
         f"- RAM: {memory}",
