@@ -5,9 +5,17 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.core.audit import AuditEvent
-from app.core.mail import MailState, OutgoingMail, send_after_commit
+from app.core.mail import (
+    MailState,
+    OutgoingMail,
+    deliver_mail,
+    queue_notifications,
+    send_after_commit,
+)
 from app.core.permissions import Role
+from app.core.types import utcnow
 from app.extensions import db
 from tests.html import text, texts
 
@@ -130,3 +138,25 @@ def test_the_list_shown_after_a_refusal_links_to_its_own_pages(app, admin_browse
     # The pager's links are the list's, without the refused message's id.
     assert "/admin/mail?page=2" in refused.get_data(as_text=True)
     assert "mail_id" not in refused.get_data(as_text=True)
+
+
+def test_a_notification_shows_its_state_before_and_after_its_turn(app, admin_browser, make_user):
+    learner = make_user(email="lin@city.example")
+    queue_notifications(
+        "no_such_writer",
+        select(User.id, User.email).where(User.id == learner.id),
+        key_prefix="test:",
+        payload={},
+        now=utcnow(),
+    )
+    waiting = db.session.info.pop("outgoing_mail")
+    db.session.commit()
+    (row,) = rows(admin_browser.client.get("/admin/mail"))
+    assert "lin@city.example" in row and "Waiting" in row
+    assert "(its text is written when it is sent)" in row
+
+    deliver_mail(*[mail_id for _, mail_id in waiting])
+    (row,) = rows(admin_browser.client.get("/admin/mail?state=dropped"))
+    assert "Not needed any more" in row
+    assert "Why: no writer for notifications of kind 'no_such_writer'" in row
+    assert "Send again" not in row
