@@ -1,12 +1,18 @@
 """The migrations build the schema the models describe, on SQLite and PostgreSQL."""
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, update
 
 from app import create_app
+from app.accounts.models import User
 from app.extensions import db
+from app.learning.models import Enrollment
+from app.learning.operations import mark_lesson_done
+from tests import factories
 
 pytestmark = pytest.mark.slow  # every migration, up and down
 
@@ -26,3 +32,37 @@ def test_upgrade_on_an_empty_database_matches_the_models(make_database, tmp_path
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def test_the_activity_revision_fills_in_each_enrolments_last_step(make_database, tmp_path):
+    """0015 reads what was recorded before it, so nobody active is taken for stalled."""
+    empty = make_database()
+    app = create_app(
+        {"SECRET_KEY": "x", "JOBS_IMMEDIATE": True, **empty.config()}, instance_path=str(tmp_path)
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    done_at = datetime(2027, 3, 4, 10, tzinfo=UTC)
+    with app.app_context():
+        course = factories.import_example()
+        cohort = factories.cohort_of(course)
+        reader = factories.enrolled_learner(cohort, "reader@city.example")
+        factories.enrolled_learner(cohort, "idle@city.example")
+        lesson = course.modules[0].lessons[0]
+        mark_lesson_done(reader, lesson, now=done_at)
+        db.session.execute(update(Enrollment).values(last_active_at=None))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "0014"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        found = db.session.execute(
+            select(User.email, Enrollment.last_active_at, Enrollment.nudged_at)
+            .join(Enrollment.user)
+            .order_by(User.email)
+        ).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert found == [("idle@city.example", None, None), ("reader@city.example", done_at, None)]

@@ -391,11 +391,14 @@ def test_the_mail_settings_page_turns_kinds_off_and_on(app, browser, learners):
     assert "Reminders before live sessions" in text(page)
     response = browser.post_form("/account/mail", {"session_changes": "y"}, page="/account/mail")
     assert response.status_code == 302
-    assert [row.topic for row in db.session.scalars(select(MailOptOut))] == ["session_reminders"]
+    turned_off = db.session.scalars(select(MailOptOut.topic).order_by(MailOptOut.topic)).all()
+    assert turned_off == ["progress_reminders", "session_reminders"]
     page = browser.client.get("/account/mail")
     assert "Your mail settings are saved." in text(page)
     browser.post_form(
-        "/account/mail", {"session_changes": "y", "session_reminders": "y"}, page="/account/mail"
+        "/account/mail",
+        {"session_changes": "y", "session_reminders": "y", "progress_reminders": "y"},
+        page="/account/mail",
     )
     assert db.session.scalars(select(MailOptOut)).all() == []
     # Without its CSRF token the form changes nothing.

@@ -334,16 +334,17 @@ def queue_notifications(
     kind: str, recipients: Select, *, key_prefix: str, payload: dict, now: datetime
 ) -> int:
     """Write a notification of `kind` to each person `recipients` selects (their user id and
-    address, in that order), under the idempotency key `key_prefix` + user id, skipping every
-    key written before (by an earlier pass, or another worker's at the same moment); they are
-    delivered once the transaction commits. Return how many were new.
+    address, in that order, and optionally what the key ends with, as text: the user id by
+    default), under the idempotency key `key_prefix` + that end, skipping every key written
+    before (by an earlier pass, or another worker's at the same moment); they are delivered
+    once the transaction commits. Return how many were new.
 
     One INSERT ... SELECT, whatever the number of people: nothing is composed here. A worker
     writes each message in its recipient's language when it sends it (`notification`).
     """
     people = recipients.subquery()
-    user_id, address = people.c
-    key = literal(key_prefix) + cast(user_id, String)
+    user_id, address, *key_end = people.c
+    key = literal(key_prefix) + (key_end[0] if key_end else cast(user_id, String))
     rows = select(
         key,
         literal(kind),

@@ -31,6 +31,7 @@ class MailTopic(StrEnum):
 
     SESSION_REMINDERS = "session_reminders"
     SESSION_CHANGES = "session_changes"
+    PROGRESS = "progress_reminders"
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ class MailTopic(StrEnum):
 TOPIC_LABELS = {
     "session_reminders": _l("Reminders before live sessions"),
     "session_changes": _l("Changes to live sessions"),
+    "progress_reminders": _l("A reminder when you have not been back for a while"),
 }
 TOPIC_HINTS = {
     "session_reminders": _l(
@@ -53,6 +55,10 @@ TOPIC_HINTS = {
     "session_changes": _l(
         "When a live session of your cohort moves to another time, gets a new link, is "
         "cancelled or is put back on the schedule."
+    ),
+    "progress_reminders": _l(
+        "After 10 days without a lesson, a quiz or a live session: your next step and what "
+        "the certificate still asks. At most one a fortnight, and none once you have finished."
     ),
 }
 

@@ -73,6 +73,11 @@ class Enrollment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set once, the first time every completion rule holds; never cleared by new content.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The learner's last step in the course (a lesson done, a quiz, a live session or its
+    # recording); None: nothing yet. The stalled-learner mail counts its 10 days from here.
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When that mail was last written for this enrolment (learning/nudges.py).
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
     cohort: Mapped[Cohort] = relationship()

@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Cohort, Lesson
@@ -191,8 +191,25 @@ def _mail_applicant(application: Application, template: str, subject) -> None:
     )
 
 
+def note_activity(user, course_id: int, *, now: datetime) -> None:
+    """The learner took a step in the course (a lesson done, a quiz started or submitted, a
+    live session joined or its recording watched): their enrolments in it are active as of
+    `now`, and the stalled-learner mail (learning/nudges.py) waits 10 days from here."""
+    db.session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.user_id == user.id,
+            Enrollment.cohort_id.in_(select(Cohort.id).where(Cohort.course_id == course_id)),
+            or_(Enrollment.last_active_at.is_(None), Enrollment.last_active_at < now),
+        )
+        .values(last_active_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_lesson_done(user, lesson: Lesson, *, now: datetime) -> bool:
     """Record that a learner finished a lesson; True the first time, False after that."""
+    note_activity(user, lesson.module.course.id, now=now)
     exists_already = db.session.scalar(
         select(LessonProgress.id).where(
             LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id

@@ -32,6 +32,8 @@ def personal_data(user) -> dict[str, Any]:
                 "cohort": enrollment.cohort.title,
                 "enrolled_at": enrollment.enrolled_at.isoformat(),
                 "completed_at": iso_or_none(enrollment.completed_at),
+                "last_step_at": iso_or_none(enrollment.last_active_at),
+                "reminded_to_continue_at": iso_or_none(enrollment.nudged_at),
             }
             for enrollment in enrollments_of(user)
         ],

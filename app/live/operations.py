@@ -18,7 +18,7 @@ from app.core.models import add_unless_duplicate
 from app.core.timezones import format_weekday, local_time
 from app.core.urls import is_https_url
 from app.extensions import db
-from app.learning.operations import record_completion
+from app.learning.operations import note_activity, record_completion
 from app.live import queries
 from app.live.models import Attendance, AttendanceSource, CalendarFeed, RecordingView
 from app.live.reports import Participant, ParticipantReport
@@ -102,6 +102,7 @@ def record_join(user: User, session: LiveSession, *, now: datetime) -> str:
     leaves before the start did not take part (the participant report counts early joiners).
     """
     check_joinable(user, session, now=now)
+    note_activity(user, session.cohort.course_id, now=now)
     if not session.has_started(now):
         return session.join_url
     attendance = queries.attendances_in(session.id, [user.id]).get(user.id)
@@ -328,6 +329,7 @@ def mark_recording_watched(user: User, session: LiveSession, *, now: datetime) -
         RecordingView(session_id=session.id, user_id=user.id, watched_at=now)
     ):
         return False
+    note_activity(user, session.cohort.course_id, now=now)
     _check_completion([user], session, now)
     return True
 

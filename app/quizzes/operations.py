@@ -15,7 +15,7 @@ from app.catalog.operations import record_question_version
 from app.catalog.outline import CourseOutline
 from app.core.templating import clock, long_date, zone_abbreviation
 from app.extensions import db
-from app.learning.operations import record_completion
+from app.learning.operations import note_activity, record_completion
 from app.quizzes.grading import AnswerKey, Grade, grade, read_answers
 from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt, QuizRecord
 
@@ -114,6 +114,7 @@ def start_attempt(
         layout.append(
             {"question": question.id, "version": versions[question.id], "choices": choice_ids}
         )
+    note_activity(user, quiz.module.course_id, now=now)
     attempt = QuizAttempt(
         quiz=quiz,
         user_id=user.id,
@@ -195,6 +196,7 @@ def submit_attempt(
     )
     if attempt.is_submitted:  # a stale form: refused before its answers are even read
         raise already
+    note_activity(user, course.id, now=now)
     keys = answer_keys(shown)
     versions = {question.id: question.version_id for question, _choices in shown}
     answers = read_answers(keys, form)
