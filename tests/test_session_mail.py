@@ -436,4 +436,4 @@ def test_the_unsubscribe_page_speaks_the_language_the_mail_was_written_in(app, l
     token = unsubscribe_token(learners["bogota"].id, MailTopic.SESSION_CHANGES)
     page = app.test_client().get(f"/mail/unsubscribe/{token}")  # a browser set to English
     assert page.status_code == 200
-    assert "¿Dejar de enviar «Cambios en las sesiones en vivo» a ana@bogota.example?" in text(page)
+    assert "¿Dejar de enviar «Cambios en las sesiones en directo» a ana@bogota.example?" in text(page)
