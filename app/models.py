@@ -22,11 +22,19 @@ from app.core.jobs import WorkerHeartbeat
 from app.core.mail import OutgoingMail
 from app.core.permissions import Role
 from app.core.subscriptions import MailOptOut
-from app.learning.models import Application, Enrollment, LessonProgress
+from app.learning.models import (
+    Announcement,
+    AnnouncementDismissal,
+    Application,
+    Enrollment,
+    LessonProgress,
+)
 from app.live.models import Attendance, CalendarFeed, RecordingView
 from app.quizzes.models import AttemptAnswer, QuizAttempt
 
 __all__ = [
+    "Announcement",
+    "AnnouncementDismissal",
     "Application",
     "AttemptAnswer",
     "Attendance",

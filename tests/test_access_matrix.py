@@ -14,6 +14,7 @@ from app.core.mail import MailState, OutgoingMail
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
+from app.learning.announcement_operations import post_announcement
 from app.learning.models import Application, ApplicationStatus, Enrollment
 from app.learning.operations import enrol
 from app.quizzes.models import AttemptState, QuizRecord
@@ -136,6 +137,21 @@ MATRIX = [
     ("POST", "/account/password", signed_in(400), {}),
     ("GET", "/account/data.json", signed_in(200), None),
     # Nothing ticked: every optional mail turned off, which is a choice like any other.
+    # Only a learner of the cohort it was posted to can put an announcement away.
+    ("GET", "/announcements/<int:announcement_id>/dismiss", POST_ONLY, None),
+    (
+        "POST",
+        "/announcements/<int:announcement_id>/dismiss",
+        _with(dict.fromkeys(ROLES, 404), anonymous=LOGIN, enrolled_learner=302),
+        {},
+    ),
+    ("GET", "/author/<slug>/cohorts/<cohort_slug>/announcements", editing(), None),
+    ("GET", "/author/<slug>/cohorts/<cohort_slug>/announcements/new", editing(), None),
+    ("POST", "/author/<slug>/cohorts/<cohort_slug>/announcements/new", editing(400), {}),
+    ("GET", "/author/<slug>/announcements/<int:announcement_id>", editing(), None),
+    ("POST", "/author/<slug>/announcements/<int:announcement_id>", editing(400), {}),
+    ("GET", "/author/<slug>/announcements/<int:announcement_id>/withdraw", POST_ONLY, None),
+    ("POST", "/author/<slug>/announcements/<int:announcement_id>/withdraw", editing(302), {}),
     ("GET", "/account/mail", signed_in(200), None),
     ("POST", "/account/mail", signed_in(302), {}),
     # Without a login, by its signed token (tests/test_session_mail.py has a real one).
@@ -347,6 +363,14 @@ def world(app, imported_example, make_user, make_cohort):
     certificate = issue_certificate(
         enrollment, actor=accounts["admin"], now=utcnow(), reason="For the matrix"
     )
+    announcement = post_announcement(
+        cohort,
+        title="Welcome",
+        body="Read **module 1** first.",
+        publish_at=utcnow(),
+        actor=accounts["instructor_of_course"],
+        now=utcnow(),
+    )
     failed_mail = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).first()
     failed_mail.state = MailState.FAILED
     db.session.commit()
@@ -369,6 +393,7 @@ def world(app, imported_example, make_user, make_cohort):
         "int:enrollment_id": enrollment.id,
         "int:certificate_id": certificate.id,
         "int:mail_id": failed_mail.id,
+        "int:announcement_id": announcement.id,
     }
     return {
         "accounts": accounts,

@@ -105,6 +105,8 @@ def test_the_integrity_command_says_when_every_reference_holds(imported_example,
 
 # Migration 0010 on databases made before it
 
+ACTIVITY_COLUMNS = ("last_active_at", "nudged_at")  # enrollments' columns of 0015
+
 
 @pytest.fixture
 def old_database(make_database, tmp_path):
@@ -115,12 +117,15 @@ def old_database(make_database, tmp_path):
     assert upgraded.exit_code == 0, upgraded.output
     with app.app_context():
         # Today's code gives each certificate it signs a status entry (a table of 0011) and a
-        # JSON-LD credential (a column of 0012), and writes its mail to outgoing_mail (0013):
-        # people_with_certificates drops them again before the test upgrades.
+        # JSON-LD credential (a column of 0012), writes its mail to outgoing_mail (0013, 0014)
+        # and reads an enrolment's last step (0015): people_with_certificates drops them
+        # again before the test upgrades.
         StatusEntry.__table__.create(db.engine)
         OutgoingMail.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
+            for column in ACTIVITY_COLUMNS:
+                connection.exec_driver_sql(f"ALTER TABLE enrollments ADD COLUMN {column} TEXT")
         source, problems = read_course(EXAMPLE_COURSE)
         assert problems == []
         course, _ = import_course(source)
@@ -144,11 +149,13 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
         db.session.commit()
         found.append((user.id, enrollment.id, certificate.id))
     db.session.remove()
-    # As a database at 0009 is: 0011, 0012 and 0013 make these.
+    # As a database at 0009 is: 0011 to 0015 make these.
     StatusEntry.__table__.drop(db.engine)
     OutgoingMail.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
+        for column in ACTIVITY_COLUMNS:
+            connection.exec_driver_sql(f"ALTER TABLE enrollments DROP COLUMN {column}")
     return found
 
 

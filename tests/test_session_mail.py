@@ -392,12 +392,20 @@ def test_the_mail_settings_page_turns_kinds_off_and_on(app, browser, learners):
     response = browser.post_form("/account/mail", {"session_changes": "y"}, page="/account/mail")
     assert response.status_code == 302
     turned_off = db.session.scalars(select(MailOptOut.topic).order_by(MailOptOut.topic)).all()
-    assert turned_off == ["progress_reminders", "session_reminders"]
+    assert turned_off == ["announcements", "progress_reminders", "session_reminders"]
     page = browser.client.get("/account/mail")
     assert "Your mail settings are saved." in text(page)
     browser.post_form(
         "/account/mail",
-        {"session_changes": "y", "session_reminders": "y", "progress_reminders": "y"},
+        {
+            topic: "y"
+            for topic in (
+                "session_changes",
+                "session_reminders",
+                "progress_reminders",
+                "announcements",
+            )
+        },
         page="/account/mail",
     )
     assert db.session.scalars(select(MailOptOut)).all() == []
@@ -436,4 +444,6 @@ def test_the_unsubscribe_page_speaks_the_language_the_mail_was_written_in(app, l
     token = unsubscribe_token(learners["bogota"].id, MailTopic.SESSION_CHANGES)
     page = app.test_client().get(f"/mail/unsubscribe/{token}")  # a browser set to English
     assert page.status_code == 200
-    assert "¿Dejar de enviar «Cambios en las sesiones en directo» a ana@bogota.example?" in text(page)
+    assert "¿Dejar de enviar «Cambios en las sesiones en directo» a ana@bogota.example?" in text(
+        page
+    )

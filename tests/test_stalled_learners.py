@@ -26,7 +26,8 @@ STARTS = datetime(2027, 3, 15, tzinfo=UTC)
 
 
 @pytest.fixture
-def idle(spring):
+def idle(spring, make_user):
+    make_user()  # so that no learner's id is their enrolment's id by chance
     with time_machine.travel(ENROLLED, tick=False):
         return enrolled_learner(
             spring, "idle@city.example", name="Ana Gómez", preferred_language="es"
@@ -96,6 +97,10 @@ def test_a_silent_learner_gets_one_mail_with_the_next_step_and_what_is_left(
     assert len(outbox()) == 2
     stored = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).all()
     assert [(m.kind, m.state) for m in stored] == [("stalled_learner", MailState.SENT)] * 2
+    # Each key names its enrolment (not its person: a person may have several).
+    enrolments = db.session.scalars(select(Enrollment).order_by(Enrollment.user_id)).all()
+    ends = [m.idempotency_key.rsplit(":", 1)[1] for m in stored]
+    assert ends == [str(e.id) for e in enrolments if e.user_id in (idle.id, reader.id)]
 
 
 def test_after_coming_back_a_second_silence_waits_a_fortnight_from_the_first_mail(

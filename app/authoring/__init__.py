@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
-from app.authoring import quiz_views, report_views, session_views, views  # noqa: E402, F401
+from app.authoring import (  # noqa: E402, F401
+    announcement_views,
+    quiz_views,
+    report_views,
+    session_views,
+    views,
+)

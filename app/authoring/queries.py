@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.catalog.authored import LessonRevision, UploadedImage
@@ -18,6 +18,7 @@ from app.catalog.models import (
     Quiz,
 )
 from app.extensions import db
+from app.learning.models import Enrollment
 
 EDITABLE_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
@@ -119,4 +120,11 @@ def course_session(course_id: int, session_id: int) -> LiveSession | None:
         .join(LiveSession.cohort)
         .where(LiveSession.id == session_id, Cohort.course_id == course_id)
         .options(contains_eager(LiveSession.cohort))
+    )
+
+
+def cohort_learner_count(cohort_id: int) -> int:
+    """How many learners a cohort has (who an announcement reaches)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
     )

@@ -167,10 +167,12 @@ def compose(
     footer: str = "",
     headers: dict[str, str] | None = None,
     attachments: tuple[Attachment, ...] = (),
+    html: Markup | None = None,
 ) -> EmailMessage:
     """A message from the site's sender: the text, and the same as simple HTML beside it
-    (multipart/alternative), in `language`; `footer` (why the mail came, how to stop it)
-    after a signature separator; `attachments` after both (multipart/mixed)."""
+    (multipart/alternative; `html` when the HTML says it better, such as rendered Markdown),
+    in `language`; `footer` (why the mail came, how to stop it) after a signature separator;
+    `attachments` after both (multipart/mixed)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
@@ -183,7 +185,7 @@ def compose(
     html = render_template(
         "mail/layout.html",
         subject=subject,
-        body=html_body(body),
+        body=html if html is not None else html_body(body),
         footer=html_body(footer) if footer else "",
         language=language,
         direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
@@ -246,11 +248,13 @@ def message_to(
     *,
     topic: MailTopic | None = None,
     attachments: tuple[Attachment, ...] = (),
+    html_template: str | None = None,
     **context,
 ) -> EmailMessage:
     """A message to a person in their own language: `subject` (a lazy string or a callable
-    returning one) and `template` rendered inside it. A message of an optional `topic` says
-    why it came and carries its one-click unsubscribe (RFC 8058)."""
+    returning one) and `template` rendered inside it (and `html_template` for the HTML part,
+    when the text's own HTML will not do). A message of an optional `topic` says why it came
+    and carries its one-click unsubscribe (RFC 8058)."""
     language = language_of(person)
     with writing_in(language):
         text = str(subject() if callable(subject) else subject)
@@ -273,6 +277,8 @@ def message_to(
             footer=footer,
             headers=headers,
             attachments=attachments,
+            # A rendered template: Jinja escaped every value in it.
+            html=Markup(render_template(html_template, **context)) if html_template else None,  # noqa: S704
         )
 
 
@@ -342,9 +348,14 @@ def queue_notifications(
     One INSERT ... SELECT, whatever the number of people: nothing is composed here. A worker
     writes each message in its recipient's language when it sends it (`notification`).
     """
-    people = recipients.subquery()
-    user_id, address, *key_end = people.c
-    key = literal(key_prefix) + (key_end[0] if key_end else cast(user_id, String))
+    # Named here: a caller's columns may share a name (users.id, enrollments.id).
+    names = ["user_id", "address", "key_end"]
+    chosen = recipients.selected_columns
+    people = recipients.with_only_columns(
+        *(column.label(name) for column, name in zip(chosen, names, strict=False))
+    ).subquery()
+    user_id, address = people.c.user_id, people.c.address
+    key = literal(key_prefix) + (people.c.key_end if len(chosen) > 2 else cast(user_id, String))
     rows = select(
         key,
         literal(kind),

@@ -32,6 +32,7 @@ class MailTopic(StrEnum):
     SESSION_REMINDERS = "session_reminders"
     SESSION_CHANGES = "session_changes"
     PROGRESS = "progress_reminders"
+    ANNOUNCEMENTS = "announcements"
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ TOPIC_LABELS = {
     "session_reminders": _l("Reminders before live sessions"),
     "session_changes": _l("Changes to live sessions"),
     "progress_reminders": _l("A reminder when you have not been back for a while"),
+    "announcements": _l("Announcements from the course team"),
 }
 TOPIC_HINTS = {
     "session_reminders": _l(
@@ -59,6 +61,10 @@ TOPIC_HINTS = {
     "progress_reminders": _l(
         "After 10 days without a lesson, a quiz or a live session: your next step and what "
         "the certificate still asks. At most one a fortnight, and none once you have finished."
+    ),
+    "announcements": _l(
+        "What the course team posts to your cohort; you also see it on the course page and "
+        "your dashboard."
     ),
 }
 

@@ -48,3 +48,7 @@ class ApplicationForm(FlaskForm):
             )
         ],
     )
+
+
+class DismissForm(FlaskForm):
+    """Put an announcement away (the page it was on comes back as `next`)."""

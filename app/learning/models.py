@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Cohort, Lesson
@@ -106,3 +106,47 @@ class LessonProgress(db.Model):
 
     def __repr__(self) -> str:
         return f"<LessonProgress user {self.user_id} lesson {self.lesson_id}>"
+
+
+class Announcement(db.Model):
+    """A message from the course team to a cohort: shown on the course page and dashboard of
+    its learners until each dismisses it, and mailed to them once it is published."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (IDS_NEVER_REUSED,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)  # sanitised, as lessons are
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    publish_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the mail to the cohort was written (a pass each minute, once it is published).
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    cohort: Mapped[Cohort] = relationship()
+    author = relationship("User")
+
+    def is_published(self, now: datetime) -> bool:
+        return self.withdrawn_at is None and self.publish_at <= now
+
+    def __repr__(self) -> str:
+        return f"<Announcement {self.id} cohort {self.cohort_id}>"
+
+
+class AnnouncementDismissal(db.Model):
+    """A learner has read an announcement and put it away."""
+
+    __tablename__ = "announcement_dismissals"
+    __table_args__ = (UniqueConstraint("announcement_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,13 @@ from app.catalog.outline import CourseOutline
 from app.catalog.rules import can_read_lessons
 from app.core import events
 from app.extensions import db
-from app.learning.models import Application, Enrollment, LessonProgress
+from app.learning.models import (
+    Announcement,
+    AnnouncementDismissal,
+    Application,
+    Enrollment,
+    LessonProgress,
+)
 from app.learning.progress import CourseProgress, LearnerFacts, outline_cohort
 
 
@@ -168,4 +174,39 @@ def lesson_progress_of(user) -> list[LessonProgress]:
             )
             .order_by(LessonProgress.completed_at, LessonProgress.id)
         )
+    )
+
+
+def announcements_for(user, now, *, course_id: int | None = None) -> list[Announcement]:
+    """The announcements a learner has still to read: published to a cohort they are enrolled
+    in (of one course, or of any), not withdrawn, not dismissed; newest first. One query."""
+    if not user.is_authenticated:
+        return []
+    dismissed = exists().where(
+        AnnouncementDismissal.announcement_id == Announcement.id,
+        AnnouncementDismissal.user_id == user.id,
+    )
+    found = (
+        select(Announcement)
+        .join(Enrollment, Enrollment.cohort_id == Announcement.cohort_id)
+        .where(
+            Enrollment.user_id == user.id,
+            Announcement.publish_at <= now,
+            Announcement.withdrawn_at.is_(None),
+            ~dismissed,
+        )
+        .options(joinedload(Announcement.cohort).joinedload(Cohort.course))
+        .order_by(Announcement.publish_at.desc(), Announcement.id.desc())
+    )
+    if course_id is not None:
+        found = found.where(Announcement.cohort.has(Cohort.course_id == course_id))
+    return list(db.session.scalars(found))
+
+
+def learner_announcement(user, announcement_id: int) -> Announcement | None:
+    """An announcement published to one of the learner's cohorts (None: not theirs)."""
+    return db.session.scalar(
+        select(Announcement)
+        .join(Enrollment, Enrollment.cohort_id == Announcement.cohort_id)
+        .where(Announcement.id == announcement_id, Enrollment.user_id == user.id)
     )

@@ -14,10 +14,11 @@ from app.core import events
 from app.core.i18n import current_language
 from app.core.templating import course_text
 from app.core.types import utcnow
+from app.core.urls import safe_next_path
 from app.extensions import db
-from app.learning import bp, queries
+from app.learning import announcement_operations, bp, queries
 from app.learning.access import readable_course, readable_outline
-from app.learning.forms import ApplicationForm
+from app.learning.forms import ApplicationForm, DismissForm
 from app.learning.operations import (
     ApplicationError,
     already_applied_message,
@@ -33,6 +34,7 @@ from app.learning.progress import course_path, progress_in
 @login_required
 def dashboard():
     """A learner's courses with progress, next step and quiz results; their applications."""
+    now = utcnow()
     enrollments = queries.enrollments_of(current_user)
     courses = shared_outlines(list({e.cohort.course_id for e in enrollments}))
     facts = queries.learner_facts(current_user, list(courses.values()))
@@ -43,7 +45,8 @@ def dashboard():
         ],
         applications=queries.applications_of(current_user),
         certificates=events.current_certificates(current_user),
-        now=utcnow(),
+        announcements=queries.announcements_for(current_user, now),
+        now=now,
     )
 
 
@@ -57,10 +60,12 @@ def course(slug: str):
     if found is None:
         abort(404)
     progress, enrollment = queries.course_progress(current_user, found)
+    now = utcnow()
     return render_template(
         "catalog/course.html",
         course=found,
-        now=utcnow(),
+        now=now,
+        announcements=queries.announcements_for(current_user, now, course_id=found.id),
         can_read=progress is not None,
         progress=progress,
         enrollment=enrollment,
@@ -225,3 +230,18 @@ def lecture(slug: str, module_slug: str):
         module=module,
         neighbours=course_path(course).neighbours("lecture", module.id),
     )
+
+
+@bp.post("/announcements/<int:announcement_id>/dismiss")
+@login_required
+def dismiss_announcement(announcement_id: int):
+    """A learner puts an announcement away; back to the page they were on."""
+    found = queries.learner_announcement(current_user, announcement_id)
+    if found is None:
+        abort(404)
+    if not DismissForm().validate_on_submit():
+        abort(400)
+    announcement_operations.dismiss_announcement(current_user, found, now=utcnow())
+    db.session.commit()
+    flash(_("You will not be shown this announcement again."), "success")
+    return redirect(safe_next_path(request.form.get("next")) or url_for("learning.dashboard"))
