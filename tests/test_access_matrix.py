@@ -296,6 +296,8 @@ MATRIX = [
     ("POST", "/author/<slug>/modules/<module_slug>/quiz/questions/<int:question_id>/remove",
      editing(302), {}),
     ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress", editing(), None),
+    ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress/message", editing(), None),
+    ("POST", "/author/<slug>/cohorts/<cohort_slug>/progress/message", editing(400), {}),
     ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress.csv",
      editing(), None),
     ("GET", "/author/<slug>/quizzes/<module_slug>/analysis", editing(), None),

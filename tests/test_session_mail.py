@@ -397,15 +397,9 @@ def test_the_mail_settings_page_turns_kinds_off_and_on(app, browser, learners):
     assert "Your mail settings are saved." in text(page)
     browser.post_form(
         "/account/mail",
-        {
-            topic: "y"
-            for topic in (
-                "session_changes",
-                "session_reminders",
-                "progress_reminders",
-                "announcements",
-            )
-        },
+        dict.fromkeys(
+            ("session_changes", "session_reminders", "progress_reminders", "announcements"), "y"
+        ),
         page="/account/mail",
     )
     assert db.session.scalars(select(MailOptOut)).all() == []

@@ -1,13 +1,15 @@
-"""The form of an announcement: its title, its text (Markdown) and, optionally, a later moment
-to publish it, on the author's own clock."""
+"""The forms of what staff write to learners: an announcement (its title, its text in Markdown
+and, optionally, a later moment to publish it, on the author's own clock), and a message to
+the learners a progress report selects."""
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.authoring.session_forms import (
     MAX_TITLE,
@@ -89,3 +91,45 @@ class AnnouncementForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     """Only a CSRF token: the announcement is in the address."""
+
+
+class MessageForm(FlaskForm):
+    """A message to the learners a progress report's filters select."""
+
+    subject = StringField(
+        _l("Subject"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Give the message a subject.")),
+            Length(
+                max=MAX_TITLE,
+                message=lazy_ngettext(
+                    "The subject can have at most %(num)d character.",
+                    "The subject can have at most %(num)d characters.",
+                    MAX_TITLE,
+                ),
+            ),
+            no_control_characters,
+        ],
+    )
+    body = TextAreaField(
+        _l("Message"),
+        filters=[strip_text],
+        description=_l("Plain text. Learners can answer you by replying to the mail."),
+        validators=[
+            DataRequired(_l("Write the message.")),
+            Length(
+                max=MAX_BODY,
+                message=lazy_ngettext(
+                    "The message can have at most %(num)d character.",
+                    "The message can have at most %(num)d characters.",
+                    MAX_BODY,
+                ),
+            ),
+            no_control_characters,
+        ],
+    )
+    # How many learners the page said the message goes to: sent only if that still holds.
+    expected = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    FIELD_ORDER = ("subject", "body")

@@ -1,12 +1,16 @@
-"""Instructors' reports: a cohort's progress (page and CSV), quiz item analysis, a summary.
+"""Instructors' reports: a cohort's progress (page and CSV, and a message to the learners it
+selects), quiz item analysis, a summary.
 
 Each page is built from a fixed number of queries; see the `app/authoring/reports/` modules.
 """
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
+from flask_login import current_user
 from wtforms import SelectChoice
 
-from app.authoring import bp
+from app.authoring import bp, message_operations
+from app.authoring.announcement_forms import MessageForm
 from app.authoring.reports import find_cohort
 from app.authoring.reports.item_analysis import (
     ANALYSIS_OUTLINE,
@@ -26,6 +30,7 @@ from app.authoring.views import managed_course
 from app.core.listing import csv_response
 from app.core.permissions import staff_required
 from app.core.types import utcnow
+from app.extensions import db
 
 
 def _cohort_report(slug: str, cohort_slug: str) -> ProgressReport:
@@ -97,3 +102,67 @@ def summary(slug: str):
         quizzes=course.published_quizzes(),
         active_days=ACTIVE_DAYS,
     )
+
+
+@bp.route("/<slug>/cohorts/<cohort_slug>/progress/message", methods=["GET", "POST"])
+@staff_required
+def message_learners(slug: str, cohort_slug: str):
+    """Write to the learners the progress report's filters (in the query string) select."""
+    report = _cohort_report(slug, cohort_slug)
+    matching, reachable = message_operations.audience(report)
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            if form.expected.data != reachable:
+                status = 409
+                form.form_errors.append(
+                    ngettext(
+                        "The filters now select %(num)d learner, not %(shown)d as the page said "
+                        "(someone enrolled, finished or changed their mail settings meanwhile). "
+                        "Check the number below and send again.",
+                        "The filters now select %(num)d learners, not %(shown)d as the page said "
+                        "(someone enrolled, finished or changed their mail settings meanwhile). "
+                        "Check the number below and send again.",
+                        reachable,
+                        shown=form.expected.data or 0,
+                    )
+                )
+            else:
+                written = message_operations.message_learners(
+                    report,
+                    subject=form.subject.data,
+                    body=form.body.data,
+                    actor=current_user._get_current_object(),
+                    now=utcnow(),
+                )
+                db.session.commit()
+                flash(
+                    ngettext(
+                        "Your message is on its way to %(num)d learner.",
+                        "Your message is on its way to %(num)d learners.",
+                        written,
+                    ),
+                    "success",
+                )
+                return redirect(
+                    url_for(
+                        "authoring.progress",
+                        slug=slug,
+                        cohort_slug=cohort_slug,
+                        **report.filters.args(),
+                    )
+                )
+    form.expected.data = reachable
+    page = render_template(
+        "authoring/reports/message.html",
+        course=report.course,
+        cohort=report.cohort,
+        report=report,
+        filters=report.filters,
+        form=form,
+        matching=matching,
+        reachable=reachable,
+    )
+    return page, status

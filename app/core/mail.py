@@ -249,12 +249,14 @@ def message_to(
     topic: MailTopic | None = None,
     attachments: tuple[Attachment, ...] = (),
     html_template: str | None = None,
+    reply_to: str | None = None,
     **context,
 ) -> EmailMessage:
     """A message to a person in their own language: `subject` (a lazy string or a callable
     returning one) and `template` rendered inside it (and `html_template` for the HTML part,
     when the text's own HTML will not do). A message of an optional `topic` says why it came
-    and carries its one-click unsubscribe (RFC 8058)."""
+    and carries its one-click unsubscribe (RFC 8058); `reply_to` sends answers to a person
+    (the teacher who wrote) rather than to the site."""
     language = language_of(person)
     with writing_in(language):
         text = str(subject() if callable(subject) else subject)
@@ -269,6 +271,8 @@ def message_to(
                 settings_url=public_url_for("accounts.mail_settings"),
             )
             headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": _ONE_CLICK}
+        if reply_to:
+            headers["Reply-To"] = reply_to
         return compose(
             person.email,
             text,

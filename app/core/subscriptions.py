@@ -47,7 +47,7 @@ TOPIC_LABELS = {
     "session_reminders": _l("Reminders before live sessions"),
     "session_changes": _l("Changes to live sessions"),
     "progress_reminders": _l("A reminder when you have not been back for a while"),
-    "announcements": _l("Announcements from the course team"),
+    "announcements": _l("Announcements and messages from the course team"),
 }
 TOPIC_HINTS = {
     "session_reminders": _l(
@@ -63,8 +63,8 @@ TOPIC_HINTS = {
         "the certificate still asks. At most one a fortnight, and none once you have finished."
     ),
     "announcements": _l(
-        "What the course team posts to your cohort; you also see it on the course page and "
-        "your dashboard."
+        "What the course team posts to your cohort (you also see it on the course page and "
+        "your dashboard) or writes to some of its learners."
     ),
 }
 

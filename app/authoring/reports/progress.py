@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     case,
+    exists,
     func,
     literal,
     select,
@@ -117,6 +118,9 @@ class ProgressFilters(SortedFilterForm):
         ],
         id="filter-completed",
     )
+    not_passed = FilterSelect(
+        _l("Quiz not passed yet"), _l("Any quiz"), coerce=str, id="filter-not-passed"
+    )
 
     @property
     def completed_value(self) -> bool | None:
@@ -186,7 +190,30 @@ class ProgressReport:
             conditions.append(Enrollment.completed_at.is_not(None))
         elif self.filters.completed_value is False:
             conditions.append(Enrollment.completed_at.is_(None))
+        quiz = self.not_passed_quiz
+        if quiz is not None:
+            conditions.append(
+                ~exists().where(
+                    QuizAttempt.user_id == Enrollment.user_id,
+                    QuizAttempt.quiz_id == quiz.id,
+                    QuizAttempt.score >= quiz.pass_mark,
+                )
+            )
         return conditions
+
+    @property
+    def not_passed_quiz(self) -> Quiz | None:
+        """The quiz the learners shown have not passed yet (the filter), if one is chosen."""
+        chosen = self.filters.not_passed.data
+        return next((quiz for quiz in self.quizzes if str(quiz.id) == chosen), None)
+
+    def recipients_statement(self) -> Select:
+        """The matching learners who can be written to: (user id, address), for a message."""
+        return (
+            select(User.id, User.email)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(*self._where(), User.is_active.is_(True), User.deleted_at.is_(None))
+        )
 
     def count_statement(self) -> Select:
         return (
@@ -342,7 +369,12 @@ def progress_report(course: Course, cohort: Cohort) -> ProgressReport:
     quizzes = course.published_quizzes()
     found = cohort_countries(cohort, current_language())
     filters = ProgressFilters.read(
-        sort_keys=[*NUMBER_SORTS, *(f"quiz-{quiz.id}" for quiz in quizzes)], country=found
+        sort_keys=[*NUMBER_SORTS, *(f"quiz-{quiz.id}" for quiz in quizzes)],
+        country=found,
+        not_passed=[
+            SelectChoice(str(quiz.id), quiz.title, render_kw={"lang": course.language})
+            for quiz in quizzes
+        ],
     )
     return ProgressReport(
         course=course,
