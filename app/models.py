@@ -26,6 +26,7 @@ from app.learning.models import (
     Announcement,
     AnnouncementDismissal,
     Application,
+    ApplicationDraft,
     Enrollment,
     LessonProgress,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "Announcement",
     "AnnouncementDismissal",
     "Application",
+    "ApplicationDraft",
     "AttemptAnswer",
     "Attendance",
     "AuditEvent",

@@ -33,6 +33,7 @@ class MailTopic(StrEnum):
     SESSION_CHANGES = "session_changes"
     PROGRESS = "progress_reminders"
     ANNOUNCEMENTS = "announcements"
+    DEADLINES = "application_deadlines"
 
     @property
     def label(self) -> str:
@@ -48,6 +49,7 @@ TOPIC_LABELS = {
     "session_changes": _l("Changes to live sessions"),
     "progress_reminders": _l("A reminder when you have not been back for a while"),
     "announcements": _l("Announcements and messages from the course team"),
+    "application_deadlines": _l("Application deadlines"),
 }
 TOPIC_HINTS = {
     "session_reminders": _l(
@@ -65,6 +67,10 @@ TOPIC_HINTS = {
     "announcements": _l(
         "What the course team posts to your cohort (you also see it on the course page and "
         "your dashboard) or writes to some of its learners."
+    ),
+    "application_deadlines": _l(
+        "Three days and one day before a cohort's applications close, if you saved an "
+        "application to it as a draft and have not sent it."
     ),
 }
 

@@ -1,7 +1,7 @@
 """Times written with their IANA zone ('2027-07-05 09:00 Europe/Madrid'), and their display."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -85,3 +85,18 @@ def format_weekday(day: date, *, year: bool = True, language: str | None = None)
     if year:
         return format_date(day, language)
     return babel_dates.format_date(day, WEEKDAY_WITHOUT_YEAR[language], locale=language)
+
+
+# The night on a person's clock: mail due then goes at 21:00 the evening before instead.
+NIGHT_STARTS, NIGHT_ENDS = 22, 7
+EVENING = time(21, 0)
+
+
+def at_a_waking_hour(moment: datetime, zone_name: str) -> datetime:
+    """`moment`, or, when it falls between 22:00 and 07:00 on that zone's clock, 21:00 the
+    evening before (UTC): a reminder should not arrive in the night."""
+    local = local_time(moment, zone_name)
+    if NIGHT_ENDS <= local.hour < NIGHT_STARTS:
+        return moment
+    evening = local.date() if local.hour >= NIGHT_STARTS else local.date() - timedelta(days=1)
+    return datetime.combine(evening, EVENING, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)

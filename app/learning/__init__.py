@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("learning", __name__)
 
-from app.learning import announcement_operations, nudges, views  # noqa: E402, F401
+from app.learning import announcement_operations, deadlines, nudges, views  # noqa: E402, F401

@@ -50,5 +50,6 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class DismissForm(FlaskForm):
-    """Put an announcement away (the page it was on comes back as `next`)."""
+class ButtonForm(FlaskForm):
+    """A form that is only its button (and CSRF token): putting an announcement away, saving
+    an application as a draft (whose text is read as it is, finished or not)."""

@@ -58,6 +58,22 @@ class Application(db.Model):
         return f"<Application {self.id} user {self.user_id} cohort {self.cohort_id} {self.status}>"
 
 
+class ApplicationDraft(db.Model):
+    """An application begun and saved, not sent: what the deadline reminders are about."""
+
+    __tablename__ = "application_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    confirms_public_official: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+
+
 class Enrollment(db.Model):
     """A learner's place in a cohort: what lets them read the lessons."""
 

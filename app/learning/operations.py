@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Cohort, Lesson
@@ -17,7 +17,13 @@ from app.core.models import add_unless_duplicate
 from app.core.templating import course_text, long_date
 from app.core.types import utcnow
 from app.extensions import db
-from app.learning.models import Application, ApplicationStatus, Enrollment, LessonProgress
+from app.learning.models import (
+    Application,
+    ApplicationDraft,
+    ApplicationStatus,
+    Enrollment,
+    LessonProgress,
+)
 from app.learning.progress import CourseProgress, outline_cohort
 from app.learning.queries import application_for, course_enrollments, learner_facts
 
@@ -91,6 +97,11 @@ def submit_application(
         confirms_public_official=confirms_public_official,
         submitted_at=now,
     )
+    db.session.execute(
+        delete(ApplicationDraft).where(
+            ApplicationDraft.user_id == user.id, ApplicationDraft.cohort_id == cohort.id
+        )
+    )
     try:
         with db.session.begin_nested():
             db.session.add(application)
@@ -108,6 +119,31 @@ def submit_application(
             _l("We received your application to %(cohort)s", cohort=cohort.title),
         )
     return application
+
+
+def save_application_draft(
+    user, cohort: Cohort, *, motivation: str, confirms_public_official: bool, now: datetime
+) -> ApplicationDraft:
+    """Keep an application as it stands, to finish later (one draft per person and cohort)."""
+    draft = db.session.scalar(
+        select(ApplicationDraft).where(
+            ApplicationDraft.user_id == user.id, ApplicationDraft.cohort_id == cohort.id
+        )
+    )
+    if draft is None:
+        draft = ApplicationDraft(user_id=user.id, cohort_id=cohort.id)
+        if not add_unless_duplicate(draft):  # saved from another tab a moment ago
+            return save_application_draft(
+                user,
+                cohort,
+                motivation=motivation,
+                confirms_public_official=confirms_public_official,
+                now=now,
+            )
+    draft.motivation = motivation
+    draft.confirms_public_official = confirms_public_official
+    draft.saved_at = now
+    return draft
 
 
 def decide_application(

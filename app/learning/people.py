@@ -3,11 +3,17 @@
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.core.types import iso_or_none
 from app.extensions import db
-from app.learning.models import Application, Enrollment, LessonProgress
+from app.learning.models import (
+    AnnouncementDismissal,
+    Application,
+    ApplicationDraft,
+    Enrollment,
+    LessonProgress,
+)
 from app.learning.queries import applications_of, enrollments_of, lesson_progress_of
 
 
@@ -25,6 +31,23 @@ def personal_data(user) -> dict[str, Any]:
                 "decision_message": application.decision_message,
             }
             for application in applications_of(user)
+        ],
+        "application_drafts": [
+            {
+                "course": draft.cohort.course.title,
+                "cohort": draft.cohort.title,
+                "motivation": draft.motivation,
+                "saved_at": draft.saved_at.isoformat(),
+            }
+            for draft in db.session.scalars(
+                select(ApplicationDraft).where(ApplicationDraft.user_id == user.id)
+            )
+        ],
+        "announcements_dismissed": [
+            {"announcement": dismissal.announcement_id, "at": dismissal.dismissed_at.isoformat()}
+            for dismissal in db.session.scalars(
+                select(AnnouncementDismissal).where(AnnouncementDismissal.user_id == user.id)
+            )
         ],
         "enrolments": [
             {
@@ -52,4 +75,8 @@ def erase_person(user) -> list[str]:
     db.session.execute(delete(LessonProgress).where(LessonProgress.user_id == user.id))
     db.session.execute(delete(Enrollment).where(Enrollment.user_id == user.id))
     db.session.execute(delete(Application).where(Application.user_id == user.id))
+    db.session.execute(delete(ApplicationDraft).where(ApplicationDraft.user_id == user.id))
+    db.session.execute(
+        delete(AnnouncementDismissal).where(AnnouncementDismissal.user_id == user.id)
+    )
     return []

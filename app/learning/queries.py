@@ -14,6 +14,7 @@ from app.learning.models import (
     Announcement,
     AnnouncementDismissal,
     Application,
+    ApplicationDraft,
     Enrollment,
     LessonProgress,
 )
@@ -209,4 +210,13 @@ def learner_announcement(user, announcement_id: int) -> Announcement | None:
         select(Announcement)
         .join(Enrollment, Enrollment.cohort_id == Announcement.cohort_id)
         .where(Announcement.id == announcement_id, Enrollment.user_id == user.id)
+    )
+
+
+def application_draft(user, cohort) -> ApplicationDraft | None:
+    """The person's saved, unsent application to a cohort, if any."""
+    return db.session.scalar(
+        select(ApplicationDraft).where(
+            ApplicationDraft.user_id == user.id, ApplicationDraft.cohort_id == cohort.id
+        )
     )

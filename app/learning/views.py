@@ -18,13 +18,14 @@ from app.core.urls import safe_next_path
 from app.extensions import db
 from app.learning import announcement_operations, bp, queries
 from app.learning.access import readable_course, readable_outline
-from app.learning.forms import ApplicationForm, DismissForm
+from app.learning.forms import MOTIVATION_MAX, ApplicationForm, ButtonForm
 from app.learning.operations import (
     ApplicationError,
     already_applied_message,
     closed_reason,
     mark_lesson_done,
     record_completion,
+    save_application_draft,
     submit_application,
 )
 from app.learning.progress import course_path, progress_in
@@ -85,7 +86,31 @@ def apply(slug: str, cohort_slug: str):
     closed = closed_reason(cohort, now, marked=True)
     form = ApplicationForm()
     status = 200
-    if request.method == "POST":
+    draft = queries.application_draft(current_user, cohort)
+    if request.method == "POST" and "draft" in request.form:
+        if existing is not None or closed:
+            status = 409
+        elif not ButtonForm().validate_on_submit():
+            abort(400)
+        else:
+            motivation = (form.motivation.data or "")[:MOTIVATION_MAX]
+            save_application_draft(
+                current_user._get_current_object(),
+                cohort,
+                motivation=motivation,
+                confirms_public_official=bool(form.confirms_public_official.data),
+                now=now,
+            )
+            db.session.commit()
+            flash(
+                _(
+                    "Your draft is saved. Come back to send it before applications close; we "
+                    "will remind you by mail a few days before."
+                ),
+                "success",
+            )
+            return redirect(url_for("learning.apply", slug=slug, cohort_slug=cohort_slug))
+    elif request.method == "POST":
         if existing is not None or closed:
             status = 409
         elif not current_user.has_confirmed_email:
@@ -125,8 +150,12 @@ def apply(slug: str, cohort_slug: str):
                 return redirect(url_for("learning.dashboard"))
         else:
             status = 400
+    elif draft is not None:
+        form.motivation.data = draft.motivation
+        form.confirms_public_official.data = draft.confirms_public_official
     return render_template(
         "learning/apply.html",
+        draft=draft,
         cohort=cohort,
         course=cohort.course,
         form=form,
@@ -239,7 +268,7 @@ def dismiss_announcement(announcement_id: int):
     found = queries.learner_announcement(current_user, announcement_id)
     if found is None:
         abort(404)
-    if not DismissForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     announcement_operations.dismiss_announcement(current_user, found, now=utcnow())
     db.session.commit()

@@ -17,9 +17,8 @@ A reminder whose session has since moved or been cancelled is not sent.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -39,16 +38,12 @@ from app.core.mail import (
     queue_notifications,
 )
 from app.core.subscriptions import MailTopic, opted_out_of
-from app.core.timezones import is_time_zone, local_time
+from app.core.timezones import NIGHT_ENDS, NIGHT_STARTS, at_a_waking_hour, is_time_zone
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.live.links import calendar, calendar_filename, join_url, schedule_url
 from app.live.times import ZonedSpan, duration_left
-
-# The learner's night, on their clock: a day-before reminder due then goes the evening before.
-NIGHT_STARTS, NIGHT_ENDS = 22, 7
-EVENING = time(21, 0)
 
 
 @dataclass(frozen=True)
@@ -72,13 +67,7 @@ LOOK_AHEAD = timedelta(hours=24 + 24 - NIGHT_STARTS + NIGHT_ENDS + 1)
 def reminder_due_at(starts_at: datetime, lead: Lead, zone_name: str) -> datetime:
     """When the reminder to a learner in `zone_name` is due (UTC)."""
     due = starts_at - lead.before
-    if not lead.avoids_night:
-        return due
-    local = local_time(due, zone_name)
-    if NIGHT_ENDS <= local.hour < NIGHT_STARTS:
-        return due
-    evening = local.date() if local.hour >= NIGHT_STARTS else local.date() - timedelta(days=1)
-    return datetime.combine(evening, EVENING, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+    return at_a_waking_hour(due, zone_name) if lead.avoids_night else due
 
 
 def reminder_key(session: LiveSession, lead: Lead) -> str:
