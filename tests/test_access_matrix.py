@@ -296,6 +296,17 @@ MATRIX = [
     ("POST", "/author/<slug>/modules/<module_slug>/quiz/questions/<int:question_id>/remove",
      editing(302), {}),
     ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress", editing(), None),
+    # The applicant's record in the course; the enrolment in the address is another
+    # learner's, so moving or ending it through this record finds nothing (404).
+    ("GET", "/author/<slug>/learners/<int:user_id>", editing(), None),
+    ("GET", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/move",
+     POST_ONLY, None),
+    ("POST", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/move",
+     editing(404), {}),
+    ("GET", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/remove",
+     POST_ONLY, None),
+    ("POST", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/remove",
+     editing(404), {}),
     ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress/message", editing(), None),
     ("POST", "/author/<slug>/cohorts/<cohort_slug>/progress/message", editing(400), {}),
     ("GET", "/author/<slug>/cohorts/<cohort_slug>/progress.csv",

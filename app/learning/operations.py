@@ -292,3 +292,65 @@ def record_completion(user, course: CourseOutline, *, now: datetime) -> list[Enr
         # The certificates package issues what the course gives by itself (core/events.py).
         events.enrollment_completed.send(enrollment, now=now)
     return completed
+
+
+def move_enrollment(enrollment: Enrollment, cohort: Cohort, *, actor, has_certificate: bool):
+    """Move a learner to another cohort of the same course (their schedule, announcements and
+    mail follow it). Refused when they are in that cohort already, or hold a certificate of
+    the one they leave (it names that cohort: revoke or reissue it first)."""
+    old = enrollment.cohort
+    if cohort.course_id != old.course_id or cohort.id == old.id:
+        raise ApplicationError(_("Choose another cohort of the same course."))
+    if has_certificate:
+        raise ApplicationError(
+            _(
+                "%(name)s holds a certificate of %(cohort)s, which names that cohort: revoke "
+                "it first if the move is right.",
+                name=enrollment.user.name,
+                cohort=old.title,
+            )
+        )
+    taken = db.session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.user_id == enrollment.user_id, Enrollment.cohort_id == cohort.id
+        )
+    )
+    if taken is not None:
+        raise ApplicationError(
+            _(
+                "%(name)s is enrolled in %(cohort)s already.",
+                name=enrollment.user.name,
+                cohort=cohort.title,
+            )
+        )
+    enrollment.cohort_id = cohort.id
+    db.session.flush()
+    db.session.expire(enrollment, ["cohort"])
+    audit.record(
+        "enrollment.moved",
+        actor=actor,
+        target=enrollment,
+        details={"from": old.slug, "to": cohort.slug},
+    )
+
+
+def remove_enrollment(enrollment: Enrollment, *, reason: str, actor, has_certificate: bool):
+    """Unenrol a learner, with the reason (audited). What they did (lessons done, attempts,
+    attendance) is kept, so enrolling them again gives it back. Refused while they hold a
+    certificate of this enrolment: revoke it first."""
+    if has_certificate:
+        raise ApplicationError(
+            _(
+                "%(name)s holds a certificate of this enrolment: revoke it first if they "
+                "should leave the cohort.",
+                name=enrollment.user.name,
+            )
+        )
+    audit.record(
+        "enrollment.removed",
+        actor=actor,
+        target=enrollment,
+        details={"cohort": enrollment.cohort.slug, "reason": reason},
+    )
+    db.session.delete(enrollment)
+    db.session.flush()
