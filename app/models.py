@@ -31,7 +31,7 @@ from app.learning.models import (
     LessonProgress,
 )
 from app.live.models import Attendance, CalendarFeed, RecordingView
-from app.quizzes.models import AttemptAnswer, QuizAttempt
+from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt
 
 __all__ = [
     "Announcement",
@@ -39,6 +39,7 @@ __all__ = [
     "Application",
     "ApplicationDraft",
     "AttemptAnswer",
+    "AttemptGrant",
     "Attendance",
     "AuditEvent",
     "CalendarFeed",

@@ -299,6 +299,10 @@ MATRIX = [
     # The applicant's record in the course; the enrolment in the address is another
     # learner's, so moving or ending it through this record finds nothing (404).
     ("GET", "/author/<slug>/learners/<int:user_id>", editing(), None),
+    # By this row the applicant is enrolled (the queue's row above approved them).
+    ("GET", "/author/<slug>/learners/<int:user_id>/quizzes/<int:quiz_id>/grant", POST_ONLY, None),
+    ("POST", "/author/<slug>/learners/<int:user_id>/quizzes/<int:quiz_id>/grant",
+     editing(302), {}),
     ("GET", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/move",
      POST_ONLY, None),
     ("POST", "/author/<slug>/learners/<int:user_id>/enrolments/<int:enrollment_id>/move",
@@ -407,6 +411,7 @@ def world(app, imported_example, make_user, make_cohort):
         "int:certificate_id": certificate.id,
         "int:mail_id": failed_mail.id,
         "int:announcement_id": announcement.id,
+        "int:quiz_id": module.quiz.id,
     }
     return {
         "accounts": accounts,

@@ -10,6 +10,8 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
 from app.learning.operations import enrol, mark_lesson_done
+from app.quizzes.queries import quiz_record
+from tests.conftest import Browser
 from tests.factories import certified_learner, enrolled_learner, make_instructor
 from tests.html import text, texts
 from tests.test_reports import scored_attempt
@@ -139,3 +141,37 @@ def test_a_certified_learner_is_neither_moved_nor_unenrolled(
     assert removed.status_code == 409
     db.session.expire_all()
     assert enrolment_of(holder).cohort_id == spring.id
+
+
+def test_one_more_attempt_for_a_learner_who_used_theirs(
+    app, course, spring, quiz, teacher, rania, teacher_browser
+):
+    quiz.max_attempts, quiz.wait_minutes = 1, 0
+    db.session.commit()
+    record = quiz_record(rania, quiz, questions=False)
+    assert (record.attempts_left, record.can_start(utcnow())) == (0, False)
+    page = teacher_browser.client.get(record_url(course, rania))
+    assert f"{quiz.title}: 1 of 1 attempts used" in text(page)
+    grant = f"{record_url(course, rania)}/quizzes/{quiz.id}/grant"
+    given = teacher_browser.post_form(grant, {}, page=record_url(course, rania))
+    assert given.status_code == 302
+    shown = text(teacher_browser.client.get(record_url(course, rania)))
+    assert (
+        f"Rania Haddad may now make one more attempt at “{quiz.title}” (1 given in all)." in shown
+    )
+    assert "1 of 2 attempts used (1 given by the course team)" in shown
+    db.session.expire_all()
+    record = quiz_record(rania, quiz, questions=False)
+    assert (record.attempts_left, record.can_start(utcnow())) == (1, True)
+    # The learner's own pages read the same rule: the quiz lets them start again.
+    learner = Browser(app.test_client())
+    learner.login("rania@amman.example")
+    start = f"/courses/{course.slug}/quizzes/{quiz.module.slug}/attempts"
+    started = learner.post_form(
+        start, {}, page=f"/courses/{course.slug}/quizzes/{quiz.module.slug}"
+    )
+    assert started.status_code == 302 and started.headers["Location"].endswith("/attempts/2")
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "quiz.attempt_granted")
+    ).one()
+    assert event.details["extra"] == 1

@@ -4,6 +4,7 @@ cohort and unenrolling them."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -17,13 +18,17 @@ from app.catalog.outline import outline_of
 from app.certificates.models import Certificate
 from app.core.mail import OutgoingMail
 from app.core.permissions import Role, staff_required
+from app.core.types import utcnow
 from app.extensions import db
+from app.learning.forms import ButtonForm
 from app.learning.models import Application, Enrollment
 from app.learning.operations import ApplicationError, move_enrollment, remove_enrollment
 from app.learning.progress import CourseProgress, outline_cohort
 from app.learning.queries import learner_facts
 from app.live.models import Attendance, RecordingView
-from app.quizzes.models import QuizAttempt
+from app.quizzes import operations as quiz_operations
+from app.quizzes.models import AttemptGrant, QuizAttempt
+from app.quizzes.operations import QuizError
 
 # Mail about the account itself, which the course team has no business reading about.
 ACCOUNT_MAIL = ("reset_password", "confirm_email", "registration_attempt")
@@ -102,6 +107,16 @@ def _page(
         mails = mails.where(OutgoingMail.kind.not_in(ACCOUNT_MAIL))
     mails = db.session.scalars(mails.order_by(OutgoingMail.id.desc()).limit(MAIL_SHOWN)).all()
     current = {c.current_for_enrollment_id for c in certificates if c.current_for_enrollment_id}
+    granted = dict(
+        db.session.execute(
+            select(AttemptGrant.quiz_id, AttemptGrant.extra).where(AttemptGrant.user_id == user.id)
+        ).all()
+    )
+    limited = [
+        (quiz, sum(1 for a in attempts if a.quiz_id == quiz.id), granted.get(quiz.id, 0))
+        for quiz in outline.published_quizzes()
+        if quiz.max_attempts is not None
+    ]
     page = render_template(
         "authoring/learner.html",
         course=course,
@@ -114,6 +129,10 @@ def _page(
         recordings=recordings,
         certificates=certificates,
         certified=current,
+        limited=[
+            (quiz, used, extra, quiz.max_attempts + extra - used <= 0)
+            for quiz, used, extra in limited
+        ],
         mails=mails,
         mail_limit=MAIL_SHOWN,
         move_form=move_form or MoveForm(),
@@ -203,3 +222,36 @@ def unenrol_learner(slug: str, user_id: int, enrollment_id: int):
     if applications or len(enrollments) > 1:  # the record still has something to show
         return redirect(url_for("authoring.learner", slug=slug, user_id=user_id))
     return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.post("/<slug>/learners/<int:user_id>/quizzes/<int:quiz_id>/grant")
+@staff_required
+def grant_attempt(slug: str, user_id: int, quiz_id: int):
+    """Give a learner who has used their attempts at a quiz one more."""
+    course = managed_course(slug)
+    user, _applications, enrollments = _record(course, user_id)
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or quiz.module.course_id != course.id or not enrollments:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        extra = quiz_operations.grant_attempt(
+            user, quiz, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except QuizError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("authoring.learner", slug=slug, user_id=user_id))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(name)s may now make one more attempt at “%(quiz)s” (%(num)d given in all).",
+            "%(name)s may now make one more attempt at “%(quiz)s” (%(num)d given in all).",
+            extra,
+            name=user.name,
+            quiz=quiz.title,
+        ),
+        "success",
+    )
+    return redirect(url_for("authoring.learner", slug=slug, user_id=user_id))

@@ -95,12 +95,28 @@ class AttemptAnswer(db.Model):
         return f"<AttemptAnswer attempt {self.attempt_id} question {self.question_id}>"
 
 
-class QuizRecord:
-    """A learner's attempts at one quiz, and the rules on what they may do next."""
+class AttemptGrant(db.Model):
+    """Attempts the course team gave a learner at a quiz beyond the quiz's limit."""
 
-    def __init__(self, quiz: Quiz, attempts: list[QuizAttempt]):
+    __tablename__ = "quiz_attempt_grants"
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    extra: Mapped[int] = mapped_column(default=0)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class QuizRecord:
+    """A learner's attempts at one quiz, and the rules on what they may do next;
+    `extra_attempts` the course team gave them beyond the quiz's limit."""
+
+    def __init__(self, quiz: Quiz, attempts: list[QuizAttempt], extra_attempts: int = 0):
         self.quiz = quiz
         self.attempts = sorted(attempts, key=lambda attempt: attempt.number)
+        self.extra_attempts = extra_attempts or 0
 
     @property
     def submitted(self) -> list[QuizAttempt]:
@@ -129,7 +145,7 @@ class QuizRecord:
     def attempts_left(self) -> int | None:
         if self.quiz.max_attempts is None:
             return None
-        return max(self.quiz.max_attempts - len(self.attempts), 0)
+        return max(self.quiz.max_attempts + self.extra_attempts - len(self.attempts), 0)
 
     def next_start_at(self) -> datetime | None:
         """When the waiting time after the last submitted attempt ends."""

@@ -10,14 +10,16 @@ from flask_babel import ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Question, QuestionKind, QuestionVersion
+from app.catalog.models import Question, QuestionKind, QuestionVersion, Quiz
 from app.catalog.operations import record_question_version
 from app.catalog.outline import CourseOutline
+from app.core import audit
+from app.core.models import add_unless_duplicate
 from app.core.templating import clock, long_date, zone_abbreviation
 from app.extensions import db
 from app.learning.operations import note_activity, record_completion
 from app.quizzes.grading import AnswerKey, Grade, grade, read_answers
-from app.quizzes.models import AttemptAnswer, AttemptState, QuizAttempt, QuizRecord
+from app.quizzes.models import AttemptAnswer, AttemptGrant, AttemptState, QuizAttempt, QuizRecord
 
 
 class QuizError(ValueError):
@@ -232,3 +234,31 @@ def submit_attempt(
     db.session.refresh(attempt)
     record_completion(user, course, now=now)
     return result
+
+
+def grant_attempt(user, quiz: Quiz, *, actor, now: datetime) -> int:
+    """Give a learner one more attempt at a quiz beyond its limit; return how many extra
+    attempts they now have (audited). Refused for a quiz without a limit."""
+    if quiz.max_attempts is None:
+        raise QuizError(_("This quiz has no limit on attempts: there is nothing to give."))
+    grant = db.session.scalar(
+        select(AttemptGrant).where(AttemptGrant.user_id == user.id, AttemptGrant.quiz_id == quiz.id)
+    )
+    if grant is None:
+        grant = AttemptGrant(user_id=user.id, quiz_id=quiz.id, extra=0)
+        if not add_unless_duplicate(grant):  # given at the same moment by someone else
+            return grant_attempt(user, quiz, actor=actor, now=now)
+    db.session.execute(
+        update(AttemptGrant)
+        .where(AttemptGrant.id == grant.id)
+        .values(extra=AttemptGrant.extra + 1, granted_at=now, granted_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(grant)
+    audit.record(
+        "quiz.attempt_granted",
+        actor=actor,
+        target=grant,
+        details={"quiz": quiz.title, "learner": user.id, "extra": grant.extra},
+    )
+    return grant.extra

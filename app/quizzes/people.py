@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from app.core.types import iso_or_none
 from app.extensions import db
-from app.quizzes.models import AttemptAnswer, QuizAttempt
+from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt
 from app.quizzes.queries import attempts_of
 
 
@@ -36,6 +36,12 @@ def personal_data(user) -> dict[str, Any]:
             }
             for attempt in attempts_of(user)
         ],
+        "extra_quiz_attempts": [
+            {"quiz": grant.quiz_id, "extra": grant.extra, "given_at": grant.granted_at.isoformat()}
+            for grant in db.session.scalars(
+                select(AttemptGrant).where(AttemptGrant.user_id == user.id)
+            )
+        ],
     }
 
 
@@ -43,4 +49,5 @@ def erase_person(user) -> list[str]:
     attempts = select(QuizAttempt.id).where(QuizAttempt.user_id == user.id)
     db.session.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempts)))
     db.session.execute(delete(QuizAttempt).where(QuizAttempt.user_id == user.id))
+    db.session.execute(delete(AttemptGrant).where(AttemptGrant.user_id == user.id))
     return []

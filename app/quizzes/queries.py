@@ -8,7 +8,7 @@ from sqlalchemy.orm import defer, selectinload
 from app.catalog.models import Question, Quiz
 from app.core import events
 from app.extensions import db
-from app.quizzes.models import AttemptAnswer, QuizAttempt, QuizRecord
+from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt, QuizRecord
 
 
 def quiz_record(user, quiz: Quiz, *, questions: bool = True) -> QuizRecord:
@@ -21,18 +21,35 @@ def quiz_record(user, quiz: Quiz, *, questions: bool = True) -> QuizRecord:
             .where(Quiz.id == quiz.id)
             .options(selectinload(Quiz.questions).selectinload(Question.choices))
         ).all()
-    attempts = db.session.scalars(
-        select(QuizAttempt)
+    rows = db.session.execute(
+        select(QuizAttempt, _granted())
         .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)
         .options(selectinload(QuizAttempt.answers))
     ).all()
-    return QuizRecord(quiz, list(attempts))
+    return QuizRecord(quiz, [attempt for attempt, _ in rows], _extra(rows))
+
+
+def _granted():
+    """The attempts given beyond the limit, read with each attempt (a grant is only of use
+    to someone who has used their attempts, so never without one): no query of its own."""
+    return (
+        select(AttemptGrant.extra)
+        .where(
+            AttemptGrant.user_id == QuizAttempt.user_id,
+            AttemptGrant.quiz_id == QuizAttempt.quiz_id,
+        )
+        .scalar_subquery()
+    )
+
+
+def _extra(rows) -> int:
+    return max((extra or 0 for _, extra in rows), default=0)
 
 
 @cache
 def _attempts_query() -> Select:
     return (
-        select(QuizAttempt)
+        select(QuizAttempt, _granted())
         .where(
             QuizAttempt.user_id == bindparam("user_id"),
             QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
@@ -48,15 +65,17 @@ def quiz_records(user, courses) -> dict[int, dict[int, QuizRecord]]:
     quizzes = {
         quiz.id: (course.id, quiz) for course in courses for quiz in course.published_quizzes()
     }
-    attempts = db.session.scalars(
+    rows = db.session.execute(
         _attempts_query(), {"user_id": user.id, "quiz_ids": list(quizzes)}
     ).all()
-    by_quiz: dict[int, list[QuizAttempt]] = {quiz_id: [] for quiz_id in quizzes}
-    for attempt in attempts:
-        by_quiz[attempt.quiz_id].append(attempt)
+    by_quiz: dict[int, list] = {quiz_id: [] for quiz_id in quizzes}
+    for attempt, extra in rows:
+        by_quiz[attempt.quiz_id].append((attempt, extra))
     found: dict[int, dict[int, QuizRecord]] = {course.id: {} for course in courses}
     for quiz_id, (course_id, quiz) in quizzes.items():
-        found[course_id][quiz_id] = QuizRecord(quiz, by_quiz[quiz_id])
+        found[course_id][quiz_id] = QuizRecord(
+            quiz, [attempt for attempt, _ in by_quiz[quiz_id]], _extra(by_quiz[quiz_id])
+        )
     return found
 
 
