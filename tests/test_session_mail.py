@@ -13,7 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.authoring.session_operations import cancel_session, update_session
+from app.authoring.session_operations import EDITABLE, cancel_session, update_session
 from app.catalog.models import LiveSession, SessionStatus
 from app.core.mail import MailState, OutgoingMail, queue_notifications
 from app.core.subscriptions import MailOptOut, MailTopic, unsubscribe_token
@@ -208,13 +208,8 @@ def test_a_moved_session_tells_its_cohort_once_and_is_reminded_of_at_its_new_tim
     run_pass(START - timedelta(hours=24))  # Seoul and Paris had their day-before reminder
     later = START + timedelta(hours=2)
     with time_machine.travel(START - timedelta(hours=20), tick=False):
-        values = {name: getattr(session, name) for name in ("title", "description", "time_zone")}
-        values.update(
-            starts_at=later,
-            duration_minutes=90,
-            join_url=session.join_url,
-            counts_for_completion=True,
-        )
+        values = {name: getattr(session, name) for name in EDITABLE}
+        values["starts_at"] = later
         assert update_session(session, values, actor=teacher) == ["starts_at"]
         db.session.commit()
 
@@ -274,18 +269,7 @@ def test_a_cancelled_session_is_told_and_its_waiting_reminders_are_not_sent(
 def test_a_change_nobody_needs_to_hear_about_writes_nothing(app, session, learners, outbox, course):
     teacher = make_instructor(course)
     with time_machine.travel(START - timedelta(days=3), tick=False):
-        values = {
-            name: getattr(session, name)
-            for name in (
-                "title",
-                "description",
-                "starts_at",
-                "time_zone",
-                "duration_minutes",
-                "join_url",
-                "counts_for_completion",
-            )
-        }
+        values = {name: getattr(session, name) for name in EDITABLE}
         values["title"] = "Mapping care, together"
         assert update_session(session, values, actor=teacher) == ["title"]
         db.session.commit()
@@ -295,18 +279,7 @@ def test_a_change_nobody_needs_to_hear_about_writes_nothing(app, session, learne
 def test_a_new_link_is_told_with_the_platform_link_to_use(app, session, learners, outbox, course):
     teacher = make_instructor(course)
     with time_machine.travel(START - timedelta(days=3), tick=False):
-        values = {
-            name: getattr(session, name)
-            for name in (
-                "title",
-                "description",
-                "starts_at",
-                "time_zone",
-                "duration_minutes",
-                "join_url",
-                "counts_for_completion",
-            )
-        }
+        values = {name: getattr(session, name) for name in EDITABLE}
         values["join_url"] = "https://meeting.example/j/456"
         update_session(session, values, actor=teacher)
         db.session.commit()

@@ -17,6 +17,7 @@ from app.authoring.session_forms import (
     DayField,
     NonexistentTimeError,
     local_start,
+    title_field,
 )
 from app.core.forms import no_control_characters, strip_text
 
@@ -24,22 +25,7 @@ MAX_BODY = 20_000
 
 
 class AnnouncementForm(FlaskForm):
-    title = StringField(
-        _l("Title"),
-        filters=[strip_text],
-        validators=[
-            DataRequired(_l("Give the announcement a title.")),
-            Length(
-                max=MAX_TITLE,
-                message=lazy_ngettext(
-                    "The title can have at most %(num)d character.",
-                    "The title can have at most %(num)d characters.",
-                    MAX_TITLE,
-                ),
-            ),
-            no_control_characters,
-        ],
-    )
+    title = title_field(_l("Give the announcement a title."))
     body = TextAreaField(
         _l("Text"),
         filters=[strip_text],

@@ -181,14 +181,13 @@ def _none_if_blank(value):
     return value if isinstance(value, str) and value.strip() else None
 
 
-class SessionForm(FlaskForm):
-    """A live session's title, time, length, link and whether it counts."""
-
-    title = StringField(
-        _l("Title"),
+def title_field(required_message, label=None) -> StringField:
+    """A one-line title (a session's, an announcement's): trimmed, required, 200 at most."""
+    return StringField(
+        label or _l("Title"),
         filters=[strip_text],
         validators=[
-            DataRequired(_l("Give the session a title.")),
+            DataRequired(required_message),
             Length(
                 max=MAX_TITLE,
                 message=lazy_ngettext(
@@ -200,6 +199,12 @@ class SessionForm(FlaskForm):
             no_control_characters,
         ],
     )
+
+
+class SessionForm(FlaskForm):
+    """A live session's title, time, length, link and whether it counts."""
+
+    title = title_field(_l("Give the session a title."))
     description = TextAreaField(
         _l("Description (optional)"),
         # Not stripped: a description read from course.yaml may end with a line break, and an

@@ -22,11 +22,12 @@ from app.core.jobs import job
 from app.core.mail import OutgoingMail, language_of, message_to, notification, queue_notifications
 from app.core.markdown import render_markdown
 from app.core.models import add_unless_duplicate
-from app.core.subscriptions import MailTopic, opted_out_of
+from app.core.subscriptions import MailTopic
 from app.core.types import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
 from app.learning.models import Announcement, AnnouncementDismissal, Enrollment
+from app.learning.queries import learners_to_write_to
 
 KIND = "announcement"
 
@@ -144,19 +145,9 @@ def write_announcement_mail(now: datetime) -> int:
     ).all()
     written = 0
     for announcement_id, cohort_id in claimed:
-        learners = (
-            select(User.id, User.email)
-            .join(Enrollment, Enrollment.user_id == User.id)
-            .where(
-                Enrollment.cohort_id == cohort_id,
-                User.is_active.is_(True),
-                User.deleted_at.is_(None),
-                ~opted_out_of(MailTopic.ANNOUNCEMENTS, User.id),
-            )
-        )
         written += queue_notifications(
             KIND,
-            learners,
+            learners_to_write_to(cohort_id, MailTopic.ANNOUNCEMENTS),
             key_prefix=f"{KIND}:{announcement_id}:",
             payload={"announcement_id": announcement_id},
             now=now,

@@ -5,10 +5,12 @@ from functools import cache
 from sqlalchemy import CompoundSelect, Select, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
+from app.accounts.models import User
 from app.catalog.models import Cohort, Lesson, Module
 from app.catalog.outline import CourseOutline
 from app.catalog.rules import can_read_lessons
 from app.core import events
+from app.core.subscriptions import opted_out_of
 from app.extensions import db
 from app.learning.models import (
     Announcement,
@@ -218,5 +220,20 @@ def application_draft(user, cohort) -> ApplicationDraft | None:
     return db.session.scalar(
         select(ApplicationDraft).where(
             ApplicationDraft.user_id == user.id, ApplicationDraft.cohort_id == cohort.id
+        )
+    )
+
+
+def learners_to_write_to(cohort_id: int, topic) -> Select:
+    """The cohort's learners who can be written to and have not turned mail of `topic` off:
+    (user id, address), for `core.mail.queue_notifications`."""
+    return (
+        select(User.id, User.email)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(
+            Enrollment.cohort_id == cohort_id,
+            User.is_active.is_(True),
+            User.deleted_at.is_(None),
+            ~opted_out_of(topic, User.id),
         )
     )

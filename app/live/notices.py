@@ -37,11 +37,12 @@ from app.core.mail import (
     notification,
     queue_notifications,
 )
-from app.core.subscriptions import MailTopic, opted_out_of
+from app.core.subscriptions import MailTopic
 from app.core.timezones import NIGHT_ENDS, NIGHT_STARTS, at_a_waking_hour, is_time_zone
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
+from app.learning.queries import learners_to_write_to
 from app.live.links import calendar, calendar_filename, join_url, schedule_url
 from app.live.times import ZonedSpan, duration_left
 
@@ -73,20 +74,6 @@ def reminder_due_at(starts_at: datetime, lead: Lead, zone_name: str) -> datetime
 def reminder_key(session: LiveSession, lead: Lead) -> str:
     """The idempotency key of a reminder, without the learner's id that ends it."""
     return f"session_reminder:{lead.name}:{session.id}:{session.starts_at:%Y%m%dT%H%M%SZ}:"
-
-
-def _learners(cohort_id: int, topic: MailTopic):
-    """The cohort's learners who can be written to and have not turned `topic` off."""
-    return (
-        select(User.id, User.email)
-        .join(Enrollment, Enrollment.user_id == User.id)
-        .where(
-            Enrollment.cohort_id == cohort_id,
-            User.is_active.is_(True),
-            User.deleted_at.is_(None),
-            ~opted_out_of(topic, User.id),
-        )
-    )
 
 
 def write_due_reminders(now: datetime) -> int:
@@ -125,7 +112,7 @@ def _zones_of(cohort_id: int) -> list[str]:
 
 
 def _write_reminders(session: LiveSession, lead: Lead, zones: list[str], now: datetime) -> int:
-    learners = _learners(session.cohort_id, MailTopic.SESSION_REMINDERS)
+    learners = learners_to_write_to(session.cohort_id, MailTopic.SESSION_REMINDERS)
     return queue_notifications(
         "session_reminder",
         learners.where(User.time_zone.in_(zones)),
@@ -156,7 +143,7 @@ def tell_cohort(
         return 0
     return queue_notifications(
         "session_changed",
-        _learners(session.cohort_id, MailTopic.SESSION_CHANGES),
+        learners_to_write_to(session.cohort_id, MailTopic.SESSION_CHANGES),
         key_prefix=f"session_changed:{session.id}:{session.sequence}:",
         payload={
             "session_id": session.id,
