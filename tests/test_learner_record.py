@@ -58,9 +58,12 @@ def test_the_record_shows_what_the_course_knows_of_them(
     # The course team does not read about the account's own mail; admins do.
     assert "Reset your password" not in shown
     assert "Reset your password" in text(admin_browser.client.get(record_url(course, rania)))
-    # The progress report links to it.
+    # The lists that name them link to it: the progress report, the admin's page of the account.
     report = teacher_browser.client.get(f"/author/{course.slug}/cohorts/{spring.slug}/progress")
     assert record_url(course, rania) in report.get_data(as_text=True)
+    account = admin_browser.client.get(f"/admin/users/{rania.id}")
+    assert record_url(course, rania) in account.get_data(as_text=True)
+    assert "Their record in Example course" in text(account)
 
 
 def test_someone_outside_the_course_has_no_record_in_it(

@@ -12,7 +12,7 @@ from app.core.audit import AuditEvent
 from app.core.mail import MailState, OutgoingMail
 from app.core.search import contains_text
 from app.extensions import db
-from app.learning.models import Application, ApplicationStatus
+from app.learning.models import Application, ApplicationStatus, Enrollment
 
 
 def manageable_course_filter(user):
@@ -191,4 +191,20 @@ def mail_kinds() -> list[str]:
 def failed_mail_count() -> int:
     return db.session.scalar(
         select(func.count(OutgoingMail.id)).where(OutgoingMail.state == MailState.FAILED)
+    )
+
+
+def courses_studied(user) -> list[Course]:
+    """The courses a person applied to or is enrolled in (each has their record in it)."""
+    cohorts = select(Application.cohort_id).where(Application.user_id == user.id).union(
+        select(Enrollment.cohort_id).where(Enrollment.user_id == user.id)
+    )
+    return list(
+        db.session.scalars(
+            select(Course)
+            .join(Cohort, Cohort.course_id == Course.id)
+            .where(Cohort.id.in_(cohorts))
+            .distinct()
+            .order_by(Course.title)
+        )
     )

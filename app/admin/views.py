@@ -226,6 +226,7 @@ def _render_user(user: User, role_form: RoleForm | None = None, status: int = 20
         role_form=role_form,
         status_form=AccountStatusForm(active="no" if user.is_active else "yes"),
         country=country_name(user.country, current_language()),
+        studied=queries.courses_studied(user),
     ), status
 
 
