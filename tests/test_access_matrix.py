@@ -150,8 +150,9 @@ MATRIX = [
     ("POST", "/author/<slug>/cohorts/<cohort_slug>/announcements/new", editing(400), {}),
     ("GET", "/author/<slug>/announcements/<int:announcement_id>", editing(), None),
     ("POST", "/author/<slug>/announcements/<int:announcement_id>", editing(400), {}),
-    ("GET", "/author/<slug>/announcements/<int:announcement_id>/withdraw", POST_ONLY, None),
-    ("POST", "/author/<slug>/announcements/<int:announcement_id>/withdraw", editing(302), {}),
+    ("GET", "/author/<slug>/announcements/<int:announcement_id>/withdraw", editing(), None),
+    # Without confirm=yes (the confirmation page's button) nothing is withdrawn.
+    ("POST", "/author/<slug>/announcements/<int:announcement_id>/withdraw", editing(400), {}),
     ("GET", "/account/mail", signed_in(200), None),
     ("POST", "/account/mail", signed_in(302), {}),
     # Without a login, by its signed token (tests/test_session_mail.py has a real one).

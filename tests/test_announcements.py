@@ -171,10 +171,15 @@ def test_editing_and_withdrawing(app, course, spring, teacher, learners, teacher
     assert len(outbox()) == 2
 
     withdraw = f"/author/{course.slug}/announcements/{announcement.id}/withdraw"
-    done = teacher_browser.post_form(withdraw, {}, page=list_url(course, spring))
+    asked = teacher_browser.client.get(withdraw)
+    assert "Withdraw “Reading for Friday”?" in text(asked)
+    unconfirmed = teacher_browser.post_form(withdraw, {}, page=withdraw)
+    assert unconfirmed.status_code == 400
+    assert announcements_on(lee, "/dashboard") == ["Reading for Friday"]
+    done = teacher_browser.post_form(withdraw, {"confirm": "yes"}, page=withdraw)
     assert done.status_code == 302
     assert announcements_on(lee, "/dashboard") == []
-    again = teacher_browser.post_form(withdraw, {}, page=list_url(course, spring))
+    again = teacher_browser.post_form(withdraw, {"confirm": "yes"}, page=withdraw)
     assert "was already withdrawn" in text(teacher_browser.client.get(again.headers["Location"]))
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.action.like("announcement.%"))
@@ -195,11 +200,8 @@ def test_mail_not_yet_sent_for_a_withdrawn_announcement_is_not_sent(
         write_announcement_mail(NOW + timedelta(minutes=1))
         waiting = db.session.info.pop("outgoing_mail")  # written, not yet sent
         db.session.commit()
-        teacher_browser.post_form(
-            f"/author/{course.slug}/announcements/{announcement.id}/withdraw",
-            {},
-            page=list_url(course, spring),
-        )
+        withdraw = f"/author/{course.slug}/announcements/{announcement.id}/withdraw"
+        teacher_browser.post_form(withdraw, {"confirm": "yes"}, page=withdraw)
         deliver_mail(*[mail_id for _, mail_id in waiting])
     assert outbox() == []
     states = db.session.scalars(select(OutgoingMail.state)).all()

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -261,3 +262,15 @@ def test_a_worker_long_silent_is_reported(queue_app):
     answer = queue_app.test_client().get("/readyz").get_json()
     assert answer["checks"]["worker"].startswith("not seen since ")
     assert answer["status"] == "ok"
+
+
+def test_the_periodic_passes_run_when_the_docs_say(app):
+    """Reminders, deadlines, announcements and the mail sweep each minute; the stalled-learner
+    pass once an hour, at minute 0 (docs/deploy.md)."""
+    tasks = app.extensions["jobs"].tasks
+    on_the_hour = datetime(2027, 7, 8, 10, 0, tzinfo=UTC)
+    past_it = datetime(2027, 7, 8, 10, 1, tzinfo=UTC)
+    for name in ("session_reminders", "application_deadlines", "announcement_mail", "sweep_mail"):
+        assert tasks[name].s().validate_datetime(past_it), name
+    assert tasks["stalled_learners"].s().validate_datetime(on_the_hour)
+    assert not tasks["stalled_learners"].s().validate_datetime(past_it)

@@ -196,8 +196,10 @@ def failed_mail_count() -> int:
 
 def courses_studied(user) -> list[Course]:
     """The courses a person applied to or is enrolled in (each has their record in it)."""
-    cohorts = select(Application.cohort_id).where(Application.user_id == user.id).union(
-        select(Enrollment.cohort_id).where(Enrollment.user_id == user.id)
+    cohorts = (
+        select(Application.cohort_id)
+        .where(Application.user_id == user.id)
+        .union(select(Enrollment.cohort_id).where(Enrollment.user_id == user.id))
     )
     return list(
         db.session.scalars(

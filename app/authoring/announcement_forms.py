@@ -7,8 +7,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.authoring.session_forms import (
@@ -76,7 +76,9 @@ class AnnouncementForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    """Only a CSRF token: the announcement is in the address."""
+    """The confirmation page's button sends confirm=yes; a POST without it withdraws nothing."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"])])
 
 
 class MessageForm(FlaskForm):

@@ -71,7 +71,6 @@ def announcements(slug: str, cohort_slug: str):
         dismissed=dismissed,
         learners=queries.cohort_learner_count(cohort.id),
         now=utcnow(),
-        withdraw_form=WithdrawForm(),
     )
 
 
@@ -165,13 +164,22 @@ def edit_announcement(slug: str, announcement_id: int):
     return redirect(_list_url(cohort))
 
 
-@bp.post("/<slug>/announcements/<int:announcement_id>/withdraw")
+@bp.route("/<slug>/announcements/<int:announcement_id>/withdraw", methods=["GET", "POST"])
 @staff_required
 def withdraw(slug: str, announcement_id: int):
-    """Take an announcement down."""
+    """Take an announcement down, after a confirmation page."""
     course = managed_course(slug)
     announcement = _announcement(course, announcement_id)
-    if not WithdrawForm().validate_on_submit():
+    form = WithdrawForm()
+    if request.method == "GET":
+        return render_template(
+            "authoring/announcements/withdraw.html",
+            course=course,
+            cohort=announcement.cohort,
+            announcement=announcement,
+            form=form,
+        )
+    if not form.validate_on_submit():
         abort(400)
     done = withdraw_announcement(
         announcement, actor=current_user._get_current_object(), now=utcnow()

@@ -34,17 +34,18 @@ WORKER_SILENT_AFTER = timedelta(minutes=5)
 class JobSpec:
     function: Callable[..., Any]
     every_minute: bool = False  # a periodic job, run by every worker each minute
+    every_hour: bool = False  # a periodic job, run by every worker at minute 0 of each hour
 
 
 _JOBS: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, every_minute: bool = False):
+def job(name: str, *, every_minute: bool = False, every_hour: bool = False):
     """Register a function as the job `name` (the name is what the queue stores). A job that
     fails is not retried by the queue: what it acts on records its own tries (mail.py)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        _JOBS[name] = JobSpec(function, every_minute)
+        _JOBS[name] = JobSpec(function, every_minute, every_hour)
         return function
 
     return register
@@ -90,6 +91,8 @@ def _register_task(app: Flask, huey: Huey, name: str, spec: JobSpec):
     run.__name__ = name
     if spec.every_minute:
         return huey.periodic_task(crontab(), name=name)(run)
+    if spec.every_hour:
+        return huey.periodic_task(crontab(minute="0"), name=name)(run)
     return huey.task(name=name)(run)
 
 

@@ -1,7 +1,7 @@
 """The stalled-learner mail: after 10 days without a step in the course, one mail naming the
 learner's next step and what the certificate still asks.
 
-A pass each hour (the `stalled_learners` job) claims, in one conditional UPDATE, every
+A pass each hour (the `stalled_learners` job, at minute 0) claims, in one conditional UPDATE, every
 enrolment that is due one, setting its `nudged_at` to the pass's moment, so two workers or two
 passes never claim the same enrolment; then it writes a notification to each. An enrolment is
 due one when its learner:
@@ -93,7 +93,7 @@ def write_stalled_nudges(now: datetime) -> int:
     )
 
 
-@job("stalled_learners", every_minute=True)
+@job("stalled_learners", every_hour=True)
 def stalled_learners() -> None:
     """Write the stalled-learner mails that have come due (sent once this commits)."""
     write_stalled_nudges(utcnow())
