@@ -201,12 +201,8 @@ def courses_studied(user) -> list[Course]:
         .where(Application.user_id == user.id)
         .union(select(Enrollment.cohort_id).where(Enrollment.user_id == user.id))
     )
+    # No DISTINCT over the courses' rows: PostgreSQL cannot compare their JSON columns.
+    course_ids = select(Cohort.course_id).where(Cohort.id.in_(cohorts))
     return list(
-        db.session.scalars(
-            select(Course)
-            .join(Cohort, Cohort.course_id == Course.id)
-            .where(Cohort.id.in_(cohorts))
-            .distinct()
-            .order_by(Course.title)
-        )
+        db.session.scalars(select(Course).where(Course.id.in_(course_ids)).order_by(Course.title))
     )
