@@ -255,3 +255,20 @@ def test_the_dashboard_reads_announcements_in_one_query_however_many(
     post(teacher_browser, course, spring, title="Third")
     assert dashboard_queries() == one
     assert announcements_on(lee, "/dashboard") == ["Third", "Second", "Reading for Thursday"]
+
+
+def test_the_staff_list_reads_the_same_few_queries_however_many(
+    app, course, spring, teacher, learners, teacher_browser, admin_browser, count_queries
+):
+    def list_queries() -> int:
+        teacher_browser.client.get(list_url(course, spring))  # the outline cached
+        with count_queries() as counter:
+            page = teacher_browser.client.get(list_url(course, spring))
+        assert "by Tomás Pérez" in text(page)
+        return counter.count
+
+    post(teacher_browser, course, spring)
+    one = list_queries()
+    post(admin_browser, course, spring, title="Second")  # another author
+    assert list_queries() == one
+    assert "by Ada Admin" in text(teacher_browser.client.get(list_url(course, spring)))

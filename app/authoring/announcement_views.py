@@ -5,9 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.authoring import bp, queries
 from app.authoring.announcement_forms import AnnouncementForm, WithdrawForm
+from app.authoring.reports import find_cohort
 from app.authoring.views import managed_course
 from app.catalog.models import Course
 from app.core.markdown import render_markdown
@@ -26,7 +28,7 @@ from app.learning.models import Announcement, AnnouncementDismissal
 
 
 def _cohort(course: Course, cohort_slug: str):
-    found = next((cohort for cohort in course.cohorts if cohort.slug == cohort_slug), None)
+    found = find_cohort(course, cohort_slug)
     if found is None:
         abort(404)
     return found
@@ -53,6 +55,7 @@ def announcements(slug: str, cohort_slug: str):
     found = db.session.scalars(
         select(Announcement)
         .where(Announcement.cohort_id == cohort.id)
+        .options(joinedload(Announcement.author))
         .order_by(Announcement.publish_at.desc(), Announcement.id.desc())
     ).all()
     dismissed = dict(

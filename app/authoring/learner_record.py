@@ -10,6 +10,7 @@ from app.accounts.models import User
 from app.catalog.models import Cohort, Course, LiveSession, Module, Quiz
 from app.catalog.outline import outline_of
 from app.certificates.models import Certificate
+from app.certificates.queries import current_certificates_of
 from app.core.mail import OutgoingMail
 from app.extensions import db
 from app.learning.models import Application, Enrollment
@@ -73,11 +74,13 @@ def learner_in(course: Course, user_id: int) -> LearnerRecord | None:
     applications = db.session.scalars(
         select(Application)
         .where(Application.user_id == user.id, Application.cohort_id.in_(cohort_ids))
+        .options(joinedload(Application.cohort))
         .order_by(Application.submitted_at.desc())
     ).all()
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.user_id == user.id, Enrollment.cohort_id.in_(cohort_ids))
+        .options(joinedload(Enrollment.cohort))
         .order_by(Enrollment.enrolled_at.desc())
     ).all()
     if not applications and not enrollments:
@@ -154,5 +157,4 @@ def fill(record: LearnerRecord, course: Course, *, sees_account_mail: bool) -> L
 
 def current_certificate_of(enrollment: Enrollment) -> bool:
     """Whether a current certificate names this enrolment."""
-    found = select(Certificate.id).where(Certificate.current_for_enrollment_id == enrollment.id)
-    return db.session.scalar(found) is not None
+    return enrollment.id in current_certificates_of([enrollment])

@@ -23,7 +23,7 @@ from app.core.mail import OutgoingMail, language_of, message_to, notification, q
 from app.core.subscriptions import MailTopic, opted_out_of
 from app.core.urls import public_url_for
 from app.extensions import db
-from app.learning.models import Enrollment
+from app.learning.queries import is_enrolled
 
 KIND = "staff_message"
 
@@ -74,12 +74,7 @@ def write_staff_message(mail: OutgoingMail) -> EmailMessage | None:
     cohort = db.session.get(Cohort, payload["cohort_id"])
     if user is None or cohort is None:
         return None
-    enrolled = db.session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.user_id == user.id, Enrollment.cohort_id == cohort.id
-        )
-    )
-    if enrolled is None:
+    if not is_enrolled(user.id, cohort.id):
         return None
     author = db.session.get(User, payload["author_id"])
     course = cohort.course

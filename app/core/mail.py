@@ -59,7 +59,7 @@ from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 from app.core import audit
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, writing_in
 from app.core.jobs import enqueue, job
-from app.core.models import add_unless_duplicate, insert_ignoring_duplicates
+from app.core.models import insert_ignoring_duplicates
 from app.core.subscriptions import MailTopic, opted_out, unsubscribe_url
 from app.core.types import UTCDateTime, iso_or_none, string_enum, utcnow
 from app.core.urls import public_url_for
@@ -207,31 +207,34 @@ def send_after_commit(
     *,
     kind: str = "message",
     user_id: int | None = None,
-    key: str | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> None:
-    """Write a message in the current transaction; it is delivered once that commits.
+    """Write a message in the current transaction; it is delivered once that commits."""
+    _write(compose(to, subject, body, language=language), kind=kind, user_id=user_id)
 
-    `key` names the notification (a reminder: kind, session and person), so asking twice
-    writes it once; without one every call is a message of its own.
-    """
+
+def _write(message: EmailMessage, *, kind: str, user_id: int | None) -> None:
     mail = OutgoingMail(
-        idempotency_key=key or f"{kind}:{uuid.uuid4().hex}",
+        idempotency_key=f"{kind}:{uuid.uuid4().hex}",
         kind=kind,
         user_id=user_id,
-        recipient=to,
-        subject=subject,
-        message=bytes(compose(to, subject, body, language=language)),
+        recipient=str(message["To"]),
+        subject=str(message["Subject"]),
+        message=bytes(message),
         state=MailState.QUEUED,
         next_attempt_at=utcnow(),
     )
-    if key is None:
-        db.session.add(mail)
-        db.session.flush()
-    elif not add_unless_duplicate(mail):
-        return
+    db.session.add(mail)
+    db.session.flush()
+    _deliver_after_commit([mail.id])
+
+
+def _deliver_after_commit(mail_ids) -> None:
+    """Have these messages delivered once the current transaction commits (none if it does
+    not: `_drop_queued`)."""
     queued = db.session.info.setdefault(OUTBOX_KEY, [])
-    queued.append((current_app._get_current_object(), mail.id))
+    app = current_app._get_current_object()
+    queued.extend((app, mail_id) for mail_id in mail_ids)
 
 
 def language_of(person) -> str:
@@ -297,18 +300,7 @@ def send_to_user_after_commit(
     if topic is not None and opted_out(recipient.id, topic):
         return
     message = message_to(recipient, subject, template, topic=topic, **context)
-    _queue(
-        OutgoingMail(
-            idempotency_key=f"{_kind(template)}:{uuid.uuid4().hex}",
-            kind=_kind(template),
-            user_id=recipient.id,
-            recipient=recipient.email,
-            subject=str(message["Subject"]),
-            message=bytes(message),
-            state=MailState.QUEUED,
-            next_attempt_at=utcnow(),
-        )
-    )
+    _write(message, kind=_kind(template), user_id=recipient.id)
 
 
 def _kind(template: str) -> str:
@@ -391,17 +383,8 @@ def queue_notifications(
         .returning(OutgoingMail.id)
     )
     new_ids = db.session.scalars(statement).all()
-    queued = db.session.info.setdefault(OUTBOX_KEY, [])
-    app = current_app._get_current_object()
-    queued.extend((app, mail_id) for mail_id in new_ids)
+    _deliver_after_commit(new_ids)
     return len(new_ids)
-
-
-def _queue(mail: OutgoingMail) -> None:
-    db.session.add(mail)
-    db.session.flush()
-    queued = db.session.info.setdefault(OUTBOX_KEY, [])
-    queued.append((current_app._get_current_object(), mail.id))
 
 
 def deliver(message: EmailMessage) -> None:
@@ -589,8 +572,7 @@ def send_again(mail: OutgoingMail, *, actor) -> None:
         target=mail,
         details={"kind": mail.kind, "last_error": mail.last_error},
     )
-    queued = db.session.info.setdefault(OUTBOX_KEY, [])
-    queued.append((current_app._get_current_object(), mail.id))
+    _deliver_after_commit([mail.id])
 
 
 def _mail_to(user):

@@ -13,7 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.accounts.models import User
 from app.core import audit
@@ -26,8 +26,8 @@ from app.core.subscriptions import MailTopic
 from app.core.types import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
-from app.learning.models import Announcement, AnnouncementDismissal, Enrollment
-from app.learning.queries import learners_to_write_to
+from app.learning.models import Announcement, AnnouncementDismissal
+from app.learning.queries import is_enrolled, learners_to_write_to
 
 KIND = "announcement"
 
@@ -169,12 +169,7 @@ def write_announcement(mail: OutgoingMail) -> EmailMessage | None:
     user = db.session.get(User, mail.user_id)
     if announcement is None or announcement.withdrawn_at is not None or user is None:
         return None
-    enrolled = db.session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.user_id == user.id, Enrollment.cohort_id == announcement.cohort_id
-        )
-    )
-    if enrolled is None:
+    if not is_enrolled(user.id, announcement.cohort_id):
         return None
     cohort = announcement.cohort
     course = cohort.course

@@ -33,7 +33,7 @@ from app.core.types import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
 from app.learning.models import Enrollment
-from app.learning.progress import CourseProgress, Step, outline_cohort
+from app.learning.progress import CourseProgress, outline_cohort
 from app.learning.queries import learner_facts
 
 SILENT_FOR = timedelta(days=10)
@@ -105,16 +105,6 @@ def _enrollment_of(mail: OutgoingMail) -> Enrollment | None:
     return db.session.get(Enrollment, enrollment_id)
 
 
-def step_url(step: Step) -> str:
-    """A step's page, from PUBLIC_URL (for mail)."""
-    slug = step.module.course.slug
-    if step.kind == "lesson":
-        return public_url_for("learning.lesson", slug=slug, lesson_slug=step.lesson.slug)
-    if step.kind == "lecture":
-        return public_url_for("learning.lecture", slug=slug, module_slug=step.module.slug)
-    return public_url_for("quizzes.quiz", slug=slug, module_slug=step.module.slug)
-
-
 @notification(KIND, topic=MailTopic.PROGRESS)
 def write_nudge(mail: OutgoingMail) -> EmailMessage | None:
     """The mail, from the learner's progress now; none if they came back or finished since."""
@@ -142,7 +132,6 @@ def write_nudge(mail: OutgoingMail) -> EmailMessage | None:
             cohort=enrollment.cohort,
             progress=progress,
             continuation=continuation,
-            step_url=step_url,
             days=(now - last_step).days,
             has_started=enrollment.last_active_at is not None,
             zone=user.time_zone,

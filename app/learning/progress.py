@@ -93,12 +93,16 @@ class Step:
 
     @property
     def url(self) -> str:
+        return self.address()
+
+    def address(self, build=url_for) -> str:
+        """The step's page, built by `build` (`public_url_for` for a mail)."""
         slug = self.module.course.slug
         if self.kind == "lesson":
-            return url_for("learning.lesson", slug=slug, lesson_slug=self.lesson.slug)
+            return build("learning.lesson", slug=slug, lesson_slug=self.lesson.slug)
         if self.kind == "lecture":
-            return url_for("learning.lecture", slug=slug, module_slug=self.module.slug)
-        return url_for("quizzes.quiz", slug=slug, module_slug=self.module.slug)
+            return build("learning.lecture", slug=slug, module_slug=self.module.slug)
+        return build("quizzes.quiz", slug=slug, module_slug=self.module.slug)
 
     @property
     def label(self) -> str:

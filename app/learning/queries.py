@@ -237,3 +237,11 @@ def learners_to_write_to(cohort_id: int, topic) -> Select:
             ~opted_out_of(topic, User.id),
         )
     )
+
+
+def is_enrolled(user_id: int, cohort_id: int) -> bool:
+    """Whether a person has a place in a cohort."""
+    found = select(Enrollment.id).where(
+        Enrollment.user_id == user_id, Enrollment.cohort_id == cohort_id
+    )
+    return db.session.scalar(found) is not None

@@ -42,7 +42,7 @@ from app.core.timezones import NIGHT_ENDS, NIGHT_STARTS, at_a_waking_hour, is_ti
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
-from app.learning.queries import learners_to_write_to
+from app.learning.queries import is_enrolled, learners_to_write_to
 from app.live.links import calendar, calendar_filename, join_url, schedule_url
 from app.live.times import ZonedSpan, duration_left
 
@@ -167,12 +167,7 @@ def _session_and_learner(mail: OutgoingMail) -> tuple[LiveSession, User] | None:
     user = db.session.get(User, mail.user_id)
     if session is None or user is None or user.deleted_at is not None:
         return None
-    enrolled = db.session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.user_id == user.id, Enrollment.cohort_id == session.cohort_id
-        )
-    )
-    return (session, user) if enrolled is not None else None
+    return (session, user) if is_enrolled(user.id, session.cohort_id) else None
 
 
 def _calendar_attachment(session: LiveSession) -> Attachment:

@@ -10,6 +10,7 @@ from app.core import events
 from app.core.search import contains_text
 from app.extensions import db
 from app.learning.models import Enrollment
+from app.learning.queries import is_enrolled
 from app.live.models import Attendance, CalendarFeed, RecordingView
 
 
@@ -32,16 +33,7 @@ def cohort_schedule(course_slug: str, cohort_slug: str) -> Cohort | None:
 
 
 def is_enrolled_in_cohort(user, cohort_id: int) -> bool:
-    if not user.is_authenticated:
-        return False
-    return (
-        db.session.scalar(
-            select(Enrollment.id).where(
-                Enrollment.user_id == user.id, Enrollment.cohort_id == cohort_id
-            )
-        )
-        is not None
-    )
+    return user.is_authenticated and is_enrolled(user.id, cohort_id)
 
 
 def enrolled_cohorts(user) -> list[Cohort]:
