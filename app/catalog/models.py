@@ -209,6 +209,7 @@ class Module(ModuleRules, TimestampMixin, db.Model):
         back_populates="module", order_by="Lesson.position"
     )
     quiz: Mapped["Quiz | None"] = relationship(back_populates="module", uselist=False)
+    assignment: Mapped["Assignment | None"] = relationship(back_populates="module", uselist=False)
 
     def __repr__(self) -> str:
         return f"<Module {self.position:02d}-{self.slug}>"
@@ -433,3 +434,86 @@ class MediaFile(db.Model):
 
     def __repr__(self) -> str:
         return f"<MediaFile {self.path}>"
+
+
+class GalleryReach(StrEnum):
+    """Who may see the plans whose authors consented to the gallery."""
+
+    NONE = "none"  # no gallery
+    COHORT = "cohort"  # the author's own cohort
+    COURSE = "course"  # the author's cohort and every later one
+
+
+class Assignment(TimestampMixin, db.Model):
+    """A module's written assignment, reviewed by peers against a rubric (assignment.yaml).
+
+    `sections` and `rubric` keep the file's structure as plain data: sections are
+    `{"id", "title", "guidance", "words"}`, criteria `{"id", "title", "description",
+    "levels": [{"title", "points", "description"}]}`, themes `{"id", "title"}`. A submission
+    keeps its text by section id, and a review its level by criterion id, so renaming a
+    section or a criterion keeps what was written against it.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = IDS_NEVER_REUSED
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("modules.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    prompt_md: Mapped[str] = mapped_column(Text, default="")
+    prompt_html: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    themes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    pass_mark: Mapped[int]  # per cent of the rubric's points
+    reviews_per_submission: Mapped[int] = mapped_column(default=3)
+    reviews_per_learner: Mapped[int] = mapped_column(default=3)
+    anonymous_reviews: Mapped[bool] = mapped_column(default=True)
+    late_work: Mapped[bool] = mapped_column(default=False)
+    gallery: Mapped[GalleryReach] = mapped_column(
+        string_enum(GalleryReach), default=GalleryReach.COHORT
+    )
+    max_files: Mapped[int] = mapped_column(default=3)
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.PUBLISHED)
+    # The editor's conflict check, as for lessons: a save names the revision it was made from.
+    revision: Mapped[int] = mapped_column(default=0)
+
+    module: Mapped[Module] = relationship(back_populates="assignment")
+    dates: Mapped[list["AssignmentDates"]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def max_points(self) -> int:
+        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
+
+    def dates_for(self, cohort_id: int) -> "AssignmentDates | None":
+        return next((d for d in self.dates if d.cohort_id == cohort_id), None)
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.id} of module {self.module_id}>"
+
+
+class AssignmentDates(db.Model):
+    """When submissions and reviews are due in one cohort (assignment.yaml's `cohorts`)."""
+
+    __tablename__ = "assignment_dates"
+    __table_args__ = (UniqueConstraint("assignment_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    submission_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submission_due_zone: Mapped[str] = mapped_column(String(64))
+    reviews_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviews_due_zone: Mapped[str] = mapped_column(String(64))
+
+    assignment: Mapped[Assignment] = relationship(back_populates="dates")
+    cohort: Mapped[Cohort] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AssignmentDates of assignment {self.assignment_id} in cohort {self.cohort_id}>"
