@@ -210,7 +210,7 @@ def test_export_gives_back_the_same_files_byte_for_byte(runner, tmp_path):
     target = tmp_path / "exported"
     result = runner.invoke(args=["course", "export", "example-course", str(target)])
     assert result.exit_code == 0, result.output
-    assert "11 files" in result.output
+    assert "12 files" in result.output
     comparison = filecmp.dircmp(EXAMPLE_COURSE, target)
     assert_same_tree(comparison)
 

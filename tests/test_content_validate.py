@@ -20,7 +20,8 @@ def test_valid_course_passes_with_a_summary(runner, example_copy):
     code, output = validate(runner, example_copy)
     assert code == 0
     assert output.strip() == (
-        f"{example_copy}: valid: 2 modules, 4 lessons, 1 quizzes, 1 cohorts, 2 live sessions"
+        f"{example_copy}: valid: 2 modules, 4 lessons, 1 quizzes, 1 assignments, 1 cohorts, "
+        "2 live sessions"
     )
 
 

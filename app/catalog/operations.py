@@ -14,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.catalog.authored import LessonRevision
 from app.catalog.content.source import (
+    AssignmentDatesSource,
+    AssignmentSource,
     CohortSource,
     CourseSource,
     LessonSource,
@@ -23,12 +25,15 @@ from app.catalog.content.source import (
     QuizSource,
 )
 from app.catalog.models import (
+    Assignment,
+    AssignmentDates,
     Choice,
     Cohort,
     Course,
     CourseStaff,
     EnrolmentMode,
     Feedback,
+    GalleryReach,
     Lesson,
     LessonTranslation,
     LiveSession,
@@ -105,6 +110,7 @@ AUDITED = {
     LessonTranslation: "lesson_translation",
     Quiz: "quiz",
     Question: "question",
+    Assignment: "assignment",
 }
 
 
@@ -178,6 +184,9 @@ class _CourseImport:
                 .selectinload(Module.quiz)
                 .selectinload(Quiz.questions)
                 .selectinload(Question.versions),
+                selectinload(Course.modules)
+                .selectinload(Module.assignment)
+                .selectinload(Assignment.dates),
             )
         )
         if course is not None:
@@ -362,12 +371,15 @@ class _CourseImport:
             db.session.flush()
             self._import_lessons(course, module, item, lessons)
             self._import_quiz(module, item.quiz)
+            self._import_assignment(course, module, item.assignment)
         for module in modules.values():
             if module.status != Status.ARCHIVED:
                 module.status = Status.ARCHIVED
                 self._note("archived", f"module {module.slug}", module)
             if module.quiz:
                 self._import_quiz(module, None)
+            if module.assignment:
+                self._import_assignment(course, module, None)
         for lesson in lessons.values():  # lessons no file mentions any more
             if lesson.status != Status.ARCHIVED:
                 lesson.status = Status.ARCHIVED
@@ -514,6 +526,26 @@ class _CourseImport:
         for question in quiz.active_questions():
             record_question_version(question)
 
+    def _import_assignment(
+        self, course: Course, module: Module, source: AssignmentSource | None
+    ) -> None:
+        """Add, update or archive the module's assignment as its assignment.yaml says.
+
+        An assignment whose file is gone is archived, never deleted: learners' submissions
+        and reviews point at it. Its file coming back makes it what the file says again.
+        """
+        assignment = module.assignment
+        label = f"assignment of module {module.slug}"
+        if source is None:
+            if assignment is not None and archive_assignment(assignment):
+                self._note("archived", label, assignment)
+            return
+        is_new = assignment is None
+        if is_new:
+            assignment = new_assignment(module)
+        changed = apply_assignment(assignment, source, live_cohorts(course))
+        self._track(label, assignment, is_new, [] if is_new else changed)
+
     @staticmethod
     def _import_choices(question: Question, item: QuestionSource) -> bool:
         existing = {choice.position: choice for choice in question.choices}
@@ -530,6 +562,94 @@ class _CourseImport:
             question.choices.remove(choice)
             changed = True
         return changed
+
+
+def live_cohorts(course: Course) -> dict[str, Cohort]:
+    """The course's cohorts that course.yaml lists (not archived), by slug."""
+    return {cohort.slug: cohort for cohort in course.cohorts if not cohort.is_archived}
+
+
+def new_assignment(module: Module) -> Assignment:
+    """An empty assignment for the module, to be filled by apply_assignment."""
+    assignment = Assignment(revision=0, dates=[])
+    module.assignment = assignment
+    return assignment
+
+
+def _assignment_values(source: AssignmentSource) -> dict[str, Any]:
+    return {
+        "title": source.title,
+        "status": Status(source.status),
+        "prompt_md": source.prompt_md,
+        "sections": source.sections,
+        "rubric": source.rubric,
+        "pass_mark": source.pass_mark,
+        "reviews_per_submission": source.reviews_per_submission,
+        "reviews_per_learner": source.reviews_per_learner,
+        "anonymous_reviews": source.anonymous_reviews,
+        "late_work": source.late_work,
+        "gallery": GalleryReach(source.gallery),
+        "max_files": source.max_files,
+        "themes": source.themes,
+    }
+
+
+def apply_assignment(
+    assignment: Assignment, source: AssignmentSource, cohorts: dict[str, Cohort]
+) -> list[str]:
+    """Make an assignment say what its checked file (or editor) says: the import's and the
+    editor's one way to write one. Returns the fields that changed ('cohorts' for the dates).
+
+    The revision, which the editor's conflict check compares, counts every change of content;
+    a prompt rendered anew (a lesson it links to moved) is not one.
+    """
+    changed = _apply(assignment, _assignment_values(source))
+    if _apply_dates(assignment, source.dates, cohorts):
+        changed.append("cohorts")
+    if changed:
+        assignment.revision = (assignment.revision or 0) + 1
+    if assignment.prompt_html != source.prompt_html:
+        assignment.prompt_html = source.prompt_html
+        changed.append("prompt_html")
+    return changed
+
+
+def _apply_dates(
+    assignment: Assignment, dates: list[AssignmentDatesSource], cohorts: dict[str, Cohort]
+) -> bool:
+    """Make the assignment's dates per cohort those given; whether any changed.
+
+    Dates hold no learner data: those of a cohort no longer given are deleted.
+    """
+    existing = {row.cohort_id: row for row in assignment.dates if row.cohort_id is not None}
+    changed = False
+    for item in dates:
+        cohort = cohorts[item.cohort]
+        row = existing.pop(cohort.id, None) if cohort.id is not None else None
+        if row is None:
+            row = AssignmentDates(cohort=cohort)
+            assignment.dates.append(row)
+            changed = True
+        values = {
+            "submission_due_at": item.submission_due_at,
+            "submission_due_zone": item.submission_due_zone,
+            "reviews_due_at": item.reviews_due_at,
+            "reviews_due_zone": item.reviews_due_zone,
+        }
+        changed = bool(_apply(row, values)) or changed
+    for row in existing.values():
+        assignment.dates.remove(row)
+        changed = True
+    return changed
+
+
+def archive_assignment(assignment: Assignment) -> bool:
+    """Archive an assignment (learners no longer see it; their work stays); False if it was."""
+    if assignment.status == Status.ARCHIVED:
+        return False
+    assignment.status = Status.ARCHIVED
+    assignment.revision = (assignment.revision or 0) + 1
+    return True
 
 
 def set_staffed_courses(user: User, courses: list[Course], *, actor: User | None) -> None:

@@ -20,6 +20,7 @@ class CompletionRules:
     quizzes: bool = False  # `quizzes: all`: pass every published module quiz
     live_sessions_minimum: int = 0  # `live_sessions.minimum`
     recordings_count: bool = False  # `live_sessions.recordings_count`
+    assignments: bool = False  # `assignments: passed`: every published assignment passed
 
     @classmethod
     def read(cls, data: Mapping[str, Any] | None) -> "CompletionRules":
@@ -30,6 +31,7 @@ class CompletionRules:
             quizzes=data.get("quizzes") == "all",
             live_sessions_minimum=int(live.get("minimum") or 0),
             recordings_count=bool(live.get("recordings_count")),
+            assignments=data.get("assignments") == "passed",
         )
 
 

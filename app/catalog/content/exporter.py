@@ -6,14 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from app.catalog.content.schema import (
+    ASSIGNMENT_DEFAULTS,
     CERTIFICATE_KEYS,
     COMPLETION_KEYS,
     LIVE_RULE_KEYS,
     NUMBERED,
     SIGNATORY_KEYS,
 )
+from app.catalog.content.source import AssignmentDatesSource, AssignmentSource
 from app.catalog.content.yamlio import FlowList, dump_canonical_yaml
 from app.catalog.models import (
+    Assignment,
     Course,
     Feedback,
     Lesson,
@@ -131,6 +134,101 @@ def quiz_yaml(quiz: Quiz) -> dict[str, Any]:
     return data
 
 
+def assignment_source(assignment: Assignment) -> AssignmentSource:
+    """An assignment as its file says it (dates ordered as course.yaml orders its cohorts)."""
+    dates = sorted(
+        (d for d in assignment.dates if not d.cohort.is_archived),
+        key=lambda d: (d.cohort.position, d.cohort.slug),
+    )
+    return AssignmentSource(
+        title=assignment.title,
+        prompt_md=assignment.prompt_md,
+        prompt_html=assignment.prompt_html,
+        sections=list(assignment.sections),
+        rubric=list(assignment.rubric),
+        pass_mark=assignment.pass_mark,
+        status=assignment.status.value,
+        reviews_per_submission=assignment.reviews_per_submission,
+        reviews_per_learner=assignment.reviews_per_learner,
+        anonymous_reviews=assignment.anonymous_reviews,
+        late_work=assignment.late_work,
+        gallery=assignment.gallery.value,
+        max_files=assignment.max_files,
+        themes=list(assignment.themes),
+        dates=[
+            AssignmentDatesSource(
+                d.cohort.slug,
+                d.submission_due_at,
+                d.submission_due_zone,
+                d.reviews_due_at,
+                d.reviews_due_zone,
+            )
+            for d in dates
+        ],
+    )
+
+
+def assignment_yaml(assignment: AssignmentSource) -> dict[str, Any]:
+    """assignment.yaml's mapping: optional keys only where they differ from their default."""
+    defaults = ASSIGNMENT_DEFAULTS
+    data: dict[str, Any] = {"title": assignment.title}
+    if assignment.status != defaults["status"]:
+        data["status"] = assignment.status
+    data["prompt"] = assignment.prompt_md
+    data["sections"] = [
+        {key: section[key] for key in ("id", "title", "guidance", "words")}
+        for section in assignment.sections
+    ]
+    data["rubric"] = [
+        {key: criterion[key] for key in ("id", "title", "description")}
+        | {
+            "levels": [
+                {key: level[key] for key in ("title", "points", "description")}
+                for level in criterion["levels"]
+            ]
+        }
+        for criterion in assignment.rubric
+    ]
+    data["pass_mark"] = assignment.pass_mark
+    reviews = {
+        key: value
+        for key, value in (
+            ("per_submission", assignment.reviews_per_submission),
+            ("per_learner", assignment.reviews_per_learner),
+            ("anonymous", assignment.anonymous_reviews),
+        )
+        if value != defaults[key]
+    }
+    if reviews:
+        data["reviews"] = reviews
+    if assignment.late_work != defaults["late_work"]:
+        data["late_work"] = assignment.late_work
+    if assignment.gallery != defaults["gallery"]:
+        data["gallery"] = assignment.gallery
+    if assignment.max_files != defaults["files"]:
+        data["files"] = assignment.max_files
+    if assignment.themes:
+        data["themes"] = [
+            {"id": theme["id"], "title": theme["title"]} for theme in assignment.themes
+        ]
+    if assignment.dates:
+        data["cohorts"] = {
+            dates.cohort: {
+                "submission_due": format_zoned_time(
+                    dates.submission_due_at, dates.submission_due_zone
+                ),
+                "reviews_due": format_zoned_time(dates.reviews_due_at, dates.reviews_due_zone),
+            }
+            for dates in assignment.dates
+        }
+    return data
+
+
+def assignment_file(assignment: AssignmentSource) -> str:
+    """The text of assignment.yaml, in the format's canonical form."""
+    return dump_canonical_yaml(assignment_yaml(assignment))
+
+
 def _publication(item: Module | Lesson) -> dict[str, Any]:
     """The status and publication time keys, written only when they say something."""
     header: dict[str, Any] = {}
@@ -197,6 +295,10 @@ def course_files(course: Course, uploads: Mapping[str, bytes] | None = None) -> 
                     ).encode()
         if module.quiz and module.quiz.status != Status.ARCHIVED:
             files[f"{folder}/quiz.yaml"] = dump_canonical_yaml(quiz_yaml(module.quiz)).encode()
+        if module.assignment and module.assignment.status != Status.ARCHIVED:
+            files[f"{folder}/assignment.yaml"] = assignment_file(
+                assignment_source(module.assignment)
+            ).encode()
     return files
 
 

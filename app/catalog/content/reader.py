@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from app.catalog.content.assignment_rules import prompt_line_offset, read_assignment
 from app.catalog.content.checks import Checker, check_completion_is_reachable, check_titles
 from app.catalog.content.links import course_path, render_course_markdown
 from app.catalog.content.quiz_rules import QuestionProblem, QuestionRule, question_problems
@@ -39,6 +40,7 @@ from app.catalog.content.schema import (
     TRANSLATION_KEYS,
 )
 from app.catalog.content.source import (
+    AssignmentSource,
     CohortSource,
     CourseSource,
     LectureSource,
@@ -89,6 +91,7 @@ class CourseReader:
         # course path of a lesson -> [(language, path of its translation inside the course)]
         self.translation_files: dict[str, list[tuple[str, str]]] = {}
         self.languages: list[str] | None = None  # from course.yaml, once read
+        self.cohort_slugs: list[str] | None = None  # course.yaml's cohorts, once read
         self.media_files: dict[str, str] = {}  # course path -> name inside media/
 
     def read(self) -> tuple[CourseSource | None, list[Problem]]:
@@ -212,8 +215,8 @@ class CourseReader:
                     self.check.add(
                         relative,
                         1,
-                        "unexpected file: a module folder holds module.md, lecture.md, quiz.yaml "
-                        "and lessons named NN-slug.md",
+                        "unexpected file: a module folder holds module.md, lecture.md, quiz.yaml, "
+                        "assignment.yaml and lessons named NN-slug.md",
                     )
                     continue
                 if slug in seen:
@@ -277,6 +280,7 @@ class CourseReader:
         status = c.choice(name, data, "status", "", ("published", "draft")) or "published"
         languages = c.text_list(name, data, "languages", "", limit=10)
         self.languages = languages
+        self.cohort_slugs = _cohort_slugs(data.get("cohorts"))
         completion = self._read_completion(data.get("completion"))
         certificate = self._read_certificate(data.get("certificate"))
         cohorts = self._read_cohorts(data.get("cohorts"))
@@ -300,6 +304,7 @@ class CourseReader:
             return None
         self.check.choice(name, data, "lessons", where, ("all", "none"))
         self.check.choice(name, data, "quizzes", where, ("all", "none"))
+        self.check.choice(name, data, "assignments", where, ("passed",))
         rule = dict(data)
         live = data.get("live_sessions")
         if live is not None and self.check.keys(
@@ -497,6 +502,8 @@ class CourseReader:
                     module.lessons.append(lesson)
         if (folder / "quiz.yaml").is_file():
             module.quiz = self._read_quiz(f"{folder.name}/quiz.yaml")
+        if (folder / "assignment.yaml").is_file():
+            module.assignment = self._read_assignment(f"{folder.name}/assignment.yaml")
         return module
 
     def _status(self, relative: str, data: LinedMap) -> str:
@@ -605,6 +612,21 @@ class CourseReader:
             status=status,
         )
 
+    def _read_assignment(self, relative: str) -> AssignmentSource | None:
+        """A module's assignment.yaml (rules in assignment_rules.py), its prompt rendered."""
+        data = self._read_yaml(relative)
+        if data is None:
+            return None
+        assignment, problems = read_assignment(data, self.cohort_slugs)
+        for problem in problems:
+            self.check.add(relative, problem.line, problem.message)
+        if assignment is None:
+            return None
+        assignment.prompt_html = self._render(
+            relative, assignment.prompt_md, prompt_line_offset(data)
+        )
+        return assignment
+
     def _read_question(self, relative: str, item, where: str) -> QuestionSource | None:
         c = self.check
         if not c.keys(relative, item, QUESTION_KEYS, where):
@@ -694,6 +716,17 @@ def _correct_numbers(value, kind: str) -> list[int] | None:
     if isinstance(value, list) and all(is_number(item) for item in value):
         return list(value)
     return None
+
+
+def _cohort_slugs(cohorts: Any) -> list[str]:
+    """The slugs course.yaml gives its cohorts, even those with problems of their own."""
+    if not isinstance(cohorts, LinedList):
+        return []
+    return [
+        item["slug"]
+        for item in cohorts
+        if isinstance(item, LinedMap) and isinstance(item.get("slug"), str)
+    ]
 
 
 def _looks_like(data: bytes, content_type: str) -> bool:

@@ -18,14 +18,16 @@ MEDIA_TYPES = {
     ".webp": "image/webp",
 }
 ROOT_FILES = {"course.yaml", "guidebook.md", "README.md", "media"}
-MODULE_FILES = {"module.md", "lecture.md", "quiz.yaml"}
+MODULE_FILES = {"module.md", "lecture.md", "quiz.yaml", "assignment.yaml"}
 
 # Keys of each mapping in the order the exporter writes them, with whether each is required.
 COURSE_KEYS = {
     "slug": True, "title": True, "summary": True, "status": False, "languages": True,
     "completion": True, "certificate": True, "cohorts": False,
 }  # fmt: skip
-COMPLETION_KEYS = {"lessons": True, "quizzes": True, "live_sessions": False}
+COMPLETION_KEYS = {
+    "lessons": True, "quizzes": True, "assignments": False, "live_sessions": False,
+}  # fmt: skip
 LIVE_RULE_KEYS = {"minimum": True, "recordings_count": False}
 CERTIFICATE_KEYS = {
     "title": True, "hours": True, "wording": True, "issuers": True, "signatories": False,
@@ -64,3 +66,23 @@ QUESTION_KEYS = {
     "explanation": True,
 }  # fmt: skip
 QUESTION_KINDS = ("single", "multiple", "true_false")
+
+# assignment.yaml: a module's peer-reviewed assignment (docs/course-format.md). `cohorts` is
+# required of a published assignment only (assignment_rules.py says so itself).
+ASSIGNMENT_KEYS = {
+    "title": True, "status": False, "prompt": True, "sections": True, "rubric": True,
+    "pass_mark": True, "reviews": False, "late_work": False, "gallery": False, "files": False,
+    "themes": False, "cohorts": False,
+}  # fmt: skip
+SECTION_KEYS = {"id": True, "title": True, "guidance": True, "words": True}
+CRITERION_KEYS = {"id": True, "title": True, "description": True, "levels": True}
+LEVEL_KEYS = {"title": True, "points": True, "description": True}
+REVIEW_KEYS = {"per_submission": False, "per_learner": False, "anonymous": False}
+THEME_KEYS = {"id": True, "title": True}
+ASSIGNMENT_DATES_KEYS = {"submission_due": True, "reviews_due": True}
+GALLERY_CHOICES = ("none", "cohort", "course")
+# The values an assignment has when its file leaves the key out (the exporter leaves them out).
+ASSIGNMENT_DEFAULTS = {
+    "status": "published", "per_submission": 3, "per_learner": 3, "anonymous": True,
+    "late_work": False, "gallery": "cohort", "files": 3,
+}  # fmt: skip

@@ -109,6 +109,38 @@ class QuizSource:
 
 
 @dataclass
+class AssignmentDatesSource:
+    """When one cohort's submissions and reviews are due (assignment.yaml's `cohorts`)."""
+
+    cohort: str  # the cohort's slug in course.yaml
+    submission_due_at: datetime
+    submission_due_zone: str
+    reviews_due_at: datetime
+    reviews_due_zone: str
+
+
+@dataclass
+class AssignmentSource:
+    """A module's assignment.yaml, checked: the shape `Assignment` stores (see its docstring)."""
+
+    title: str
+    prompt_md: str
+    sections: list[dict[str, Any]]  # {"id", "title", "guidance", "words"}
+    rubric: list[dict[str, Any]]  # {"id", "title", "description", "levels": [...]}
+    pass_mark: int
+    status: str = "published"
+    reviews_per_submission: int = 3
+    reviews_per_learner: int = 3
+    anonymous_reviews: bool = True
+    late_work: bool = False
+    gallery: str = "cohort"
+    max_files: int = 3
+    themes: list[dict[str, Any]] = field(default_factory=list)  # {"id", "title"}
+    dates: list[AssignmentDatesSource] = field(default_factory=list)
+    prompt_html: str = ""  # rendered by whoever read it (the reader, the editor)
+
+
+@dataclass
 class ModuleSource:
     slug: str
     position: int
@@ -120,6 +152,7 @@ class ModuleSource:
     lecture: LectureSource | None = None
     lessons: list[LessonSource] = field(default_factory=list)
     quiz: QuizSource | None = None
+    assignment: AssignmentSource | None = None
 
 
 @dataclass
@@ -151,9 +184,11 @@ class CourseSource:
 
     def summary_line(self) -> str:
         quizzes = sum(1 for module in self.modules if module.quiz)
+        assignments = sum(1 for module in self.modules if module.assignment)
         sessions = sum(len(cohort.live_sessions) for cohort in self.cohorts)
         translations = sum(len(lesson.translations) for lesson in self.lessons())
         return (
             f"{len(self.modules)} modules, {len(self.lessons())} lessons, {quizzes} quizzes, "
-            f"{len(self.cohorts)} cohorts, {sessions} live sessions"
+            + (f"{assignments} assignments, " if assignments else "")
+            + f"{len(self.cohorts)} cohorts, {sessions} live sessions"
         ) + (f", {translations} lesson translations" if translations else "")

@@ -98,8 +98,22 @@ class FlowList(list):
     """A short list written on one line: [1, 3]."""
 
 
+# Characters a YAML literal block cannot hold (YAML's non-printable ones and its line breaks
+# other than \n); anything else, tabs and spaces at line ends included, can be written as `|`.
+_NOT_IN_BLOCKS = {
+    chr(code) for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\t\n"
+} | {"\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff"}
+
+
 class _CanonicalDumper(yaml.SafeDumper):
-    pass
+    def analyze_scalar(self, scalar: str):
+        """As PyYAML's, but text of several lines stays a literal block (`|`) even with
+        spaces at line ends or tabs (Markdown's hard line breaks, code), which PyYAML would
+        write in double quotes: the exporter writes a prompt back as its author wrote it."""
+        analysis = super().analyze_scalar(scalar)
+        if "\n" in scalar and not analysis.allow_block and _NOT_IN_BLOCKS.isdisjoint(scalar):
+            analysis.allow_block = True
+        return analysis
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
