@@ -247,6 +247,9 @@ MATRIX = [
     ("GET", "/author/<slug>/modules/<module_slug>/move", POST_ONLY, None),
     ("POST", "/author/<slug>/modules/<module_slug>/move",
      editing(302), {"direction": "down"}),
+    ("GET", "/author/<slug>/modules/<module_slug>/assignment", editing(), None),
+    # An empty form: every problem is shown beside its field (400), nothing is saved.
+    ("POST", "/author/<slug>/modules/<module_slug>/assignment", editing(400), {}),
     ("GET", "/author/<slug>/modules/<module_slug>/lessons/new", editing(), None),
     ("POST", "/author/<slug>/modules/<module_slug>/lessons/new",
      editing(400), {}),

@@ -163,7 +163,7 @@ def _relink(course: Course, renames: dict[str, str], *, actor) -> None:
     changes), module introductions and the guidebook.
 
     Pages link by slug, so the stored HTML is unchanged; only the Markdown, which names
-    files as the course folder does, needs the new numbers.
+    files as the course folder does, needs the new numbers (assignments' prompts too).
     """
     course.modules.sort(key=lambda module: module.position)
     pattern = re.compile(
@@ -175,6 +175,11 @@ def _relink(course: Course, renames: dict[str, str], *, actor) -> None:
 
     for module in _live_modules(course):
         module.intro_md = renumbered(module.intro_md)
+        assignment = module.assignment
+        if assignment is not None and renumbered(assignment.prompt_md) != assignment.prompt_md:
+            # A change of content, so an assignment editor opened before it gets a conflict.
+            assignment.prompt_md = renumbered(assignment.prompt_md)
+            assignment.revision += 1
         for lesson in module.lessons:
             text = renumbered(lesson.body_md)
             if text != lesson.body_md:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import ExportError
 from app.catalog.models import (
+    Assignment,
     Cohort,
     Course,
     Lesson,
@@ -23,6 +24,7 @@ from app.learning.models import Enrollment
 EDITABLE_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
     selectinload(Course.modules).selectinload(Module.quiz).selectinload(Quiz.questions),
+    selectinload(Course.modules).selectinload(Module.assignment).selectinload(Assignment.dates),
     selectinload(Course.cohorts),
     selectinload(Course.media_files).defer(MediaFile.data),
 )
