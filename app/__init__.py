@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core.mail import register_mail
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
+    from app.discussions import bp as discussions_bp
     from app.learning import bp as learning_bp
     from app.live import bp as live_bp
     from app.quizzes import bp as quizzes_bp
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(discussions_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -92,6 +94,7 @@ def register_person_records() -> None:
     from app.core import mail as core_mail
     from app.core import subscriptions as core_subscriptions
     from app.core.events import person_records
+    from app.discussions import people as discussions_people
     from app.learning import people as learning_people
     from app.live import people as live_people
     from app.quizzes import people as quizzes_people
@@ -103,6 +106,7 @@ def register_person_records() -> None:
         learning_people,
         quizzes_people,
         live_people,
+        discussions_people,
         certificates_people,
     )
     for part in layers:

@@ -153,6 +153,13 @@ def default_config(instance_path: str) -> dict:
         # /verify/<serial>.json, its own allowance: an HR system checking a few hundred
         # certificates an hour, in bursts (docs/credentials.md, "The verification API").
         "VERIFICATION_API_PER_ADDRESS": "60 per minute; 600 per hour",
+        # Discussions (docs/discussions.md): how long an author may correct a post, the lists'
+        # pages, and how many posts (and reports) one person may send in a short time.
+        "DISCUSSION_EDIT_MINUTES": 30,
+        "DISCUSSION_THREADS_PER_PAGE": 30,
+        "DISCUSSION_POSTS_PER_PAGE": 30,
+        "DISCUSSION_REPORTS_PER_PAGE": 50,
+        "DISCUSSION_POSTS_PER_PERSON": "5 per minute; 60 per day",
     }
 
 

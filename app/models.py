@@ -21,7 +21,14 @@ from app.core.audit import AuditEvent
 from app.core.jobs import WorkerHeartbeat
 from app.core.mail import OutgoingMail
 from app.core.permissions import Role
-from app.core.subscriptions import MailOptOut
+from app.core.subscriptions import MailDigest, MailOptOut
+from app.discussions.models import (
+    DiscussionPost,
+    DiscussionThread,
+    HelpfulMark,
+    PostReport,
+    ThreadSubscription,
+)
 from app.learning.models import (
     Announcement,
     AnnouncementDismissal,
@@ -48,16 +55,21 @@ __all__ = [
     "Cohort",
     "Course",
     "CourseStaff",
+    "DiscussionPost",
+    "DiscussionThread",
     "Enrollment",
+    "HelpfulMark",
     "Lesson",
     "LessonProgress",
     "LessonRevision",
     "LessonTranslation",
     "LiveSession",
+    "MailDigest",
     "MailOptOut",
     "MediaFile",
     "Module",
     "OutgoingMail",
+    "PostReport",
     "Question",
     "QuestionVersion",
     "Quiz",
@@ -66,6 +78,7 @@ __all__ = [
     "Role",
     "SigningKey",
     "StatusEntry",
+    "ThreadSubscription",
     "UploadedImage",
     "User",
     "WorkerHeartbeat",

@@ -13,6 +13,8 @@ from app.certificates.operations import issue_certificate
 from app.core.mail import MailState, OutgoingMail
 from app.core.permissions import Role
 from app.core.types import utcnow
+from app.discussions.models import DiscussionPost
+from app.discussions.operations import start_thread
 from app.extensions import db
 from app.learning.announcement_operations import post_announcement
 from app.learning.models import Application, ApplicationStatus, Enrollment
@@ -175,6 +177,49 @@ MATRIX = [
     ("GET", "/.well-known/did.json", EVERYONE, None),
     # The revocation list: public; the world has one list, so list <number> (2) is not found.
     ("GET", "/status/<int:number>", dict.fromkeys(ROLES, 404), None),
+    # Discussions: the thread and its post (by the course's instructor) are in the enrolled
+    # learner's cohort. A learner with one cohort goes to it (302); staff choose among two.
+    ("GET", "/courses/<slug>/discussions", studying(302, 200), None),
+    ("GET", "/courses/<slug>/discussions/modules/<module_slug>", studying(302, 200), None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions", studying(200), None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/modules/<module_slug>",
+     studying(302), None),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/new", studying(200), None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/discussions/new", studying(400), {}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>", studying(200),
+     None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>", studying(400),
+     {}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/follow", POST_ONLY,
+     None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/follow",
+     studying(302), {"value": "on"}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/pin", POST_ONLY,
+     None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/pin",
+     editing(400), {}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/lock", POST_ONLY,
+     None),
+    ("POST", "/courses/<slug>/cohorts/<cohort_slug>/discussions/<int:thread_id>/lock",
+     editing(400), {}),
+    ("GET", "/courses/<slug>/cohorts/<cohort_slug>/discussions/reported", editing(), None),
+    # Only its author (the instructor) may edit the post; they cannot mark their own helpful.
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/edit",
+     _with(studying(403), instructor_of_course=200), None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/edit",
+     _with(studying(403), instructor_of_course=400), {}),
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/helpful", POST_ONLY, None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/helpful",
+     _with(studying(302), instructor_of_course=409), {}),
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/report", studying(200), None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/report", studying(400), {}),
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/hide", editing(), None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/hide", editing(400), {}),
+    # Not hidden: nothing to restore, back to the thread; keeping it closes no report.
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/restore", POST_ONLY, None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/restore", editing(302), {}),
+    ("GET", "/courses/<slug>/discussions/posts/<int:post_id>/keep", POST_ONLY, None),
+    ("POST", "/courses/<slug>/discussions/posts/<int:post_id>/keep", editing(302), {}),
     ("GET", "/admin/certificates", ADMIN_ONLY, None),
     ("GET", "/admin/certificates.zip", ADMIN_ONLY, None),
     ("GET", "/admin/certificates/<int:certificate_id>", ADMIN_ONLY, None),
@@ -392,6 +437,13 @@ def world(app, imported_example, make_user, make_cohort):
         actor=accounts["instructor_of_course"],
         now=utcnow(),
     )
+    thread = start_thread(
+        cohort,
+        title="Introductions",
+        body="Say where you work.",
+        author=accounts["instructor_of_course"],
+        now=utcnow(),
+    )
     failed_mail = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).first()
     failed_mail.state = MailState.FAILED
     db.session.commit()
@@ -415,6 +467,8 @@ def world(app, imported_example, make_user, make_cohort):
         "int:certificate_id": certificate.id,
         "int:mail_id": failed_mail.id,
         "int:announcement_id": announcement.id,
+        "int:thread_id": thread.id,
+        "int:post_id": db.session.scalar(select(DiscussionPost.id)),
         "int:quiz_id": module.quiz.id,
     }
     return {

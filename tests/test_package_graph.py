@@ -23,6 +23,7 @@ LAYERS = {
     "learning": 4,
     "quizzes": 5,
     "live": 5,
+    "discussions": 5,
     "certificates": 6,
     "authoring": 7,
     "admin": 8,

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -23,7 +24,7 @@ from app.core.forms import (
     strip_text,
 )
 from app.core.i18n import LANGUAGES
-from app.core.subscriptions import MailTopic
+from app.core.subscriptions import DIGEST_TOPICS, MailTopic
 
 REQUIRED = _l("This field is required.")
 
@@ -180,10 +181,29 @@ class MailSettingsForm(FlaskForm):
     def wanted(self) -> set[MailTopic]:
         return {topic for topic in MailTopic if self[topic.value].data}
 
+    def digests(self) -> dict[MailTopic, bool]:
+        """For each topic that can come as a daily digest: whether it should."""
+        return {topic: self[f"{topic.value}_delivery"].data == "digest" for topic in DIGEST_TOPICS}
+
 
 for _topic in MailTopic:
     setattr(
         MailSettingsForm,
         _topic.value,
         BooleanField(_topic.label, description=_topic.hint),
+    )
+for _topic in DIGEST_TOPICS:
+    setattr(
+        MailSettingsForm,
+        f"{_topic.value}_delivery",
+        RadioField(
+            _topic.label,
+            choices=[
+                SelectChoice("each", _l("Each as it comes")),
+                SelectChoice(
+                    "digest", _l("Once a day, in one mail, at a waking hour on your clock")
+                ),
+            ],
+            default="each",
+        ),
     )

@@ -331,13 +331,19 @@ def mail_settings():
         if not form.validate_on_submit():
             abort(400)
         changed = subscriptions.set_topics(user.id, form.wanted())
+        for topic, digest in form.digests().items():
+            changed = subscriptions.set_digest(user.id, topic, digest) or changed
         db.session.commit()
         flash(
             _("Your mail settings are saved.") if changed else _("Nothing was changed."), "success"
         )
         return redirect(url_for("accounts.mail_settings"))
     off = subscriptions.topics_turned_off(user.id)
-    form = MailSettingsForm(data={topic.value: topic not in off for topic in MailTopic})
+    data = {topic.value: topic not in off for topic in MailTopic}
+    for topic in subscriptions.DIGEST_TOPICS:
+        digest = subscriptions.wants_digest(user.id, topic)
+        data[f"{topic.value}_delivery"] = "digest" if digest else "each"
+    form = MailSettingsForm(data=data)
     return render_template("accounts/mail_settings.html", form=form)
 
 

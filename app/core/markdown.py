@@ -1,6 +1,7 @@
 """Markdown to safe HTML, done once when content is imported or saved, never per request."""
 
 from collections.abc import Callable
+from html import escape
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
 
@@ -127,3 +128,13 @@ def section_headings(html: str) -> list[dict[str, str]]:
     parser.feed(html)
     parser.close()
     return parser.headings
+
+
+# The title of the notes that ask learners about their own city: the lesson page links such
+# a lesson to its module's discussion (docs/discussions.md).
+CITY_PROMPT_TITLE = "In your city"
+
+
+def has_note_titled(html: str, title: str = CITY_PROMPT_TITLE) -> bool:
+    """Whether rendered HTML holds a note (`!!! note "title"`) with this title."""
+    return f'<p class="admonition-title">{escape(title)}</p>' in html

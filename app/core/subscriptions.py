@@ -34,6 +34,7 @@ class MailTopic(StrEnum):
     PROGRESS = "progress_reminders"
     ANNOUNCEMENTS = "announcements"
     DEADLINES = "application_deadlines"
+    DISCUSSIONS = "discussions"
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ TOPIC_LABELS = {
     "progress_reminders": _l("A reminder when you have not been back for a while"),
     "announcements": _l("Announcements and messages from the course team"),
     "application_deadlines": _l("Application deadlines"),
+    "discussions": _l("Replies in discussions"),
 }
 TOPIC_HINTS = {
     "session_reminders": _l(
@@ -72,7 +74,14 @@ TOPIC_HINTS = {
         "Three days and one day before a cohort's applications close, if you saved an "
         "application to it as a draft and have not sent it."
     ),
+    "discussions": _l(
+        "New posts in the discussion threads you follow (you follow a thread when you post in "
+        "it), never your own and never hidden ones: each as it comes, or once a day."
+    ),
 }
+
+# The topics whose mail a person may take as one daily digest rather than a mail each.
+DIGEST_TOPICS = frozenset({MailTopic.DISCUSSIONS})
 
 
 class MailOptOut(db.Model):
@@ -85,6 +94,49 @@ class MailOptOut(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     topic: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailDigest(db.Model):
+    """A person takes one topic's mail as a daily digest rather than a mail each time; the
+    digest's last mail covered what happened up to `sent_until`. No row: each as it comes."""
+
+    __tablename__ = "mail_digests"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<MailDigest user {self.user_id} {self.topic}>"
+
+
+def wants_digest(user_id: int, topic: MailTopic) -> bool:
+    """Whether a person takes `topic` as a daily digest."""
+    return bool(
+        db.session.scalar(
+            select(exists().where(MailDigest.user_id == user_id, MailDigest.topic == topic.value))
+        )
+    )
+
+
+def digest_of(topic: MailTopic, user_id_column):
+    """A condition for a query over people: the person takes `topic` as a daily digest."""
+    return exists().where(MailDigest.user_id == user_id_column, MailDigest.topic == topic.value)
+
+
+def set_digest(user_id: int, topic: MailTopic, digest: bool) -> bool:
+    """Take `topic` as a daily digest (True) or each mail as it comes; True when it changed."""
+    if digest == wants_digest(user_id, topic):
+        return False
+    if digest:
+        return add_unless_duplicate(MailDigest(user_id=user_id, topic=topic.value))
+    db.session.execute(
+        delete(MailDigest).where(MailDigest.user_id == user_id, MailDigest.topic == topic.value)
+    )
+    return True
 
 
 def opted_out(user_id: int, topic: MailTopic) -> bool:
@@ -162,13 +214,20 @@ def personal_data(user) -> dict:
     rows = db.session.scalars(
         select(MailOptOut).where(MailOptOut.user_id == user.id).order_by(MailOptOut.topic)
     )
+    digests = db.session.scalars(
+        select(MailDigest).where(MailDigest.user_id == user.id).order_by(MailDigest.topic)
+    )
     return {
         "mail_turned_off": [
             {"topic": row.topic, "since": iso_or_none(row.created_at)} for row in rows
-        ]
+        ],
+        "mail_as_daily_digest": [
+            {"topic": row.topic, "since": iso_or_none(row.chosen_at)} for row in digests
+        ],
     }
 
 
 def erase_person(user) -> list[str]:
     db.session.execute(delete(MailOptOut).where(MailOptOut.user_id == user.id))
+    db.session.execute(delete(MailDigest).where(MailDigest.user_id == user.id))
     return []

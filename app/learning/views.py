@@ -12,6 +12,7 @@ from app.catalog.outline import CourseOutline, LessonOutline, outline_of
 from app.catalog.outlines import shared_outline, shared_outlines
 from app.core import events
 from app.core.i18n import current_language
+from app.core.markdown import has_note_titled
 from app.core.templating import course_text
 from app.core.types import utcnow
 from app.core.urls import safe_next_path
@@ -185,6 +186,7 @@ def lesson(slug: str, lesson_slug: str):
         is_done=progress is not None and found.id in progress.facts.done_lesson_ids,
         applications={} if can_read else queries.applications_by_cohort(current_user, course),
         now=utcnow(),
+        asks_about_your_city=can_read and has_note_titled(found.body_html),
         **_reading(course, found),
     )
 
