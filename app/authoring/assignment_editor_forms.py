@@ -26,13 +26,13 @@ from app.core.forms import no_control_characters, strip_text
 BOX_LIMIT = 50_000  # characters of one YAML box
 
 STATUS_CHOICES = [
-    SelectChoice("draft", _l("Draft: only the course's staff see it")),
-    SelectChoice("published", _l("Published: learners of the cohorts below see it")),
+    SelectChoice("draft", _l("Draft: only staff see it")),
+    SelectChoice("published", _l("Published: learners see it")),
 ]
 GALLERY_CHOICES = [
     SelectChoice("none", _l("No gallery")),
     SelectChoice("cohort", _l("The author's cohort")),
-    SelectChoice("course", _l("The author's cohort and every later one")),
+    SelectChoice("course", _l("Their cohort and later ones")),
 ]
 
 
