@@ -563,3 +563,21 @@ def test_the_posts_are_in_the_download_and_their_text_goes_with_the_account(
     assert "This post was removed when its author’s account was erased." in text(page)
     assert "care map" not in page.get_data(as_text=True)
     assert db.session.scalars(select(ThreadSubscription.user_id)).all() == [lee.id]
+
+
+def test_learners_find_the_discussion_from_the_course_page_and_the_dashboard(
+    app, course, spring, ana, omar
+):
+    browser = as_user(app, ana)
+    course_page = browser.client.get(f"/courses/{course.slug}")
+    found = dict(named_links(course_page))
+    assert found["Discussions"] == f"/courses/{course.slug}/discussions"
+    module = course.modules[0]
+    assert found[f"Discuss this module: {module.title}"] == (
+        f"/courses/{course.slug}/discussions/modules/{module.slug}"
+    )
+    assert browser.client.get(found["Discussions"]).headers["Location"] == list_url(course, spring)
+    dashboard = dict(named_links(browser.client.get("/dashboard")))
+    assert dashboard["Discussions of Spring 2027"] == list_url(course, spring)
+    # Someone who does not study the course sees no way in.
+    assert "Discussions" not in dict(named_links(app.test_client().get(f"/courses/{course.slug}")))
