@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app import models  # noqa: F401  (registers every model with the metadata)
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
+    from app.assignments import bp as assignments_bp
     from app.authoring import bp as authoring_bp
     from app.catalog import bp as catalog_bp
     from app.certificates import bp as certificates_bp
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(certificates_bp)
@@ -89,6 +91,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 def register_person_records() -> None:
     """What each package keeps about a person, for the download and for erasure: lowest layer
     first, so the download lists them in that order and erasure goes the other way."""
+    from app.assignments import people as assignments_people
     from app.catalog import people as catalog_people
     from app.certificates import people as certificates_people
     from app.core import mail as core_mail
@@ -106,6 +109,7 @@ def register_person_records() -> None:
         learning_people,
         quizzes_people,
         live_people,
+        assignments_people,
         discussions_people,
         certificates_people,
     )

@@ -1,8 +1,18 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from app.accounts.models import User
+from app.assignments.models import (
+    DateExtension,
+    DraftCopy,
+    PeerReview,
+    ReviewRound,
+    Submission,
+    SubmissionFile,
+)
 from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.models import (
+    Assignment,
+    AssignmentDates,
     Choice,
     Cohort,
     Course,
@@ -45,6 +55,8 @@ __all__ = [
     "AnnouncementDismissal",
     "Application",
     "ApplicationDraft",
+    "Assignment",
+    "AssignmentDates",
     "AttemptAnswer",
     "AttemptGrant",
     "Attendance",
@@ -55,8 +67,10 @@ __all__ = [
     "Cohort",
     "Course",
     "CourseStaff",
+    "DateExtension",
     "DiscussionPost",
     "DiscussionThread",
+    "DraftCopy",
     "Enrollment",
     "HelpfulMark",
     "Lesson",
@@ -69,15 +83,19 @@ __all__ = [
     "MediaFile",
     "Module",
     "OutgoingMail",
+    "PeerReview",
     "PostReport",
     "Question",
     "QuestionVersion",
     "Quiz",
     "QuizAttempt",
     "RecordingView",
+    "ReviewRound",
     "Role",
     "SigningKey",
     "StatusEntry",
+    "Submission",
+    "SubmissionFile",
     "ThreadSubscription",
     "UploadedImage",
     "User",

@@ -18,8 +18,17 @@ from app.accounts.models import User
 from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
 from app.catalog.content.source import CourseSource
-from app.catalog.models import Cohort, Course, EnrolmentMode, Module, Quiz
+from app.catalog.models import (
+    Assignment,
+    AssignmentDates,
+    Cohort,
+    Course,
+    EnrolmentMode,
+    Module,
+    Quiz,
+)
 from app.catalog.operations import import_course, set_staffed_courses
+from app.catalog.outlines import outline_changed
 from app.certificates.models import Certificate
 from app.certificates.operations import issue_certificate
 from app.core.permissions import Role
@@ -166,3 +175,71 @@ def make_cohort(
     db.session.add(cohort)
     db.session.commit()
     return cohort
+
+
+PLAN_SECTIONS = [
+    {"id": "problem", "title": "The problem", "guidance": "Which care need?", "words": 50},
+    {"id": "pilot", "title": "The pilot service", "guidance": "What would you try?", "words": 50},
+]
+PLAN_RUBRIC = [
+    {
+        "id": "evidence",
+        "title": "Evidence",
+        "description": "The problem is grounded in what the city knows.",
+        "levels": [
+            {"title": "Not yet", "points": 0, "description": "No evidence."},
+            {"title": "Developing", "points": 1, "description": "Some evidence."},
+            {"title": "Meets expectations", "points": 2, "description": "Clear evidence."},
+        ],
+    },
+    {
+        "id": "feasibility",
+        "title": "Feasibility",
+        "description": "The pilot can be run with what the city has.",
+        "levels": [
+            {"title": "Not yet", "points": 0, "description": "Not feasible."},
+            {"title": "Developing", "points": 1, "description": "Partly feasible."},
+            {"title": "Meets expectations", "points": 2, "description": "Feasible."},
+        ],
+    },
+]
+
+
+def make_assignment(
+    course: Course,
+    cohorts: dict | None = None,
+    **fields,
+) -> Assignment:
+    """A published assignment in the first module of `course` that has none: two sections,
+    two criteria of three levels (4 points in all), pass mark 50; `cohorts` maps a cohort to
+    its (submission due, reviews due)."""
+    module = next(m for m in course.modules if m.assignment is None)
+    assignment = Assignment(
+        module=module,
+        title="City care plan",
+        prompt_md="Write a plan for your city.",
+        prompt_html="<p>Write a plan for your city.</p>",
+        sections=PLAN_SECTIONS,
+        rubric=PLAN_RUBRIC,
+        themes=[
+            {"id": "childcare", "title": "Childcare"},
+            {"id": "elders", "title": "Older people"},
+        ],
+        pass_mark=50,
+        **fields,
+    )
+    db.session.add(assignment)
+    for cohort, (submission_due, reviews_due) in (cohorts or {}).items():
+        db.session.add(
+            AssignmentDates(
+                assignment=assignment,
+                cohort=cohort,
+                submission_due_at=submission_due,
+                submission_due_zone="Europe/Madrid",
+                reviews_due_at=reviews_due,
+                reviews_due_zone="Europe/Madrid",
+            )
+        )
+    outline_changed([course.id])
+    db.session.commit()
+    return assignment

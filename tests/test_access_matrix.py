@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.assignments.models import PeerReview
+from app.assignments.operations import add_file, save_draft
 from app.catalog.models import Course, EnrolmentMode, LiveSession
 from app.certificates.operations import issue_certificate
 from app.core.mail import MailState, OutgoingMail
@@ -89,6 +91,10 @@ HOLDER_ONLY = {
     "admin": 200,
 }
 MEETING_URL = "https://meeting.example/j/matrix-secret"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c"
+    "63606060000000040001f61738550000000049454e44ae426082"
+)
 
 
 def _with(expected: dict, **changes) -> dict:
@@ -112,6 +118,28 @@ MATRIX = [
     ("POST", "/courses/<slug>/lessons/<lesson_slug>/done", studying(302), {}),
     ("GET", "/courses/<slug>/lectures/<module_slug>", studying(200), None),
     ("GET", "/courses/<slug>/quizzes/<module_slug>", studying(200), None),
+    # Assignments: the enrolled learner has a draft with a file and a kept copy, and reviews
+    # a peer's submitted plan (shown in the gallery). Staff study no cohort: no plan to write.
+    ("GET", "/courses/<slug>/assignments/<module_slug>", studying(200), None),
+    ("GET", "/courses/<slug>/assignments/<module_slug>/files/<int:file_id>", studying(200), None),
+    ("GET", "/courses/<slug>/assignments/<module_slug>/plan", POST_ONLY, None),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/plan", studying(302, 403), {}),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/copies/<int:copy_id>/discard",
+     studying(302, 403), {}),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/files", studying(400, 403), {}),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/files/<int:file_id>/remove",
+     studying(302, 403), {}),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/gallery-consent", studying(409, 403), {}),
+    ("GET", "/courses/<slug>/assignments/<module_slug>/reviews/<int:review_id>",
+     studying(200, 404), None),
+    ("POST", "/courses/<slug>/assignments/<module_slug>/reviews/<int:review_id>",
+     studying(409, 404), {}),
+    # Only a plan's author rates its reviews: the review is of the peer's plan.
+    ("POST", "/courses/<slug>/assignments/<module_slug>/reviews/<int:review_id>/helpful",
+     studying(404), {}),
+    ("GET", "/courses/<slug>/assignments/<module_slug>/gallery", studying(200), None),
+    ("GET", "/courses/<slug>/assignments/<module_slug>/plans/<int:submission_id>", studying(200),
+     None),
     ("GET", "/courses/<slug>/quizzes/<module_slug>/attempts", POST_ONLY, None),
     ("POST", "/courses/<slug>/quizzes/<module_slug>/attempts", studying(302), {}),
     # Attempt 2 is the enrolled learner's (open): to anyone else it does not exist.
@@ -444,6 +472,23 @@ def world(app, imported_example, make_user, make_cohort):
         author=accounts["instructor_of_course"],
         now=utcnow(),
     )
+    assignment = module.assignment
+    draft = save_draft(
+        assignment, enrollment, base_version=0, title="Draft", theme=None, sections={}, now=utcnow()
+    ).submission
+    attached = add_file(draft, "map.png", PNG, max_bytes=10_000, now=utcnow())
+    save_draft(
+        assignment, enrollment, base_version=0, title="Other tab", theme=None, sections={},
+        now=utcnow(),
+    )  # fmt: skip
+    peer = make_user(email="peer@city.example")
+    peer_plan = save_draft(
+        assignment, enrol(peer, cohort), base_version=0, title="Peer plan", theme=None,
+        sections={s["id"]: "Text" for s in assignment.sections}, now=utcnow(),
+    ).submission  # fmt: skip
+    peer_plan.submitted_at, peer_plan.shows_in_gallery = utcnow(), True
+    review = PeerReview(submission=peer_plan, reviewer_id=enrolled.id, due_at=utcnow())
+    db.session.add(review)
     failed_mail = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).first()
     failed_mail.state = MailState.FAILED
     db.session.commit()
@@ -470,6 +515,10 @@ def world(app, imported_example, make_user, make_cohort):
         "int:thread_id": thread.id,
         "int:post_id": db.session.scalar(select(DiscussionPost.id)),
         "int:quiz_id": module.quiz.id,
+        "int:copy_id": draft.copies[0].id,
+        "int:file_id": attached.id,
+        "int:review_id": review.id,
+        "int:submission_id": peer_plan.id,
     }
     return {
         "accounts": accounts,

@@ -24,6 +24,7 @@ LAYERS = {
     "quizzes": 5,
     "live": 5,
     "discussions": 5,
+    "assignments": 5,
     "certificates": 6,
     "authoring": 7,
     "admin": 8,

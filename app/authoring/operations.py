@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.authoring.content import CourseFiles, RenderedText, content_hash, module_folder
-from app.authoring.uploads import check_image
+from app.core.uploads import check_image
 from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import lesson_file, translation_file
 from app.catalog.models import Course, Lesson, LessonTranslation, Module, Status

@@ -10,7 +10,16 @@ themselves, so the data has no cycles.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.catalog.models import Cohort, Course, Lesson, LiveSession, Module, Quiz
+from app.catalog.models import (
+    Assignment,
+    Cohort,
+    Course,
+    GalleryReach,
+    Lesson,
+    LiveSession,
+    Module,
+    Quiz,
+)
 from app.catalog.rules import (
     CohortRules,
     CourseRules,
@@ -83,6 +92,32 @@ class QuizOutline(QuizRules):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class AssignmentOutline:
+    """A module's assignment as learner pages read it (the dates per cohort are not here:
+    `assignments.queries.due_dates` reads a learner's)."""
+
+    id: int
+    title: str
+    prompt_html: str
+    sections: tuple[dict, ...]
+    rubric: tuple[dict, ...]
+    themes: tuple[dict, ...]
+    pass_mark: int
+    reviews_per_submission: int
+    reviews_per_learner: int
+    anonymous_reviews: bool
+    late_work: bool
+    gallery: GalleryReach
+    max_files: int
+    status: Status
+    module: ModuleRef
+
+    @property
+    def max_points(self) -> int:
+        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class ModuleOutline(ModuleRules):
     id: int
     slug: str
@@ -98,6 +133,7 @@ class ModuleOutline(ModuleRules):
     lessons: tuple[LessonOutline, ...]
     quiz: QuizOutline | None
     course: CourseRef
+    assignment: AssignmentOutline | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -200,6 +236,7 @@ def _module(module: Module, course: CourseRef) -> ModuleOutline:
         lessons=tuple(_lesson(lesson, ref) for lesson in module.lessons),
         quiz=_quiz(module.quiz, ref) if module.quiz is not None else None,
         course=course,
+        assignment=_assignment(module.assignment, ref) if module.assignment is not None else None,
     )
 
 
@@ -229,6 +266,26 @@ def _quiz(quiz: Quiz, module: ModuleRef) -> QuizOutline:
         shuffle=quiz.shuffle,
         feedback=quiz.feedback,
         status=quiz.status,
+        module=module,
+    )
+
+
+def _assignment(assignment: Assignment, module: ModuleRef) -> AssignmentOutline:
+    return AssignmentOutline(
+        id=assignment.id,
+        title=assignment.title,
+        prompt_html=assignment.prompt_html,
+        sections=tuple(dict(section) for section in assignment.sections),
+        rubric=tuple(dict(criterion) for criterion in assignment.rubric),
+        themes=tuple(dict(theme) for theme in assignment.themes),
+        pass_mark=assignment.pass_mark,
+        reviews_per_submission=assignment.reviews_per_submission,
+        reviews_per_learner=assignment.reviews_per_learner,
+        anonymous_reviews=assignment.anonymous_reviews,
+        late_work=assignment.late_work,
+        gallery=assignment.gallery,
+        max_files=assignment.max_files,
+        status=assignment.status,
         module=module,
     )
 

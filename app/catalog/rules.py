@@ -136,6 +136,9 @@ class CourseRules:
     def published_quizzes(self, now: datetime | None = None) -> list:
         return [m.published_quiz for m in self.visible_modules(now) if m.published_quiz]
 
+    def published_assignments(self, now: datetime | None = None) -> list:
+        return [m.published_assignment for m in self.visible_modules(now) if m.published_assignment]
+
     def live_cohorts(self) -> list:
         return [cohort for cohort in self.cohorts if not cohort.is_archived]
 
@@ -242,6 +245,11 @@ class ModuleRules(PublishedRules):
     def published_quiz(self):
         return self.quiz if self.quiz and self.quiz.status == Status.PUBLISHED else None
 
+    @property
+    def published_assignment(self):
+        found = self.assignment
+        return found if found is not None and found.status == Status.PUBLISHED else None
+
     def published_lessons(self, now: datetime | None = None) -> list:
         """Lessons learners see: published, and past their publication time."""
         return visible(self.lessons, now)
@@ -266,6 +274,7 @@ class CompletionTargets:
     quizzes: Sequence[Any]  # the quizzes to pass; empty: none
     live_minimum: int  # live sessions to take part in; 0: none
     recordings_count: bool  # a missed session's recording, watched, counts as taking part
+    assignments: Sequence[Any] = ()  # the assignments to pass; empty: none
 
     @property
     def reading_minutes(self) -> int:
@@ -285,4 +294,5 @@ def completion_targets(course: Any, now: datetime | None = None) -> CompletionTa
         quizzes=tuple(course.published_quizzes(now)) if rules.quizzes else (),
         live_minimum=rules.live_sessions_minimum,
         recordings_count=rules.recordings_count,
+        assignments=tuple(course.published_assignments(now)) if rules.assignments else (),
     )

@@ -71,6 +71,12 @@ quiz_records: Provider[Callable[[Any, list], dict[int, dict[int, Any]]]] = Provi
     "a learner's record (attempts and their rules) at each published quiz of these courses,"
     " by course id and quiz id, in one query"
 )
+assignment_results: Provider[Callable[[Any, list], dict[int, tuple[frozenset, frozenset]]]] = (
+    Provider(
+        "a learner's assignments in these courses, by course id: the ids of those whose plan"
+        " is submitted, and of those whose grade passes, in one query"
+    )
+)
 current_certificates: Provider[Callable[[Any], dict[int, Any]]] = Provider(
     "a person's current certificate of each enrolment that has one, by enrolment id"
 )

@@ -98,3 +98,39 @@ def _not_accepted() -> str:
         "This file is not a PNG, JPEG, WebP or GIF image (whatever its name says). "
         "Choose an image in one of these formats."
     )
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    extension: str
+
+
+def check_attachment(data: bytes, max_bytes: int) -> CheckedFile:
+    """An image (as `check_image` checks it) or a PDF document; anything else is refused."""
+    if data[:5] != b"%PDF-":
+        try:
+            checked = check_image(data, max_bytes)
+        except ImageRefused as refused:
+            if str(refused) != _not_accepted():
+                raise
+            raise ImageRefused(
+                _(
+                    "This file is not a PDF document nor a PNG, JPEG, WebP or GIF image "
+                    "(whatever its name says). Save it in one of these formats."
+                )
+            ) from refused
+        return CheckedFile(checked.content_type, checked.extension)
+    if len(data) > max_bytes:
+        raise ImageTooLarge(
+            _(
+                "The file is %(size)s; the largest accepted is %(limit)s.",
+                size=_megabytes(len(data)),
+                limit=_megabytes(max_bytes),
+            )
+        )
+    if b"%%EOF" not in data[-1024:]:
+        raise ImageRefused(
+            _("This PDF file is cut short or damaged. Save it again and upload the new copy.")
+        )
+    return CheckedFile("application/pdf", ".pdf")

@@ -55,6 +55,9 @@ class LearnerFacts:
     attended_session_ids: frozenset[int] = frozenset()
     # Sessions the learner missed and whose recording they marked as watched.
     watched_session_ids: frozenset[int] = frozenset()
+    # Assignments whose plan the learner has submitted, and those whose grade passes.
+    submitted_assignment_ids: frozenset[int] = frozenset()
+    passed_assignment_ids: frozenset[int] = frozenset()
 
     def quiz_record(self, quiz: QuizOutline) -> QuizStanding | None:
         """None when no attempts were loaded for the quiz (a path without anyone's progress)."""
@@ -81,7 +84,8 @@ class LearnerFacts:
 
 @dataclass(frozen=True)
 class Step:
-    """One stop on the path through a course: a lesson, a module's lecture, or its quiz."""
+    """One stop on the path through a course: a lesson, a module's lecture, its quiz or its
+    assignment (done once the plan is submitted: the reviews are other people's part)."""
 
     kind: str
     module: ModuleOutline
@@ -102,11 +106,18 @@ class Step:
             return build("learning.lesson", slug=slug, lesson_slug=self.lesson.slug)
         if self.kind == "lecture":
             return build("learning.lecture", slug=slug, module_slug=self.module.slug)
+        if self.kind == "assignment":
+            return build("assignments.assignment", slug=slug, module_slug=self.module.slug)
         return build("quizzes.quiz", slug=slug, module_slug=self.module.slug)
 
     @property
     def label(self) -> str:
-        return {"lesson": _("Lesson"), "lecture": _("Lecture"), "quiz": _("Quiz")}[self.kind]
+        return {
+            "lesson": _("Lesson"),
+            "lecture": _("Lecture"),
+            "quiz": _("Quiz"),
+            "assignment": _("Assignment"),
+        }[self.kind]
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,10 @@ def requirements(
         found.append(
             Requirement("live_sessions", text, len(counting & taken_part), targets.live_minimum)
         )
+    if targets.assignments:
+        passed = sum(1 for a in targets.assignments if a.id in facts.passed_assignment_ids)
+        text = _("Submit your plan and have it assessed at or above the pass mark")
+        found.append(Requirement("assignments", text, passed, len(targets.assignments)))
     return found
 
 
@@ -192,6 +207,12 @@ class CourseProgress:
             if quiz:
                 passed = self.facts.has_passed(quiz)
                 steps.append(Step("quiz", module, quiz.title, None, quiz=quiz, is_done=passed))
+            assignment = module.published_assignment
+            if assignment:
+                submitted = assignment.id in self.facts.submitted_assignment_ids
+                steps.append(
+                    Step("assignment", module, assignment.title, None, is_done=submitted)
+                )
         return steps
 
     @property
@@ -252,7 +273,7 @@ def _step_item_id(step: Step) -> int:
         return step.lesson.id
     if step.kind == "quiz":
         return step.quiz.id
-    return step.module.id
+    return step.module.id  # a lecture or an assignment: one a module
 
 
 def course_path(course: CourseOutline) -> CourseProgress:

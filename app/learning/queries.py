@@ -127,6 +127,9 @@ def learner_facts(user, courses: list[CourseOutline]) -> dict[int, LearnerFacts]
         _done_and_taken_part_query(), {"user_id": user.id, "course_ids": course_ids}
     ).all()
     quiz_records = events.quiz_records(user, courses)
+    # Asked only where a course has assignments, so other pages keep their queries.
+    with_assignments = [c for c in courses if any(m.assignment for m in c.modules)]
+    assignments = events.assignment_results(user, with_assignments) if with_assignments else {}
     return {
         course.id: LearnerFacts(
             done_lesson_ids=frozenset(
@@ -145,6 +148,8 @@ def learner_facts(user, courses: list[CourseOutline]) -> dict[int, LearnerFacts]
                 for course_id, session, what in done_and_taken_part
                 if course_id == course.id and what == "watched"
             ),
+            submitted_assignment_ids=assignments.get(course.id, (frozenset(),))[0],
+            passed_assignment_ids=assignments.get(course.id, (frozenset(), frozenset()))[1],
         )
         for course in courses
     }
