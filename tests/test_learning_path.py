@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.assignments.operations import save_draft, submit
 from app.catalog.content.reader import read_course
 from app.catalog.models import Course, Lesson
 from app.catalog.operations import import_course
@@ -113,6 +114,7 @@ def test_completion_is_set_once_and_kept_when_content_is_added(
         mark_done(browser, course, lesson)
     take_quiz(browser, course, course.published_quizzes()[0].module)
     enrollment = db.session.scalar(select(Enrollment))
+    submit_the_plan(course, enrollment)
     first_completed_at = enrollment.completed_at
     assert first_completed_at is not None
 
@@ -274,6 +276,10 @@ def test_lesson_page_has_the_way_on_and_back(course, learner, browser):
     page = browser.client.get(lecture).text
     assert f'href="{quiz_url(course, module)}" rel="next"' in page
     page = browser.client.get(quiz_url(course, module)).text
+    plan = f"/courses/{course.slug}/assignments/{module.slug}"
+    assert f'href="{plan}" rel="next"' in page
+    page = browser.client.get(plan).text
+    assert f'href="{quiz_url(course, module)}" rel="prev"' in page
     assert f'href="{lesson_url(course, third)}" rel="next"' in page
 
 
@@ -356,10 +362,24 @@ def attempt(quiz, number: int, submitted_at: datetime | None, score: int = 0) ->
     )
 
 
+def submit_the_plan(course, enrollment) -> None:
+    """The learner's plan for the example's assignment, submitted (it is not a completion
+    rule of the example course: only a step of its path)."""
+    assignment = course.published_assignments()[0]
+    saved = save_draft(
+        assignment, enrollment, base_version=0, title="A plan", theme=None,
+        sections={s["id"]: "Text." for s in assignment.sections}, now=utcnow(),
+    )  # fmt: skip
+    submit(saved.submission, shows_in_gallery=False, now=utcnow(), actor=enrollment.user)
+    db.session.commit()
+
+
 def progress_with(course, read: int, attempts_at) -> CourseProgress:
-    """The first `read` lessons done, and attempts at the first module's quiz (wait: 60 min)."""
+    """The first `read` lessons done, and attempts at the first module's quiz (wait: 60 min);
+    the first module's plan submitted, so that it is not a step to continue with."""
     quiz = course.published_quizzes()[0]
     facts = LearnerFacts(
+        submitted_assignment_ids=frozenset(a.id for a in course.published_assignments()),
         done_lesson_ids=frozenset(lesson.id for lesson in published_lessons(course)[:read]),
         quiz_records={
             quiz.id: QuizRecord(quiz, [f(quiz, n) for n, f in enumerate(attempts_at, 1)])
@@ -412,13 +432,16 @@ def test_course_home_continues_past_a_quiz_in_its_waiting_time(course, learner, 
     mark_done(browser, course, second)
     take_quiz(browser, course, quiz.module, right=False)
     page = browser.client.get(f"/courses/{course.slug}").text
+    # The next step after the quiz is the module's plan, which can be written at any time.
+    plan = quiz.module.assignment
     assert (
-        f'href="{lesson_url(course, third)}">Continue with lesson: <span lang="en">{third.title}'
-        in page
+        f'href="/courses/{course.slug}/assignments/{quiz.module.slug}">Continue with assignment: '
+        f'<span lang="en">{plan.title}' in page
     )
     assert f'href="{quiz_url(course, quiz.module)}">Continue' not in page
 
     mark_done(browser, course, third)
+    submit_the_plan(course, db.session.scalar(select(Enrollment)))
     submitted = db.session.scalar(select(QuizAttempt.submitted_at))
     opens = submitted + timedelta(minutes=quiz.wait_minutes)
     zone = learner.time_zone

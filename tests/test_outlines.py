@@ -188,8 +188,9 @@ def test_the_store_keeps_the_most_recently_used_outlines():
 @pytest.mark.parametrize(
     ("path", "most"),
     # The course home and the dashboard also read the announcements the learner has still
-    # to read (one statement, however many).
-    [(LESSON_PAGE, 5), (LEARN, 7), ("/dashboard", 8)],
+    # to read (one statement, however many). The example course has an assignment: every
+    # page reads the learner's plans and their grades (one statement).
+    [(LESSON_PAGE, 6), (LEARN, 8), ("/dashboard", 9)],
     ids=["lesson", "course home", "dashboard"],
 )
 def test_a_learner_page_sends_a_handful_of_statements(staff, count_queries, path, most):

@@ -180,10 +180,9 @@ def submit(submission: Submission, *, shows_in_gallery: bool, now: datetime, act
     problems = submission_problems(assignment, submission)
     if problems:
         raise AssignmentError(" ".join(problems))
+    # Without dates in the cohort, a plan is never late (and reviews open once it has some).
     due = queries.due_dates(assignment, submission.enrollment)
-    if due is None:
-        raise AssignmentError(_("This assignment has no dates in your cohort yet."))
-    is_late = now > due.submission_due_at
+    is_late = due is not None and now > due.submission_due_at
     if is_late and not assignment.late_work:
         raise AssignmentError(
             _(

@@ -18,6 +18,7 @@ from app.core.places import countries
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.access import readable_outline
+from app.learning.progress import course_path
 from app.learning.queries import course_enrollments
 
 GALLERY_PER_PAGE = 20
@@ -71,6 +72,7 @@ def _page(course, module, assignment, enrollment, *, error=None, status=200, sub
         grade=grade,
         error=error,
         zone=current_user.time_zone,
+        neighbours=course_path(course).neighbours("assignment", module.id),
     ), status
 
 
