@@ -16,7 +16,8 @@ from app import create_app
 from app.accounts.models import User
 from app.accounts.operations import create_user, delete_account
 from app.catalog.content.reader import read_course
-from app.catalog.models import Cohort
+from app.assignments.models import PeerReview, Submission
+from app.catalog.models import Assignment, AssignmentDates, Cohort
 from app.catalog.operations import import_course
 from app.certificates import operations
 from app.certificates.models import Certificate, CertificateStatus, StatusEntry
@@ -32,6 +33,7 @@ from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
 
 pytestmark = pytest.mark.slow  # databases upgraded from old schemas
+ASSIGNMENT_MODELS = (Assignment, AssignmentDates, Submission, PeerReview)
 
 
 def completed(user: User, cohort: Cohort, *, now) -> Enrollment:
@@ -122,6 +124,9 @@ def old_database(make_database, tmp_path):
         # again before the test upgrades.
         StatusEntry.__table__.create(db.engine)
         OutgoingMail.__table__.create(db.engine)
+        # The example course has an assignment (0020 makes its tables).
+        for model in ASSIGNMENT_MODELS:
+            model.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
             for column in ACTIVITY_COLUMNS:
@@ -152,6 +157,8 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
     # As a database at 0009 is: 0011 to 0015 make these.
     StatusEntry.__table__.drop(db.engine)
     OutgoingMail.__table__.drop(db.engine)
+    for model in reversed(ASSIGNMENT_MODELS):
+        model.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
         for column in ACTIVITY_COLUMNS:
