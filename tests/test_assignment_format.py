@@ -280,11 +280,15 @@ def test_a_published_assignment_without_cohorts_key(runner, example_copy):
 
 
 def test_completion_assignments_passed_is_the_only_value(runner, example_copy):
-    replace_in(example_copy / "course.yaml", "  quizzes: all", "  quizzes: all\n  assignments: all")
+    replace_in(
+        example_copy / "course.yaml",
+        "    recordings_count: true",
+        "    recordings_count: true\n  assignments: all",
+    )
     code, output = validate(runner, example_copy)
     assert code == 1
     assert (
-        f"{example_copy}/course.yaml:8: completion.assignments: must be one of passed, not 'all'"
+        f"{example_copy}/course.yaml:11: completion.assignments: must be one of passed, not 'all'"
     ) in output.splitlines()
     replace_in(example_copy / "course.yaml", "assignments: all", "assignments: passed")
     code, output = validate(runner, example_copy)
@@ -429,7 +433,9 @@ def test_export_writes_the_assignment_back_byte_for_byte(runner, tmp_path):
 
 def test_completion_rule_round_trips(runner, example_copy, tmp_path):
     replace_in(
-        example_copy / "course.yaml", "  quizzes: all", "  quizzes: all\n  assignments: passed"
+        example_copy / "course.yaml",
+        "    recordings_count: true",
+        "    recordings_count: true\n  assignments: passed",
     )
     result = run_import(runner, example_copy)
     assert result.exit_code == 0, result.output

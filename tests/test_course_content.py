@@ -107,6 +107,7 @@ def test_completion_rules_and_certificate(course):
         "lessons": "all",
         "quizzes": "all",
         "live_sessions": {"minimum": 2, "recordings_count": True},
+        "assignments": "passed",
     }
     certificate = course.certificate
     assert certificate["title"] and certificate["hours"] >= 10

@@ -26,7 +26,7 @@ COURSE_KEYS = {
     "completion": True, "certificate": True, "cohorts": False,
 }  # fmt: skip
 COMPLETION_KEYS = {
-    "lessons": True, "quizzes": True, "assignments": False, "live_sessions": False,
+    "lessons": True, "quizzes": True, "live_sessions": False, "assignments": False,
 }  # fmt: skip
 LIVE_RULE_KEYS = {"minimum": True, "recordings_count": False}
 CERTIFICATE_KEYS = {
