@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.accounts.models import User
 from app.accounts.operations import create_user, delete_account
-from app.catalog.content.reader import read_course
 from app.assignments.models import PeerReview, Submission
+from app.catalog.content.reader import read_course
 from app.catalog.models import Assignment, AssignmentDates, Cohort
 from app.catalog.operations import import_course
 from app.certificates import operations

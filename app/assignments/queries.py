@@ -415,3 +415,23 @@ def submission_file(file_id: int) -> SubmissionFile | None:
             joinedload(SubmissionFile.submission).joinedload(Submission.assignment),
         )
     )
+
+
+def submitted_with_reviews(assignment_id: int, cohort_id: int) -> list[Submission]:
+    """The plans submitted in a cohort with their authors, files and reviews (four queries)."""
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(
+                Submission.assignment_id == assignment_id,
+                Submission.cohort_id == cohort_id,
+                Submission.submitted_at.is_not(None),
+            )
+            .options(
+                joinedload(Submission.author),
+                selectinload(Submission.files),
+                selectinload(Submission.reviews),
+            )
+            .order_by(Submission.id)
+        )
+    )
