@@ -2,6 +2,7 @@
 with no-shows and late plans, and how a plan's grade is reached."""
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_the_order_spreads_a_large_country_between_the_others():
     # Within one country, cities alternate too.
     same = [Author(n, n, "TR", "Istanbul" if n < 3 else "Ankara") for n in range(6)]
     cities = [a.city for a in spread_order(same)]
-    assert all(a != b for a, b in zip(cities, cities[1:], strict=False))
+    assert all(a != b for a, b in pairwise(cities))
 
 
 def test_a_replacement_is_someone_who_shows_up_from_another_country():
@@ -109,7 +110,7 @@ def test_a_late_author_reviews_the_plans_with_fewest_reviews():
 
 
 def test_the_grade_is_the_peers_mean_once_the_reviews_are_in():
-    grade = dict(max_points=4, reviews_wanted=3, pass_mark=50)
+    grade = {"max_points": 4, "reviews_wanted": 3, "pass_mark": 50}
     waiting = grade_of(reviews=2, points=6, reviews_closed=False, **grade)
     assert waiting.percent is None and not waiting.is_passed
     # 2 + 3 + 1 points of 4: a mean of 2 → 50 %, at the pass mark.
@@ -122,7 +123,7 @@ def test_the_grade_is_the_peers_mean_once_the_reviews_are_in():
 
 
 def test_the_course_teams_grade_overrides_the_peers_when_they_choose():
-    grade = dict(reviews=3, points=12, max_points=4, reviews_wanted=3, pass_mark=50)
+    grade = {"reviews": 3, "points": 12, "max_points": 4, "reviews_wanted": 3, "pass_mark": 50}
     assert (
         grade_of(reviews_closed=True, staff_grade=40, staff_grade_counts=False, **grade).percent
         == 100

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from app.assignments.models import DraftCopy, PeerReview, ReviewState, Submission
 from app.assignments.operations import save_draft, submit, submit_review
 from app.assignments.passes import run_review_passes
+from app.catalog.outlines import outline_changed
 from app.core.audit import AuditEvent
 from app.core.mail import OutgoingMail
-from app.catalog.outlines import outline_changed
 from app.extensions import db
 from app.learning.models import Enrollment
 from tests.conftest import Browser

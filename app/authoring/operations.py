@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.authoring.content import CourseFiles, RenderedText, content_hash, module_folder
-from app.core.uploads import check_image
 from app.catalog.authored import LessonRevision, UploadedImage
 from app.catalog.content.exporter import lesson_file, translation_file
 from app.catalog.models import Course, Lesson, LessonTranslation, Module, Status
 from app.catalog.operations import record_lesson_revision
 from app.catalog.outlines import outline_changed
 from app.core.audit import record
+from app.core.uploads import check_image
 from app.extensions import db
 
 

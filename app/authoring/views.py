@@ -23,13 +23,13 @@ from app.authoring import bp, operations, queries
 from app.authoring.content import CourseFiles, line_diff, module_folder
 from app.authoring.forms import LessonForm, ModuleForm, MoveForm, RestoreForm, UploadForm
 from app.authoring.operations import AuthoringError, LessonConflict, LessonText
-from app.core.uploads import ImageRefused
 from app.catalog.content.exporter import lesson_file
 from app.catalog.models import Course, Lesson, Module, Status
 from app.core.inputs import integer_arg, parse_integer
 from app.core.listing import Page
 from app.core.permissions import staff_required
 from app.core.types import utcnow
+from app.core.uploads import ImageRefused
 from app.extensions import db
 
 
