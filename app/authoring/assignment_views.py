@@ -126,11 +126,12 @@ def assignment_scores(slug: str, module_slug: str, cohort_slug: str):
     closed = assignment_queries.reviews_closed(assignment, cohort.id, utcnow())
     rubric = list(assignment.rubric)
     criteria = [c["title"] for c in assignment.rubric]
+    # Column names and values stay in English, as in every CSV export (docs/languages.md).
     header = [
-        _("Name"), _("E-mail"), _("City"), _("Country"), _("Plan title"), _("Submitted at (UTC)"),
-        _("Late"), _("Reviews written"), _("Reviews given to write"), _("Reviews received"),
-        _("Peer points (mean)"), _("Course team's grade"), _("Grade"), _("Passed"),
-        *[_("Course team: %(criterion)s", criterion=c) for c in criteria],
+        "Name", "E-mail", "City", "Country", "Plan title", "Submitted at (UTC)", "Late",
+        "Reviews written", "Reviews given to write", "Reviews received", "Peer points (mean)",
+        "Course team's grade", "Grade", "Passed",
+        *[f"Course team: {c}" for c in criteria],
     ]  # fmt: skip
 
     def rows():
@@ -143,12 +144,12 @@ def assignment_scores(slug: str, module_slug: str, cohort_slug: str):
                 user.name, user.email, user.city, country_name(user.country),
                 submission.title if submission else "",
                 _utc(submission.submitted_at if submission else None),
-                _("yes") if submission and submission.is_late else "",
+                "yes" if submission and submission.is_late else "",
                 written, given, received,
                 f"{points / received:.2f}" if received else "",
                 submission.staff_grade if submission and submission.staff_grade is not None else "",
                 grade.percent if grade and grade.is_final else "",
-                (_("yes") if grade.is_passed else _("no")) if grade and grade.is_final else "",
+                ("yes" if grade.is_passed else "no") if grade and grade.is_final else "",
                 *[
                     c["levels"][levels[c["id"]]]["title"] if c["id"] in levels else ""
                     for c in rubric
