@@ -328,6 +328,8 @@ MATRIX = [
     ("GET", "/author/<slug>/assignments/<module_slug>/cohorts/<cohort_slug>/plans.zip",
      editing(), None),
     ("GET", "/author/<slug>/assignments/<module_slug>/plans/<int:submission_id>", editing(), None),
+    ("POST", "/author/<slug>/assignments/<module_slug>/cohorts/<cohort_slug>/open-reviews",
+     editing(302), {}),
     ("POST", "/author/<slug>/assignments/<module_slug>/plans/<int:submission_id>",
      editing(302), {}),
     ("GET",

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.assignments.models import PeerReview, Submission
 from app.assignments.passes import run_review_passes
@@ -208,3 +208,29 @@ def test_an_empty_cohort_has_nothing_to_export(app, course, assignment, spring, 
     staff = as_user(app, teacher)
     response = staff.client.get(work_url(course, assignment, spring) + "/plans.zip")
     assert response.status_code == 302
+
+
+def test_the_course_team_can_open_reviews_before_the_plans_are_due(
+    app, course, assignment, four, spring, teacher
+):
+    for user in four[:3]:
+        submitted(assignment, user, spring)
+    url = work_url(course, assignment, spring)
+    with time_machine.travel(DRAFTING, tick=False):
+        staff = as_user(app, teacher)
+        unconfirmed = staff.post_form(url + "/open-reviews", {}, page=url)
+        assert unconfirmed.status_code == 302
+        assert db.session.scalar(select(func.count(PeerReview.id))) == 0
+        staff.post_form(url + "/open-reviews", {"confirm": "yes"}, page=url)
+        shown = staff.client.get(url)
+        assert "Reviews are open: 6 reviews were given" in text(shown, ".messages")
+        assert "Open reviews now" not in text(shown)
+        # A plan submitted afterwards gets its reviewers at once.
+        late_plan = submitted(assignment, four[3], spring, when=DRAFTING)
+    reviews = db.session.scalars(select(PeerReview)).all()
+    assert len(reviews) == 6 + 6
+    assert {r.submission_id for r in reviews} >= {late_plan.id}
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "assignment.reviews_opened")
+    )
+    assert event.details["early"] is True and event.actor_id == teacher.id

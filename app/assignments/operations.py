@@ -291,11 +291,14 @@ def _author(submission: Submission) -> Author:
     )
 
 
-def open_reviews(assignment: Assignment, cohort: Cohort, *, now: datetime) -> int:
-    """Give every plan submitted in the cohort its reviewers, once, when reviews open (the
-    submission due date). Return how many reviews were allocated."""
+def open_reviews(
+    assignment: Assignment, cohort: Cohort, *, now: datetime, actor=None, early: bool = False
+) -> int:
+    """Give every plan submitted in the cohort its reviewers, once, when reviews open: at the
+    submission due date, or before it when the course team opens them (`early`; plans
+    submitted later get their reviewers as they come). Return how many were allocated."""
     dates = assignment.dates_for(cohort.id)
-    if dates is None or now < dates.submission_due_at:
+    if not early and (dates is None or now < dates.submission_due_at):
         return 0
     if not add_unless_duplicate(
         ReviewRound(assignment_id=assignment.id, cohort_id=cohort.id, opened_at=now)
@@ -314,14 +317,22 @@ def open_reviews(assignment: Assignment, cohort: Cohort, *, now: datetime) -> in
                 submission_id=submission_id,
                 reviewer_id=reviewer_id,
                 assigned_at=now,
-                due_at=max(due.get(reviewer_id, dates.reviews_due_at), now + REPLACEMENT_TIME),
+                due_at=max(
+                    due.get(reviewer_id, dates.reviews_due_at if dates else now),
+                    now + REPLACEMENT_TIME,
+                ),
             )
         )
     audit.record(
         "assignment.reviews_opened",
-        actor=None,
+        actor=actor,
         target=assignment,
-        details={"cohort": cohort.slug, "plans": len(submissions), "reviews": len(pairs)},
+        details={
+            "cohort": cohort.slug,
+            "plans": len(submissions),
+            "reviews": len(pairs),
+            "early": early,
+        },
     )
     db.session.flush()
     return len(pairs)

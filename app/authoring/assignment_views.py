@@ -8,11 +8,13 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.models import User
 from app.assignments import queries as assignment_queries
-from app.assignments.operations import AssignmentError, assess, extend_dates
+from app.assignments.operations import AssignmentError, assess, extend_dates, open_reviews
+from app.assignments.passes import write_reviewer_mail
 from app.assignments.rules import grade_of
 from app.authoring import bp
 from app.authoring.assignment_forms import WORK_STATES, ExtensionForm, WorkFilters
@@ -321,3 +323,34 @@ def assignment_dates(slug: str, module_slug: str, cohort_slug: str, enrollment_i
         form=form,
         due=due,
     ), 400 if form.errors else 200
+
+
+@bp.post("/<slug>/assignments/<module_slug>/cohorts/<cohort_slug>/open-reviews")
+@staff_required
+def assignment_open_reviews(slug: str, module_slug: str, cohort_slug: str):
+    """Open reviews now, before the plans are due (the page's button asks for confirm=yes)."""
+    course = managed_course(slug)
+    assignment = _assignment(course, module_slug)
+    cohort = _cohort(course, cohort_slug)
+    back = url_for(".assignment_work", slug=slug, module_slug=module_slug, cohort_slug=cohort_slug)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that reviews should open now."), "error")
+        return redirect(back)
+    if assignment_queries.review_round(assignment.id, cohort.id) is not None:
+        flash(_("Reviews are open already in this cohort."), "info")
+        return redirect(back)
+    now = utcnow()
+    count = open_reviews(
+        assignment, cohort, now=now, actor=current_user._get_current_object(), early=True
+    )
+    write_reviewer_mail(now)
+    db.session.commit()
+    flash(
+        ngettext(
+            "Reviews are open: %(num)d review was given to the authors of the plans submitted.",
+            "Reviews are open: %(num)d reviews were given to the authors of the plans submitted.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(back)
