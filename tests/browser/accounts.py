@@ -17,6 +17,10 @@ class Account:
     enrolled: bool = False  # in the course's one cohort
     applied: bool = False  # a pending application to it
     certificate_name: str | None = None  # confirmed before the tests start
+    city: str = "Bogotá"
+    country: str = "CO"
+    zone: str = "America/Bogota"
+    plans: bool = False  # enrolled in the plans course (the assignment journey's)
 
 
 ADMIN = Account("admin", "ada.admin@cities.example", "Ada Admin", role=Role.ADMIN)
@@ -36,5 +40,16 @@ NO_SCRIPT = Account("no-script", "noor.khan@cities.example", "Noor Khan", enroll
 SPANISH = Account("spanish", "lucia.garcia@cities.example", "Lucía García", enrolled=True)
 FRENCH = Account("french", "lea.martin@cities.example", "Léa Martin", enrolled=True)
 
-ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH]
+# Four officials of four countries who write, review and share plans (the plans course).
+PLANNERS = [
+    Account("planner-dakar", "awa.ndiaye@dakar.example", "Awa Ndiaye", city="Dakar",
+            country="SN", zone="Africa/Dakar", plans=True),
+    Account("planner-seoul", "jiwoo.park@seoul.example", "Park Ji-woo", city="Seoul",
+            country="KR", zone="Asia/Seoul", plans=True),
+    Account("planner-amman", "noor.haddad@amman.example", "نور الحداد", city="Amman",
+            country="JO", zone="Asia/Amman", plans=True),
+    Account("planner-bogota", "camila.rojas@bogota.example", "Camila Rojas", plans=True),
+]  # fmt: skip
+
+ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH, *PLANNERS]
 BY_KEY = {account.key: account for account in ALL}

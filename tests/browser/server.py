@@ -64,6 +64,34 @@ def course_copy(target: Path, now: datetime) -> Path:
     quiz = yaml.safe_load(quiz_path.read_text(encoding="utf-8"))
     quiz.update(wait_minutes=0, feedback="every_attempt")
     quiz_path.write_text(yaml.safe_dump(quiz, sort_keys=False, allow_unicode=True), "utf-8")
+    # The plan is due in a week, its reviews in two.
+    plan_path = target / "01-first-steps" / "assignment.yaml"
+    plan = yaml.safe_load(plan_path.read_text(encoding="utf-8"))
+    plan["cohorts"] = {
+        cohort["slug"]: {
+            "submission_due": _moment(now + timedelta(days=7)),
+            "reviews_due": _moment(now + timedelta(days=14)),
+        }
+    }
+    plan_path.write_text(yaml.safe_dump(plan, sort_keys=False, allow_unicode=True), "utf-8")
+    return target
+
+
+PLANS_COURSE = "City plans workshop"
+
+
+def plans_course_copy(target: Path, now: datetime) -> Path:
+    """The example course again, as another course whose certificate asks only for a plan
+    that passes: the assignment journey's, so the other journeys keep their rules."""
+    course_copy(target, now)
+    path = target / "course.yaml"
+    course = yaml.safe_load(path.read_text(encoding="utf-8"))
+    course.update(
+        slug="city-plans",
+        title=PLANS_COURSE,
+        completion={"lessons": "none", "quizzes": "none", "assignments": "passed"},
+    )
+    path.write_text(yaml.safe_dump(course, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
 
 
@@ -75,6 +103,10 @@ def seed(folder: Path) -> dict:
         raise SystemExit(f"the course copy does not validate: {problems}")
     course, _report = import_course(source)
     cohort = course.cohorts[0]
+    source, problems = read_course(plans_course_copy(folder / "plans-course", now))
+    if problems:
+        raise SystemExit(f"the plans course copy does not validate: {problems}")
+    plans_course, _report = import_course(source)
 
     def person(account: accounts.Account):
         return create_user(
@@ -84,18 +116,20 @@ def seed(folder: Path) -> dict:
             name=account.name,
             organisation="City of Bogotá",
             position="Care policy officer",
-            city="Bogotá",
-            country="CO",
-            time_zone="America/Bogota",
+            city=account.city,
+            country=account.country,
+            time_zone=account.zone,
             preferred_language=account.language,
         )
 
     for account in accounts.ALL:
         user = person(account)
         if account.role == Role.INSTRUCTOR:
-            set_staffed_courses(user, [course], actor=None)
+            set_staffed_courses(user, [course, plans_course], actor=None)
         if account.enrolled:
             enrol(user, cohort)
+        if account.plans:
+            enrol(user, plans_course.cohorts[0])
         if account.applied:
             submit_application(
                 user,
