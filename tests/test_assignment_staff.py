@@ -41,8 +41,8 @@ def assignment(course, spring):
 def four(app, spring):
     return [
         enrolled_learner(spring, f"{city.lower()}@city.example", name=f"Official of {city}",
-                         country=country, city=city)
-        for country, city in PLACES
+                         country=country, city=city, time_zone=zone)
+        for country, city, zone in PLACES
     ]  # fmt: skip
 
 

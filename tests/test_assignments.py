@@ -10,12 +10,13 @@ import time_machine
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.accounts.operations import delete_account
 from app.assignments.models import DraftCopy, PeerReview, ReviewState, Submission
 from app.assignments.operations import save_draft, submit, submit_review
 from app.assignments.passes import run_review_passes
 from app.catalog.outlines import outline_changed
 from app.core.audit import AuditEvent
-from app.core.mail import OutgoingMail
+from app.core.mail import OutgoingMail, deliver_mail
 from app.extensions import db
 from app.learning.models import Enrollment
 from tests.conftest import Browser
@@ -27,7 +28,12 @@ PLANS_DUE = datetime(2027, 4, 10, 21, 59, tzinfo=UTC)  # 23:59 in Madrid
 REVIEWS_DUE = datetime(2027, 4, 20, 21, 59, tzinfo=UTC)
 PLAN = {"section-problem": "Mothers in Ciudad Bolívar travel two hours to a day centre.",
         "section-pilot": "A care block with laundry, a crèche and evening classes."}  # fmt: skip
-PLACES = [("CO", "Bogotá"), ("KR", "Seoul"), ("JO", "Amman"), ("SN", "Dakar")]
+PLACES = [
+    ("CO", "Bogotá", "America/Bogota"),
+    ("KR", "Seoul", "Asia/Seoul"),
+    ("JO", "Amman", "Asia/Amman"),
+    ("SN", "Dakar", "Africa/Dakar"),
+]
 
 
 @pytest.fixture
@@ -44,8 +50,8 @@ def url(course, assignment):
 def four(app, spring):
     return [
         enrolled_learner(spring, f"{city.lower()}@city.example", name=f"Official of {city}",
-                         country=country, city=city)
-        for country, city in PLACES
+                         country=country, city=city, time_zone=zone)
+        for country, city, zone in PLACES
     ]  # fmt: skip
 
 
@@ -449,3 +455,49 @@ def test_the_gallery_shows_only_the_plans_shared_and_filters_them(
             many_page = browser.client.get(url + "/gallery")
         assert len(texts(many_page, ".plan-card h2")) == 20
     assert many.count == few.count
+
+
+def test_each_reviewer_is_mailed_once_on_their_own_clock(app, assignment, four, spring, outbox):
+    for user in four:
+        submitted(assignment, user, spring)
+    with time_machine.travel(PLANS_DUE, tick=False):
+        run_review_passes(PLANS_DUE)
+        waiting = db.session.info.pop("outgoing_mail")
+        db.session.commit()
+        deliver_mail(*[mail_id for _, mail_id in waiting])
+    mails = {m["To"]: m for m in outbox()}
+    assert sorted(mails) == sorted(u.email for u in four)
+    seoul = mails["seoul@city.example"]
+    assert seoul["Subject"] == "Plans to review in Example course"
+    body = seoul.get_body(preferencelist=("plain",)).get_content()
+    assert "You have been given 3 plans to review for “City care plan”" in body
+    # Reviews are due at 23:59 in Madrid: 06:59 the next morning in Seoul.
+    assert "by Wednesday 21 April 2027 at 06:59 (Asia/Seoul)" in body
+    assert seoul["List-Unsubscribe"]
+
+
+def test_a_learners_plans_and_reviews_are_in_their_data_and_erased_with_them(
+    app, assignment, four, spring
+):
+    plans = [submitted(assignment, user, spring) for user in four]
+    with time_machine.travel(PLANS_DUE, tick=False):
+        run_review_passes(PLANS_DUE)
+        db.session.commit()
+    written = db.session.scalars(
+        select(PeerReview).where(PeerReview.reviewer_id == four[0].id)
+    ).first()
+    review_all(written)
+    db.session.commit()
+    with time_machine.travel(PLANS_DUE + timedelta(days=1), tick=False):
+        browser = as_user(app, four[0])
+        data = browser.client.get("/account/data.json").get_json()
+    (plan,) = data["assignment_plans"]
+    assert plan["title"] == "Care blocks for Ciudad Bolívar"
+    assert plan["sections"]["pilot"] == PLAN["section-pilot"]
+    assert data["assignment_reviews_written"][0]["comments"]["evidence"] == "Clear figures."
+    erased_plan = plans[0].id
+    delete_account(four[0])
+    db.session.commit()
+    assert db.session.scalar(select(Submission.id).where(Submission.id == erased_plan)) is None
+    db.session.refresh(written)
+    assert written.comments == {} and written.points == 4  # the other plan keeps its grade
