@@ -400,7 +400,16 @@ def replace_overdue_reviews(assignment: Assignment, cohort_id: int, *, now: date
         chosen = pick_reviewers(
             _author(review.submission), _candidates(submissions, live), everyone, 1
         )
-        review.state = ReviewState.REPLACED
+        # Claimed by one conditional UPDATE: two workers never both replace one review.
+        claimed = db.session.execute(
+            update(PeerReview)
+            .where(PeerReview.id == review.id, PeerReview.state == ReviewState.ASSIGNED)
+            .values(state=ReviewState.REPLACED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(review)
+        if claimed != 1:
+            continue
         if chosen:
             db.session.add(
                 PeerReview(
