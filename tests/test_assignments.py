@@ -501,3 +501,33 @@ def test_a_learners_plans_and_reviews_are_in_their_data_and_erased_with_them(
     assert db.session.scalar(select(Submission.id).where(Submission.id == erased_plan)) is None
     db.session.refresh(written)
     assert written.comments == {} and written.points == 4  # the other plan keeps its grade
+
+
+def test_hostile_numbers_in_the_forms_are_refused_not_crashing(app, assignment, url, four, spring):
+    huge = "9" * 30
+    with time_machine.travel(DRAFTING, tick=False):
+        browser = as_user(app, four[0])
+        saved = browser.post_form(
+            url + "/plan", {"version": huge, "title": "T", **PLAN, "action": "save"}, page=url
+        )
+    # An impossible version is no version: the first save makes the draft.
+    assert saved.status_code == 302
+    assert db.session.scalars(select(Submission)).one().title == "T"
+    for user in four[1:]:
+        submitted(assignment, user, spring)
+    with time_machine.travel(PLANS_DUE, tick=False):
+        run_review_passes(PLANS_DUE)
+        db.session.commit()
+    review = db.session.scalars(
+        select(PeerReview).where(PeerReview.reviewer_id == four[1].id)
+    ).first()
+    with time_machine.travel(PLANS_DUE + timedelta(hours=1), tick=False):
+        reviewer = as_user(app, four[1])
+        form_url = f"{url}/reviews/{review.id}"
+        refused = reviewer.post_form(
+            form_url, {"level-evidence": huge, "level-feasibility": "-1"}, page=form_url
+        )
+    assert refused.status_code == 409
+    assert "Choose a level for “Evidence”." in text(refused, "[role=alert]")
+    db.session.refresh(review)
+    assert review.state == ReviewState.ASSIGNED

@@ -84,18 +84,24 @@ def review_round(assignment_id: int, cohort_id: int) -> ReviewRound | None:
     )
 
 
+def _submitted(assignment_id: int, cohort_id: int) -> Select:
+    """The plans submitted in a cohort, oldest first."""
+    return (
+        select(Submission)
+        .where(
+            Submission.assignment_id == assignment_id,
+            Submission.cohort_id == cohort_id,
+            Submission.submitted_at.is_not(None),
+        )
+        .order_by(Submission.id)
+    )
+
+
 def submitted_in_cohort(assignment_id: int, cohort_id: int) -> list[Submission]:
-    """The plans submitted in a cohort, with their authors (two queries)."""
+    """The plans submitted in a cohort, with their authors (one query)."""
     return list(
         db.session.scalars(
-            select(Submission)
-            .where(
-                Submission.assignment_id == assignment_id,
-                Submission.cohort_id == cohort_id,
-                Submission.submitted_at.is_not(None),
-            )
-            .options(joinedload(Submission.author))
-            .order_by(Submission.id)
+            _submitted(assignment_id, cohort_id).options(joinedload(Submission.author))
         )
     )
 
@@ -418,20 +424,13 @@ def submission_file(file_id: int) -> SubmissionFile | None:
 
 
 def submitted_with_reviews(assignment_id: int, cohort_id: int) -> list[Submission]:
-    """The plans submitted in a cohort with their authors, files and reviews (four queries)."""
+    """The plans submitted in a cohort with their authors, files and reviews (three queries)."""
     return list(
         db.session.scalars(
-            select(Submission)
-            .where(
-                Submission.assignment_id == assignment_id,
-                Submission.cohort_id == cohort_id,
-                Submission.submitted_at.is_not(None),
-            )
-            .options(
+            _submitted(assignment_id, cohort_id).options(
                 joinedload(Submission.author),
                 selectinload(Submission.files),
                 selectinload(Submission.reviews),
             )
-            .order_by(Submission.id)
         )
     )

@@ -37,10 +37,12 @@ def _load(slug: str, module_slug: str):
 
 
 def _int(value, default=None):
+    """A posted whole number, or `default` for anything else (a database integer's range)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if -(2**31) < number < 2**31 else default
 
 
 def _page(course, module, assignment, enrollment, *, error=None, status=200, submission=None):

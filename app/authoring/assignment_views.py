@@ -213,10 +213,12 @@ def _submission(course, assignment, submission_id: int):
 
 
 def _int_or_none(value):
+    """A posted whole number within a database integer's range, or None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**31) < number < 2**31 else None
 
 
 @bp.route("/<slug>/assignments/<module_slug>/plans/<int:submission_id>", methods=["GET", "POST"])
