@@ -17,6 +17,7 @@ from app.assignments.rules import (
     points_for,
     reviews_each,
     spread_order,
+    word_count,
 )
 from tests.factories import PLAN_RUBRIC
 
@@ -130,6 +131,15 @@ def test_the_course_teams_grade_overrides_the_peers_when_they_choose():
     )
     staff = grade_of(reviews_closed=True, staff_grade=40, staff_grade_counts=True, **grade)
     assert (staff.percent, staff.source, staff.is_passed) == (40, "staff", False)
+
+
+def test_words_are_counted_in_every_script():
+    assert word_count("Care blocks  in\nCiudad Bolívar") == 5
+    assert word_count("서울 돌봄 정책") == 3  # Korean is written with spaces
+    assert word_count("الأمهات في عمّان") == 3
+    assert word_count("照护城市") == 4  # Chinese: one a character
+    assert word_count("東京の介護 plan") == 6
+    assert word_count("") == 0
 
 
 def test_points_are_the_chosen_levels():

@@ -70,9 +70,6 @@ class Submission(db.Model):
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
-    def words_in(self, section_id: str) -> int:
-        return len((self.sections.get(section_id) or "").split())
-
     def __repr__(self) -> str:
         return f"<Submission {self.id} of assignment {self.assignment_id} by {self.user_id}>"
 

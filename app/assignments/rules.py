@@ -4,6 +4,7 @@ Nothing here reads the database, so the allocation is tested on cohorts of any s
 one (tests/test_assignment_rules.py).
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -181,8 +182,20 @@ def max_points(rubric: list[dict]) -> int:
     return sum(max(level["points"] for level in criterion["levels"]) for criterion in rubric)
 
 
+# Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
+# Myanmar): each character counts as a word, near enough for a word limit.
+UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+
+
 def word_count(text: str) -> int:
-    return len(text.split())
+    """Words between spaces; in scripts written without spaces, characters."""
+    count = 0
+    for token in text.split():
+        unspaced = len(UNSPACED.findall(token))
+        count += unspaced + (1 if UNSPACED.sub("", token).strip() else 0) if unspaced else 1
+    return count
 
 
 def is_overdue(due_at: datetime | None, now: datetime) -> bool:

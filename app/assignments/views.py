@@ -11,6 +11,7 @@ from app.assignments import bp, operations, queries
 from app.assignments.forms import GalleryFilters
 from app.assignments.models import PeerReview, Submission
 from app.assignments.operations import AssignmentError
+from app.assignments.rules import word_count
 from app.catalog.models import Assignment
 from app.core.i18n import current_language
 from app.core.listing import Page
@@ -75,6 +76,7 @@ def _page(course, module, assignment, enrollment, *, error=None, status=200, sub
         error=error,
         zone=current_user.time_zone,
         neighbours=course_path(course).neighbours("assignment", module.id),
+        word_count=word_count,
     ), status
 
 
