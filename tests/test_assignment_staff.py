@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.assignments.models import PeerReview, Submission
 from app.assignments.passes import run_review_passes
 from app.core.audit import AuditEvent
+from app.core.mail import OutgoingMail
 from app.extensions import db
 from tests.factories import enrolled_learner, make_instructor
 from tests.html import page, text, texts
@@ -234,3 +235,41 @@ def test_the_course_team_can_open_reviews_before_the_plans_are_due(
         select(AuditEvent).where(AuditEvent.action == "assignment.reviews_opened")
     )
     assert event.details["early"] is True and event.actor_id == teacher.id
+
+
+def test_the_author_is_told_when_the_plan_has_its_grade_and_when_the_team_changes_it(
+    app, course, assignment, four, spring, teacher, outbox
+):
+    plans = reviewed(assignment, four, spring)
+
+    def graded():
+        return db.session.scalars(
+            select(OutgoingMail).where(OutgoingMail.kind == "plan_graded")
+        ).all()
+
+    # Three plans, two reviews each of the three asked: the grade waits for reviews to close.
+    assert graded() == []
+    closing = REVIEWS_DUE + timedelta(minutes=1)
+    with time_machine.travel(closing, tick=False):
+        run_review_passes(closing)
+        run_review_passes(closing)
+        db.session.commit()
+    # Then each author is told, once.
+    assert sorted(m.recipient for m in graded()) == sorted(u.email for u in four[:3])
+    plan_url = f"/author/{course.slug}/assignments/{assignment.module.slug}/plans/{plans[1].id}"
+    with time_machine.travel(REVIEWS_DUE + timedelta(hours=1), tick=False):
+        staff = as_user(app, teacher)
+        staff.post_form(plan_url, {"grade": "45", "counts": "yes"}, page=plan_url)
+    seoul = [
+        m
+        for m in outbox()
+        if m["To"] == four[1].email and m["Subject"].startswith("Your plan has its grade")
+    ]
+    assert len(seoul) == 2
+    bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in seoul]
+    assert any("has its reviews" in b and "Its grade is 50 %: it passes" in b for b in bodies)
+    assert any(
+        "The course team has assessed your plan" in b
+        and "Its grade is 45 %, below the pass mark of 50 %" in b
+        for b in bodies
+    )

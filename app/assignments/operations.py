@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from app.accounts.models import User
 from app.assignments import queries
 from app.assignments.models import (
     DateExtension,
@@ -33,13 +34,16 @@ from app.assignments.rules import (
 from app.catalog.models import Assignment, Cohort
 from app.catalog.outline import outline_of
 from app.core import audit
+from app.core.mail import queue_notifications
 from app.core.models import add_unless_duplicate
+from app.core.subscriptions import MailTopic, opted_out_of
 from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
 from app.core.uploads import ImageRefused, check_attachment
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.learning.operations import note_activity, record_completion
 
+GRADED = "plan_graded"  # the notification that tells an author their plan has its grade
 MAX_SECTION_CHARS = 40_000  # a section's text: far above any word limit, below abuse
 
 
@@ -587,6 +591,28 @@ def extend_dates(
 
 
 def _record_completion(submission: Submission, now: datetime) -> None:
-    """A plan's grade may have become final and passing: the author may have completed."""
+    """A plan's grade may have become final: the author may have completed, and is told of
+    the grade (once a plan)."""
     course = submission.assignment.module.course
     record_completion(submission.author, outline_of(course), now=now)
+    db.session.refresh(submission)
+    grade = queries.grade(submission, now)
+    if grade.is_final:
+        write_grade_mail(submission, grade.source, now)
+
+
+def write_grade_mail(submission: Submission, source: str, now: datetime) -> int:
+    """Tell a plan's author that it has its grade: once when the peers' grade is known, and
+    once when the course team's counts instead (the idempotency key names which)."""
+    author = (
+        select(User.id, User.email)
+        .where(User.id == submission.user_id, User.is_active.is_(True))
+        .where(User.deleted_at.is_(None), ~opted_out_of(MailTopic.PROGRESS, User.id))
+    )
+    return queue_notifications(
+        GRADED,
+        author,
+        key_prefix=f"{GRADED}:{submission.id}:{source}:",
+        payload={"submission_id": submission.id},
+        now=now,
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import String, cast, select
 
 from app.accounts.models import User
 from app.assignments import operations, queries
-from app.assignments.models import PeerReview, ReviewState
+from app.assignments.models import PeerReview, ReviewState, Submission
 from app.catalog.models import Assignment
 from app.catalog.outline import outline_of
 from app.core.jobs import job
@@ -40,10 +40,13 @@ def run_review_passes(now: datetime) -> None:
 
 def _settle_grades(assignment: Assignment, cohort_id: int, now: datetime) -> None:
     """Reviews are closed: a plan with fewer reviews than asked is graded on those it has,
-    so its author may have completed the course."""
+    so its author may have completed the course, and is told of the grade."""
     course = outline_of(assignment.module.course)
     for submission in queries.submitted_in_cohort(assignment.id, cohort_id):
         record_completion(submission.author, course, now=now)
+        grade = queries.grade(submission, now)
+        if grade.is_final:
+            operations.write_grade_mail(submission, grade.source, now)
 
 
 def write_reviewer_mail(now: datetime) -> int:
@@ -108,6 +111,34 @@ def write_reviews_assigned(mail: OutgoingMail) -> EmailMessage | None:
         course=course,
         due_at=due_at,
         zone=user.time_zone,
+        url=public_url_for(
+            "assignments.assignment", slug=course.slug, module_slug=assignment.module.slug
+        ),
+    )
+
+
+@notification(operations.GRADED, topic=MailTopic.PROGRESS)
+def write_plan_graded(mail: OutgoingMail) -> EmailMessage | None:
+    """The plan's grade and where to read the reviews; none if the plan is gone."""
+    submission = db.session.get(Submission, mail.payload["submission_id"])
+    if submission is None:
+        return None
+    grade = queries.grade(submission, utcnow())
+    if not grade.is_final:
+        return None
+    user = submission.author
+    assignment = submission.assignment
+    course = assignment.module.course
+    return message_to(
+        user,
+        lambda: _("Your plan has its grade: %(title)s", title=submission.title),
+        "mail/plan_graded.txt",
+        topic=MailTopic.PROGRESS,
+        user=user,
+        plan=submission,
+        grade=grade,
+        assignment=assignment,
+        course=course,
         url=public_url_for(
             "assignments.assignment", slug=course.slug, module_slug=assignment.module.slug
         ),
