@@ -147,11 +147,12 @@ def test_a_learner_starts_a_thread_others_reply_with_a_quote_and_followers_get_m
     assert second.reply_to_id == first.id and second.author_id == lee.id
     assert "<blockquote>" in second.body_html
 
-    # Ana follows her thread (she started it): she gets Lee's post, Lee does not get his own.
+    # Ana follows her thread (she started it): she gets Lee's post, Lee does not get his own;
+    # she reads Spanish.
     (mail,) = mails_to(outbox, "ana@city.example")
-    assert str(mail["Subject"]) == "Example course: a new post in “Night buses”"
+    assert str(mail["Subject"]) == "Example course: un mensaje nuevo en “Night buses”"
     plain = mail.get_body(preferencelist=("plain",)).get_content()
-    assert "A new post in “Night buses” (Example course), a thread you follow:" in plain
+    assert "Un mensaje nuevo en “Night buses” (Example course), un hilo que usted sigue:" in plain
     assert "이지은, Seoul" in plain and "We do, in Seoul." in plain
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mails_to(outbox, "lee@city.example") == []
@@ -213,13 +214,13 @@ def test_the_lesson_with_an_in_your_city_note_links_to_its_modules_thread(app, c
     (link,) = [
         (label, href)
         for label, href in named_links(page)
-        if label == "Discuss this with the other cities"
+        if label == "Comentarlo con las demás ciudades"  # Ana reads Spanish
     ]
     assert link[1] == f"/courses/{course.slug}/discussions/modules/{module.slug}"
     other = module.lessons[1]
     assert "In your city" not in other.body_html
     page = as_user(app, ana).client.get(f"/courses/{course.slug}/lessons/{other.slug}")
-    assert "Discuss this with the other cities" not in text(page)
+    assert "Comentarlo con las demás ciudades" not in text(page)
 
 
 def test_an_author_edits_within_the_window_and_readers_see_it_was_edited(
@@ -259,7 +260,7 @@ def test_helpful_is_one_mark_per_reader_and_a_second_press_takes_it_back(
     as_user(app, teacher).post_form(url, {"next": "https://evil.example/"}, page=page)
     assert db.session.scalar(select(func.count(HelpfulMark.id))) == 2
     assert texts(lee_browser.client.get(page), ".post-actions button")[0] == "Helpful ✓ (2)"
-    assert "2 people found this helpful" in text(
+    assert "A 2 personas les resultó útil" in text(  # Ana reads Spanish
         as_user(app, ana).client.get(page), ".post-actions"
     )
     lee_browser.post_form(url, {}, page=page)
@@ -281,7 +282,7 @@ def test_staff_hide_a_reported_post_which_then_never_leaves_the_server(
     report = f"/courses/{course.slug}/discussions/posts/{spam.id}/report"
     assert ana_browser.post_form(report, {"reason": "Spam"}, page=report).status_code == 302
     again = ana_browser.post_form(report, {"reason": "Spam again"}, page=report)
-    assert "You had already reported this post" in text(
+    assert "Ya había denunciado este mensaje" in text(  # Ana reads Spanish
         ana_browser.client.get(again.headers["Location"])
     )
     assert db.session.scalar(select(func.count(PostReport.id))) == 1
@@ -316,7 +317,7 @@ def test_staff_hide_a_reported_post_which_then_never_leaves_the_server(
         )
         assert browser.client.get(report).status_code == 404
     free = text(ana_browser.client.get(list_url(course, spring)), "[aria-labelledby=free-heading]")
-    assert "1 post ·" in free
+    assert "1 mensaje ·" in free  # Ana reads Spanish: the hidden post is not counted
     # Staff see it, marked, with a restore button.
     staff_page = teacher_browser.client.get(thread_url(course, thread))
     assert "Hidden from learners" in text(staff_page, f"#post-{spam.id}")
@@ -472,7 +473,7 @@ def test_posting_too_fast_is_refused_with_a_429(app, course, spring, ana):
     assert reply(browser, course, thread, "Two").status_code == 302
     refused = reply(browser, course, thread, "Three")
     assert refused.status_code == 429
-    assert "You have posted a lot in a short time" in text(refused)
+    assert "Ha publicado mucho en poco tiempo" in text(refused)  # Ana reads Spanish
     assert db.session.scalar(select(func.count(DiscussionPost.id))) == 3
 
 
@@ -570,14 +571,14 @@ def test_learners_find_the_discussion_from_the_course_page_and_the_dashboard(
 ):
     browser = as_user(app, ana)
     course_page = browser.client.get(f"/courses/{course.slug}")
-    found = dict(named_links(course_page))
-    assert found["Discussions"] == f"/courses/{course.slug}/discussions"
+    found = dict(named_links(course_page))  # Ana reads Spanish
+    assert found["Debates"] == f"/courses/{course.slug}/discussions"
     module = course.modules[0]
-    assert found[f"Discuss this module: {module.title}"] == (
+    assert found[f"Debatir sobre este módulo: {module.title}"] == (
         f"/courses/{course.slug}/discussions/modules/{module.slug}"
     )
-    assert browser.client.get(found["Discussions"]).headers["Location"] == list_url(course, spring)
+    assert browser.client.get(found["Debates"]).headers["Location"] == list_url(course, spring)
     dashboard = dict(named_links(browser.client.get("/dashboard")))
-    assert dashboard["Discussions of Spring 2027"] == list_url(course, spring)
+    assert dashboard["Debates de Spring 2027"] == list_url(course, spring)
     # Someone who does not study the course sees no way in.
     assert "Discussions" not in dict(named_links(app.test_client().get(f"/courses/{course.slug}")))
