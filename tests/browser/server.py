@@ -86,6 +86,7 @@ def plans_course_copy(target: Path, now: datetime) -> Path:
     course_copy(target, now)
     path = target / "course.yaml"
     course = yaml.safe_load(path.read_text(encoding="utf-8"))
+    course["cohorts"][0]["title"] = f"Plans workshop {now:%B %Y}"  # told apart in lists
     course.update(
         slug="city-plans",
         title=PLANS_COURSE,

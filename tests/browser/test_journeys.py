@@ -177,6 +177,16 @@ def test_learner_journey(server, new_page, check):
     expect(page.get_by_role("heading", name="100 %: passed")).to_be_visible()
     check(page, "learner-14-quiz-passed")
 
+    # The module's assignment comes next on the path: a short plan, drafted and sent.
+    page.goto("/dashboard")
+    page.get_by_role("link", name=re.compile("^Assignment: ")).click()
+    page.get_by_label("Title of your plan").fill("Day centres close to home in Dakar")
+    page.get_by_label("The need", exact=True).fill("Older people wait months for a place.")
+    page.get_by_label("The plan", exact=True).fill("Two day centres in libraries by June.")
+    page.get_by_role("button", name="Submit the plan").click()
+    expect_message(page, "Your plan has been submitted.")
+    check(page, "learner-15-plan-submitted")
+
     # The rest of the lessons.
     page.goto("/dashboard")
     page.get_by_role("link", name=re.compile("^Lesson: ")).click()
