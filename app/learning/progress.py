@@ -210,9 +210,7 @@ class CourseProgress:
             assignment = module.published_assignment
             if assignment:
                 submitted = assignment.id in self.facts.submitted_assignment_ids
-                steps.append(
-                    Step("assignment", module, assignment.title, None, is_done=submitted)
-                )
+                steps.append(Step("assignment", module, assignment.title, None, is_done=submitted))
         return steps
 
     @property
