@@ -207,8 +207,11 @@ def test_the_exports_hold_every_plan_and_its_scores(app, course, assignment, fou
 
 def test_an_empty_cohort_has_nothing_to_export(app, course, assignment, spring, teacher):
     staff = as_user(app, teacher)
-    response = staff.client.get(work_url(course, assignment, spring) + "/plans.zip")
-    assert response.status_code == 302
+    url = work_url(course, assignment, spring)
+    response = staff.client.get(url + "/plans.zip")
+    assert response.status_code == 302 and response.headers["Location"] == url
+    shown = staff.client.get(url)
+    assert "No plan has been submitted in this cohort yet" in text(shown, ".messages")
 
 
 def test_the_course_team_can_open_reviews_before_the_plans_are_due(

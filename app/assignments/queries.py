@@ -16,7 +16,7 @@ from app.assignments.models import (
     Submission,
     SubmissionFile,
 )
-from app.assignments.rules import Grade, grade_of
+from app.assignments.rules import Grade, plan_grade
 from app.catalog.models import Assignment, AssignmentDates, Cohort, GalleryReach, Module
 from app.core import events
 from app.core.types import utcnow
@@ -33,10 +33,6 @@ class DueDates:
     reviews_due_at: datetime
     reviews_due_zone: str
     is_extended: bool = False
-
-
-def assignment_row(assignment_id: int) -> Assignment | None:
-    return db.session.get(Assignment, assignment_id)
 
 
 def submission_of(assignment_id: int, enrollment_id: int) -> Submission | None:
@@ -213,13 +209,12 @@ def reviews_closed(assignment: Assignment, cohort_id: int, now: datetime) -> boo
 def grade(submission: Submission, now: datetime) -> Grade:
     """The plan's grade as it stands (its reviews loaded)."""
     assignment = submission.assignment
-    return grade_of(
-        reviews=sum(1 for r in submission.reviews if r.is_submitted),
-        points=sum(r.points or 0 for r in submission.reviews if r.is_submitted),
-        max_points=assignment.max_points,
-        reviews_wanted=assignment.reviews_per_submission,
+    written = [r for r in submission.reviews if r.is_submitted]
+    return plan_grade(
+        assignment,
+        reviews=len(written),
+        points=sum(r.points or 0 for r in written),
         reviews_closed=reviews_closed(assignment, submission.cohort_id, now),
-        pass_mark=assignment.pass_mark,
         staff_grade=submission.staff_grade,
         staff_grade_counts=submission.staff_grade_counts,
     )
@@ -276,13 +271,11 @@ def assignment_results(user, courses: list) -> dict[int, tuple[frozenset, frozen
     for assignment_id, staff, counts, reviews_due_at, count, total in rows:
         course_id, outline = outlines[assignment_id]
         found[course_id][0].add(assignment_id)
-        standing = grade_of(
+        standing = plan_grade(
+            outline,
             reviews=count,
             points=total,
-            max_points=outline.max_points,
-            reviews_wanted=outline.reviews_per_submission,
             reviews_closed=reviews_due_at is not None and now >= reviews_due_at,
-            pass_mark=outline.pass_mark,
             staff_grade=staff,
             staff_grade_counts=counts,
         )

@@ -7,7 +7,7 @@ one (tests/test_assignment_rules.py).
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import zip_longest
 
 # A review not written by its due time goes to another learner, with this long to write it.
@@ -169,6 +169,29 @@ def grade_of(
     return Grade(None, None, pass_mark)
 
 
+def plan_grade(
+    assignment,
+    *,
+    reviews: int,
+    points: int,
+    reviews_closed: bool,
+    staff_grade: int | None,
+    staff_grade_counts: bool,
+) -> Grade:
+    """`grade_of` with what the assignment (row or outline) says: its rubric's points, the
+    reviews a plan asks for and the pass mark."""
+    return grade_of(
+        reviews=reviews,
+        points=points,
+        max_points=assignment.max_points,
+        reviews_wanted=assignment.reviews_per_submission,
+        reviews_closed=reviews_closed,
+        pass_mark=assignment.pass_mark,
+        staff_grade=staff_grade,
+        staff_grade_counts=staff_grade_counts,
+    )
+
+
 def points_for(rubric: list[dict], levels: dict[str, int]) -> int:
     """The points of the chosen level of each criterion (a level index per criterion id)."""
     return sum(
@@ -176,10 +199,6 @@ def points_for(rubric: list[dict], levels: dict[str, int]) -> int:
         for criterion in rubric
         if criterion["id"] in levels
     )
-
-
-def max_points(rubric: list[dict]) -> int:
-    return sum(max(level["points"] for level in criterion["levels"]) for criterion in rubric)
 
 
 # Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
@@ -196,7 +215,3 @@ def word_count(text: str) -> int:
         unspaced = len(UNSPACED.findall(token))
         count += unspaced + (1 if UNSPACED.sub("", token).strip() else 0) if unspaced else 1
     return count
-
-
-def is_overdue(due_at: datetime | None, now: datetime) -> bool:
-    return due_at is not None and now > due_at

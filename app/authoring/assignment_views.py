@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.assignments import queries as assignment_queries
 from app.assignments.operations import AssignmentError, assess, extend_dates, open_reviews
 from app.assignments.passes import write_reviewer_mail
-from app.assignments.rules import grade_of
+from app.assignments.rules import plan_grade
 from app.authoring import bp
 from app.authoring.assignment_forms import WORK_STATES, ExtensionForm, WorkFilters
 from app.authoring.plan_pdf import plan_pdf
@@ -60,13 +60,11 @@ def _grade(assignment, submission, received: int, points: int, closed: bool):
     are closed."""
     if submission is None or not submission.is_submitted:
         return None
-    return grade_of(
+    return plan_grade(
+        assignment,
         reviews=received,
         points=points,
-        max_points=assignment.max_points,
-        reviews_wanted=assignment.reviews_per_submission,
         reviews_closed=closed,
-        pass_mark=assignment.pass_mark,
         staff_grade=submission.staff_grade,
         staff_grade_counts=submission.staff_grade_counts,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.rules import (
+    AssignmentRules,
     CohortRules,
     CourseRules,
     EnrolmentMode,
@@ -444,7 +445,7 @@ class GalleryReach(StrEnum):
     COURSE = "course"  # the author's cohort and every later one
 
 
-class Assignment(TimestampMixin, db.Model):
+class Assignment(AssignmentRules, TimestampMixin, db.Model):
     """A module's written assignment, reviewed by peers against a rubric (assignment.yaml).
 
     `sections` and `rubric` keep the file's structure as plain data: sections are
@@ -484,10 +485,6 @@ class Assignment(TimestampMixin, db.Model):
     dates: Mapped[list["AssignmentDates"]] = relationship(
         back_populates="assignment", cascade="all, delete-orphan"
     )
-
-    @property
-    def max_points(self) -> int:
-        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
 
     def dates_for(self, cohort_id: int) -> "AssignmentDates | None":
         return next((d for d in self.dates if d.cohort_id == cohort_id), None)

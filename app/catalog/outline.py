@@ -21,6 +21,7 @@ from app.catalog.models import (
     Quiz,
 )
 from app.catalog.rules import (
+    AssignmentRules,
     CohortRules,
     CourseRules,
     EnrolmentMode,
@@ -92,7 +93,7 @@ class QuizOutline(QuizRules):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class AssignmentOutline:
+class AssignmentOutline(AssignmentRules):
     """A module's assignment as learner pages read it (the dates per cohort are not here:
     `assignments.queries.due_dates` reads a learner's)."""
 
@@ -111,10 +112,6 @@ class AssignmentOutline:
     max_files: int
     status: Status
     module: ModuleRef
-
-    @property
-    def max_points(self) -> int:
-        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

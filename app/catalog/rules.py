@@ -263,6 +263,17 @@ class QuizRules:
         return self.feedback == Feedback.EVERY_ATTEMPT
 
 
+class AssignmentRules:
+    """An assignment, row or outline: what its rubric adds up to."""
+
+    __slots__ = ()
+
+    @property
+    def max_points(self) -> int:
+        """The sum of each criterion's highest level: a grade's 100 %."""
+        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
+
+
 # --- completion: what the course's rules ask, read one way for progress and the guidebook ---
 
 
