@@ -400,6 +400,12 @@ def gallery(assignment: Assignment, cohort: Cohort, *, country: str | None, them
     return query.where(Cohort.id == cohort.id)
 
 
+def is_in_gallery_of(submission: Submission, cohort: Cohort) -> bool:
+    """Whether the gallery a member of `cohort` sees shows this plan."""
+    shown = gallery(submission.assignment, cohort, country=None, theme=None)
+    return db.session.scalar(shown.where(Submission.id == submission.id)) is not None
+
+
 def gallery_for_staff(assignment: Assignment, *, country: str | None, theme: str | None):
     """Every plan shown in the gallery, of every cohort: what the course team sees."""
     return _shown(assignment, country, theme)

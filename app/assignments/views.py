@@ -265,11 +265,7 @@ def _in_gallery_of(submission: Submission, course) -> bool:
     enrollments = course_enrollments(current_user, course)
     if not enrollments:
         return False
-    cohort = enrollments[0].cohort
-    shown = queries.gallery(submission.assignment, cohort, country=None, theme=None).where(
-        Submission.id == submission.id
-    )
-    return db.session.scalar(shown) is not None
+    return queries.is_in_gallery_of(submission, enrollments[0].cohort)
 
 
 @bp.get("/courses/<slug>/assignments/<module_slug>/files/<int:file_id>")
