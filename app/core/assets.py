@@ -10,6 +10,7 @@ current file, marked `no-cache`. docs/performance.md has the measurements behind
 """
 
 import hashlib
+import mimetypes
 import os
 from functools import lru_cache
 
@@ -134,6 +135,9 @@ def register_assets(app: Flask) -> None:
     """Hashed static URLs, their cache headers, and compression."""
     for key, value in COMPRESSION_DEFAULTS.items():
         app.config.setdefault(key, value)
+    # Python's own table has no .woff2 (the system's mime.types may, or may not): the web
+    # fonts (static/fonts/) must go out as font/woff2, which browsers and nosniff expect.
+    mimetypes.add_type("font/woff2", ".woff2")
     app.extensions["compress"] = Compress(app)
     app.after_request(compress_response)
     if app.static_folder is None:
