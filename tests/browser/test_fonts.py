@@ -178,7 +178,6 @@ def test_the_korean_interface_is_drawn_with_the_first_slices(latin_only_page):
     settle(page)
     assert "CC Hangul" in loaded_families(page)
     print(f"\nHome page in Korean: {traffic.fonts()}, {traffic.transferred()} bytes")
-    assert {name for name in traffic.fonts() if name.startswith("hangul-")} <= {
-        "hangul-1.woff2",
-        "hangul-2.woff2",
-    }
+    slices = {name for name in traffic.fonts() if name.startswith("hangul-")}
+    # A later slice here: the catalogue has new syllables; run scripts/subset_fonts.py.
+    assert slices <= {"hangul-1.woff2", "hangul-2.woff2"}, slices
