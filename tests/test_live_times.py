@@ -21,40 +21,40 @@ def session_at(text: str, minutes: int = 120) -> LiveSession:
     ("madrid", "bogota", "seoul", "sydney"),
     [
         (
-            "Thursday 25 March 2027, 09:00–11:00 CET",
-            "Thursday 25 March 2027, 03:00–05:00 UTC-05",
-            "Thursday 25 March 2027, 17:00–19:00 KST",
-            "Thursday 25 March 2027, 19:00–21:00 AEDT",
+            "Thursday 25 March 2027, 09:00–11:00 GMT+1",
+            "Thursday 25 March 2027, 03:00–05:00 GMT-5",
+            "Thursday 25 March 2027, 17:00–19:00 GMT+9",
+            "Thursday 25 March 2027, 19:00–21:00 GMT+11",
         ),
         (
-            "Thursday 1 April 2027, 09:00–11:00 CEST",
-            "Thursday 1 April 2027, 02:00–04:00 UTC-05",
-            "Thursday 1 April 2027, 16:00–18:00 KST",
-            "Thursday 1 April 2027, 18:00–20:00 AEDT",
+            "Thursday 1 April 2027, 09:00–11:00 GMT+2",
+            "Thursday 1 April 2027, 02:00–04:00 GMT-5",
+            "Thursday 1 April 2027, 16:00–18:00 GMT+9",
+            "Thursday 1 April 2027, 18:00–20:00 GMT+11",
         ),
         (
-            "Thursday 8 April 2027, 09:00–11:00 CEST",
-            "Thursday 8 April 2027, 02:00–04:00 UTC-05",
-            "Thursday 8 April 2027, 16:00–18:00 KST",
-            "Thursday 8 April 2027, 17:00–19:00 AEST",
+            "Thursday 8 April 2027, 09:00–11:00 GMT+2",
+            "Thursday 8 April 2027, 02:00–04:00 GMT-5",
+            "Thursday 8 April 2027, 16:00–18:00 GMT+9",
+            "Thursday 8 April 2027, 17:00–19:00 GMT+10",
         ),
         (
-            "Thursday 30 September 2027, 09:00–11:00 CEST",
-            "Thursday 30 September 2027, 02:00–04:00 UTC-05",
-            "Thursday 30 September 2027, 16:00–18:00 KST",
-            "Thursday 30 September 2027, 17:00–19:00 AEST",
+            "Thursday 30 September 2027, 09:00–11:00 GMT+2",
+            "Thursday 30 September 2027, 02:00–04:00 GMT-5",
+            "Thursday 30 September 2027, 16:00–18:00 GMT+9",
+            "Thursday 30 September 2027, 17:00–19:00 GMT+10",
         ),
         (
-            "Thursday 28 October 2027, 09:00–11:00 CEST",
-            "Thursday 28 October 2027, 02:00–04:00 UTC-05",
-            "Thursday 28 October 2027, 16:00–18:00 KST",
-            "Thursday 28 October 2027, 18:00–20:00 AEDT",
+            "Thursday 28 October 2027, 09:00–11:00 GMT+2",
+            "Thursday 28 October 2027, 02:00–04:00 GMT-5",
+            "Thursday 28 October 2027, 16:00–18:00 GMT+9",
+            "Thursday 28 October 2027, 18:00–20:00 GMT+11",
         ),
         (
-            "Thursday 4 November 2027, 09:00–11:00 CET",
-            "Thursday 4 November 2027, 03:00–05:00 UTC-05",
-            "Thursday 4 November 2027, 17:00–19:00 KST",
-            "Thursday 4 November 2027, 19:00–21:00 AEDT",
+            "Thursday 4 November 2027, 09:00–11:00 GMT+1",
+            "Thursday 4 November 2027, 03:00–05:00 GMT-5",
+            "Thursday 4 November 2027, 17:00–19:00 GMT+9",
+            "Thursday 4 November 2027, 19:00–21:00 GMT+11",
         ),
     ],
 )
@@ -79,22 +79,22 @@ def test_a_madrid_session_seen_from_three_continents(madrid, bogota, seoul, sydn
 def test_an_evening_session_in_madrid_is_the_next_morning_in_seoul():
     session = session_at("2027-07-08 18:00 Europe/Madrid")
     seoul, madrid = session_spans(session, "Asia/Seoul")
-    assert seoul.text() == "Friday 9 July 2027, 01:00–03:00 KST"
-    assert madrid.text(year=False) == "Thursday 8 July, 18:00–20:00 CEST"
+    assert seoul.text() == "Friday 9 July 2027, 01:00–03:00 GMT+9"
+    assert madrid.text(year=False) == "Thursday 8 July, 18:00–20:00 GMT+2"
 
 
 def test_a_session_that_crosses_midnight_names_both_days():
     session = session_at("2027-07-08 23:30 Europe/Madrid")
     madrid, _ = session_spans(session, "Europe/Madrid")
     assert madrid.crosses_midnight
-    assert madrid.text() == "Thursday 8 July 2027, 23:30 – Friday 9 July 01:30 CEST"
+    assert madrid.text() == "Thursday 8 July 2027, 23:30 – Friday 9 July 01:30 GMT+2"
     bogota, _ = session_spans(session, "America/Bogota")
     assert not bogota.crosses_midnight
-    assert bogota.text() == "Thursday 8 July 2027, 16:30–18:30 UTC-05"
+    assert bogota.text() == "Thursday 8 July 2027, 16:30–18:30 GMT-5"
     # On the night the clocks go back an hour, a two-hour session ends at 02:30 winter time.
     night = session_at("2027-10-31 01:30 Europe/Madrid")
     assert ZonedSpan.of(night.starts_at, night.ends_at, "Europe/Madrid").clock() == (
-        "01:30 CEST – 02:30 CET"
+        "01:30 GMT+2 – 02:30 GMT+1"
     )
     assert night.ends_at - night.starts_at == timedelta(hours=2)
 
@@ -102,14 +102,14 @@ def test_a_session_that_crosses_midnight_names_both_days():
 def test_a_visitor_without_a_zone_sees_the_session_s_own():
     session = session_at("2027-07-08 09:00 Europe/Madrid")
     own, beside = session_spans(session, None)
-    assert own.text() == "Thursday 8 July 2027, 09:00–11:00 CEST"
+    assert own.text() == "Thursday 8 July 2027, 09:00–11:00 GMT+2"
     assert beside is None
 
 
 def test_zones_with_the_same_clock_show_the_time_once():
     session = session_at("2027-07-08 09:00 Europe/Madrid")
     paris, beside = session_spans(session, "Europe/Paris")
-    assert paris.text() == "Thursday 8 July 2027, 09:00–11:00 CEST"
+    assert paris.text() == "Thursday 8 July 2027, 09:00–11:00 GMT+2"
     assert beside is None
 
 

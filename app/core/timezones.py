@@ -1,11 +1,20 @@
-"""Times written with their IANA zone ('2027-07-05 09:00 Europe/Madrid'), and their display."""
+"""Times written with their IANA zone ('2027-07-05 09:00 Europe/Madrid'), and their display.
+
+Every time a person reads goes through here: in their own zone when they are logged in
+(`reader_zone`), with the zone the event was set in beside it when its clocks differ
+(`format_when`), and zones named in the reader's language by Babel ('Seoul', 'hora de
+Colombia', 'GMT+9'), never as raw IANA names.
+"""
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
 from babel import dates as babel_dates
+from flask import has_request_context
+from flask_login import current_user
 
 from app.core.i18n import current_language
 
@@ -18,7 +27,14 @@ ZONED_TIME = re.compile(
 FULL_DATE = {"en": "EEEE d MMMM y"}
 LONG_DATE = {"en": "d MMMM y"}
 # CLDR has no "full date without the year" format; these follow each language's full one.
-WEEKDAY_WITHOUT_YEAR = {"en": "EEEE d MMMM", "es": "EEEE, d 'de' MMMM", "fr": "EEEE d MMMM"}
+WEEKDAY_WITHOUT_YEAR = {
+    "en": "EEEE d MMMM",
+    "es": "EEEE, d 'de' MMMM",
+    "fr": "EEEE d MMMM",
+    "pt": "EEEE, d 'de' MMMM",
+    "ar": "EEEE، d MMMM",
+    "ko": "MMMM d일 EEEE",
+}
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -84,7 +100,10 @@ def format_weekday(day: date, *, year: bool = True, language: str | None = None)
     language = language or current_language()
     if year:
         return format_date(day, language)
-    return babel_dates.format_date(day, WEEKDAY_WITHOUT_YEAR[language], locale=language)
+    pattern = WEEKDAY_WITHOUT_YEAR.get(language)
+    if pattern is None:
+        return format_date(day, language)
+    return babel_dates.format_date(day, pattern, locale=language)
 
 
 # The night on a person's clock: mail due then goes at 21:00 the evening before instead.
@@ -100,3 +119,158 @@ def at_a_waking_hour(moment: datetime, zone_name: str) -> datetime:
         return moment
     evening = local.date() if local.hour >= NIGHT_STARTS else local.date() - timedelta(days=1)
     return datetime.combine(evening, EVENING, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+# Zones, as people read them. ---------------------------------------------------------------
+
+UNIVERSAL_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT"})
+ETC_OFFSET = re.compile(r"^Etc/GMT([+-]\d+)$")
+
+
+def reader_zone() -> str | None:
+    """The zone of the person reading this request: their profile's when they are logged in;
+    None for a visitor, who is shown each time in the zone it was set in."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    zone = getattr(current_user, "time_zone", None)
+    return zone if zone and is_time_zone(zone) else "UTC"
+
+
+def _language(language: str | None) -> str:
+    return language or current_language()
+
+
+def _offset_text(moment: datetime, language: str) -> str:
+    """The offset in the language's GMT format, as short as it goes: 'GMT+9', 'GMT-3:30',
+    'UTC+2' in French, '+9 GMT' in Portuguese, 'GMT' for no offset."""
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = round(offset.total_seconds() / 60)
+    pattern = Locale.parse(language).zone_formats["gmt"]
+    if minutes == 0:
+        return (pattern % "").strip()
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return pattern % (f"{sign}{hours}:{rest:02d}" if rest else f"{sign}{hours}")
+
+
+def zone_short(moment: datetime, zone_name: str, language: str | None = None) -> str:
+    """The zone's short name at `moment`: a well-known abbreviation where Babel has one for
+    the language ('EDT', 'GMT', 'CEST' in Spanish, 'UTC'), else its offset ('GMT+9')."""
+    language = _language(language)
+    local = local_time(moment, zone_name)
+    if zone_name not in UNIVERSAL_ZONES and not ETC_OFFSET.match(zone_name):
+        name = babel_dates.get_timezone_name(local, width="short", locale=language)
+        # Babel answers '+0900' for a zone without a common abbreviation.
+        if name and not any(character.isdigit() for character in name):
+            return name
+    elif zone_name in UNIVERSAL_ZONES:
+        return babel_dates.get_timezone_name(local, width="short", locale=language)
+    return _offset_text(local, language)
+
+
+def zone_city(zone_name: str, language: str | None = None) -> str:
+    """The zone's city in the language ('Seoul', 'Seúl', '서울'): 'UTC' and 'GMT-5' for the
+    zones of no place."""
+    language = _language(language)
+    if zone_name in UNIVERSAL_ZONES:
+        return "UTC"
+    if ETC_OFFSET.match(zone_name):
+        return _offset_text(local_time(datetime.now(UTC), zone_name), language)
+    return babel_dates.get_timezone_location(ZoneInfo(zone_name), language, return_city=True)
+
+
+def zone_label(zone_name: str, language: str | None = None) -> str:
+    """The zone named by its place, the way one picks a zone: 'South Korea Time', 'hora de
+    Colombia', 'Spain (Madrid) Time'; 'Coordinated Universal Time' for UTC."""
+    language = _language(language)
+    zone = ZoneInfo(zone_name)
+    if zone_name in UNIVERSAL_ZONES:
+        return babel_dates.get_timezone_name(zone, width="long", locale=language)
+    if ETC_OFFSET.match(zone_name):
+        return zone_city(zone_name, language)
+    return babel_dates.get_timezone_location(zone, language)
+
+
+def zone_generic_name(zone_name: str, language: str | None = None) -> str:
+    """The name of the zone's time all year round: 'Central European Time', 'hora de Corea'."""
+    language = _language(language)
+    if zone_name in UNIVERSAL_ZONES or ETC_OFFSET.match(zone_name):
+        return zone_label(zone_name, language)
+    return babel_dates.get_timezone_name(
+        ZoneInfo(zone_name), width="long", zone_variant="generic", locale=language
+    )
+
+
+def format_clock(moment: datetime, zone_name: str, language: str | None = None) -> str:
+    """'16:00': a 24-hour clock, as every page of the course writes it."""
+    local = local_time(moment, zone_name)
+    return babel_dates.format_time(local, "HH:mm", locale=_language(language))
+
+
+def date_and_time(day: str, clock: str, language: str | None = None) -> str:
+    """'Thursday 8 July 2027, 16:00 GMT+9': a date and a time joined the language's way."""
+    pattern = Locale.parse(_language(language)).datetime_formats["full"]
+    return str(pattern).format(clock, day)
+
+
+def format_moment(
+    moment: datetime, zone_name: str, language: str | None = None, *, year: bool = True
+) -> str:
+    """'Thursday 8 July 2027, 16:00 GMT+9': a moment on one zone's clock, with the zone."""
+    language = _language(language)
+    local = local_time(moment, zone_name)
+    clock = f"{format_clock(local, zone_name, language)} {zone_short(local, zone_name, language)}"
+    day = format_weekday(local.date(), year=year, language=language)
+    return date_and_time(day, clock, language)
+
+
+def same_clock(moment: datetime, first: str, second: str) -> bool:
+    """Whether two zones show the same wall-clock time at `moment` (the same offset)."""
+    return local_time(moment, first).utcoffset() == local_time(moment, second).utcoffset()
+
+
+def format_when(
+    moment: datetime,
+    event_zone: str | None = None,
+    reader: str | None = None,
+    language: str | None = None,
+    *,
+    year: bool = True,
+) -> str:
+    """A moment for a reader: on their clock, with the event's own clock beside it where it
+    differs ('Thursday 8 July 2027, 16:00 GMT+9 (09:00 in Madrid)'); for a visitor without a
+    zone (`reader` None), on the event's clock with its place ('..., 09:00 GMT+2 (Madrid time)').
+
+    The words beside come from the catalogue (`_`), so this needs an app context when an
+    event zone is given; dates, times and zone names come from Babel."""
+    from flask_babel import gettext as _
+
+    language = _language(language)
+    if reader is None:
+        zone = event_zone or "UTC"
+        seen = format_moment(moment, zone, language, year=year)
+        if event_zone is None or zone in UNIVERSAL_ZONES:
+            return seen
+        return f"{seen} ({_('%(zone)s time', zone=zone_city(zone, language))})"
+    seen = format_moment(moment, reader, language, year=year)
+    if event_zone is None or same_clock(moment, reader, event_zone):
+        return seen
+    own = local_time(moment, event_zone)
+    if own.date() == local_time(moment, reader).date():
+        there = format_clock(own, event_zone, language)
+    else:
+        there = date_and_time(
+            format_weekday(own.date(), year=False, language=language),
+            format_clock(own, event_zone, language),
+            language,
+        )
+    return f"{seen} ({_('%(time)s in %(zone)s', time=there, zone=zone_city(event_zone, language))})"
+
+
+def format_day_in(
+    moment: datetime, zone_name: str, language: str | None = None, *, weekday: bool = True
+) -> str:
+    """The day of `moment` on a zone's clock: 'Monday 7 December 2026' or '7 December 2026'."""
+    language = _language(language)
+    day = local_time(moment, zone_name).date()
+    return format_date(day, language) if weekday else format_day(day, language)

@@ -39,7 +39,7 @@ class ZonedSpan:
         return format_weekday(self.start.date(), year=year)
 
     def clock(self) -> str:
-        """'09:00–11:00 CEST'; '23:00 – Friday 9 July 01:00 KST' across midnight; both
+        """'09:00–11:00 GMT+2'; '23:00 – Friday 9 July 01:00 GMT+9' across midnight; both
         abbreviations when the clocks change during the session."""
         end_day = f"{format_weekday(self.end.date(), year=False)} " if self.crosses_midnight else ""
         end_abbreviation = zone_abbreviation(self.end, self.zone_name)
@@ -53,7 +53,7 @@ class ZonedSpan:
         return f"{self.start:%H:%M}–{self.end:%H:%M} {self.abbreviation}"
 
     def text(self, *, year: bool = True) -> str:
-        """'Thursday 8 July 2027, 09:00–11:00 CEST'."""
+        """'Thursday 8 July 2027, 09:00–11:00 GMT+2' ('CEST' in Spanish, see zone_short)."""
         return f"{self.day(year=year)}, {self.clock()}"
 
     def same_clock_as(self, other: "ZonedSpan") -> bool:
