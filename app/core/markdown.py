@@ -1,5 +1,7 @@
 """Markdown to safe HTML, done once when content is imported or saved, never per request."""
 
+import hashlib
+import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
@@ -85,7 +87,43 @@ def render_markdown(text: str, resolve: LinkResolver | None = None) -> str:
         },
         output_format="html",
     )
-    return sanitise_html(renderer.convert(text))
+    return wrap_tables(sanitise_html(renderer.convert(text)))
+
+
+_TABLE_PARTS = re.compile(r'<h[2-6] id="([^"]+)">|<(/?)table>|<tr>')
+
+
+def wrap_tables(html: str) -> str:
+    """Each table of sanitised HTML in a region of its own that scrolls sideways when the table
+    is wider than the page (macros/tables.html): reached with Tab, named by the heading just
+    before it, or by the table's first row when no heading comes before. Runs after
+    sanitising, which keeps none of these attributes from the source."""
+    prefix = "table-" + hashlib.sha256(html.encode()).hexdigest()[:6]
+    parts, last, heading, depth, count, name_row = [], 0, None, 0, 0, None
+    for match in _TABLE_PARTS.finditer(html):
+        if match.group(1):
+            heading = match.group(1)
+            continue
+        parts.append(html[last : match.start()])
+        last = match.end()
+        if match.group(0) == "<tr>":
+            parts.append(f'<tr id="{name_row}">' if name_row else "<tr>")
+            name_row = None
+        elif match.group(2):  # </table>
+            depth -= 1
+            parts.append("</table></div>" if depth == 0 else "</table>")
+        elif (depth := depth + 1) > 1:
+            parts.append("<table>")
+        else:
+            count += 1
+            label = heading or f"{prefix}-{count}"
+            name_row = None if heading else label
+            parts.append(
+                f'<div class="table-region" role="region" tabindex="0" aria-labelledby="{label}">'
+                "<table>"
+            )
+    parts.append(html[last:])
+    return "".join(parts)
 
 
 def sanitise_html(html: str) -> str:

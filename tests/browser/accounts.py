@@ -21,6 +21,7 @@ class Account:
     country: str = "CO"
     zone: str = "America/Bogota"
     plans: bool = False  # enrolled in the plans course (the assignment journey's)
+    certificate_reason: str | None = None  # a certificate issued by exception at the start
 
 
 ADMIN = Account("admin", "ada.admin@cities.example", "Ada Admin", role=Role.ADMIN)
@@ -39,6 +40,18 @@ HOLDER = Account(
 NO_SCRIPT = Account("no-script", "noor.khan@cities.example", "Noor Khan", enrolled=True)
 SPANISH = Account("spanish", "lucia.garcia@cities.example", "Lucía García", enrolled=True)
 FRENCH = Account("french", "lea.martin@cities.example", "Léa Martin", enrolled=True)
+# The tables' learner (test_tables.py): a long name and address, a certificate from the start.
+TABLES = Account(
+    "tables",
+    "maria.fernanda.quispe-mamani@municipalidad-cochabamba.example",
+    "María Fernanda Quispe Mamani",
+    enrolled=True,
+    certificate_name="María Fernanda Quispe Mamani",
+    certificate_reason="Took part in the pilot cohort in person.",
+    city="Cochabamba",
+    country="BO",
+    zone="America/La_Paz",
+)
 
 # Four officials of four countries who write, review and share plans (the plans course).
 PLANNERS = [
@@ -51,5 +64,5 @@ PLANNERS = [
     Account("planner-bogota", "camila.rojas@bogota.example", "Camila Rojas", plans=True),
 ]  # fmt: skip
 
-ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH, *PLANNERS]
+ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH, TABLES, *PLANNERS]
 BY_KEY = {account.key: account for account in ALL}

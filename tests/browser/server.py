@@ -20,7 +20,7 @@ from app import create_app
 from app.accounts.operations import create_user
 from app.catalog.content.reader import read_course
 from app.catalog.operations import import_course, set_staffed_courses
-from app.certificates.operations import confirm_certificate_name
+from app.certificates.operations import confirm_certificate_name, issue_certificate
 from app.core.permissions import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -128,7 +128,7 @@ def seed(folder: Path) -> dict:
         if account.role == Role.INSTRUCTOR:
             set_staffed_courses(user, [course, plans_course], actor=None)
         if account.enrolled:
-            enrol(user, cohort)
+            enrollment = enrol(user, cohort)
         if account.plans:
             enrol(user, plans_course.cohorts[0])
         if account.applied:
@@ -141,6 +141,8 @@ def seed(folder: Path) -> dict:
             )
         if account.certificate_name:
             confirm_certificate_name(user, account.certificate_name, now=now)
+        if account.certificate_reason:
+            issue_certificate(enrollment, actor=None, now=now, reason=account.certificate_reason)
     db.session.commit()
     return {"cohort_slug": cohort.slug, "cohort_title": cohort.title}
 
