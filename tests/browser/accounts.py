@@ -64,5 +64,18 @@ PLANNERS = [
     Account("planner-bogota", "camila.rojas@bogota.example", "Camila Rojas", plans=True),
 ]  # fmt: skip
 
-ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH, TABLES, *PLANNERS]
+# A learner of Amman who reads the interface in Arabic, right to left (test_rtl.py).
+ARABIC_READER = Account(
+    "arabic-reader",
+    "layla.mansour@amman.example",
+    "ليلى منصور",
+    language="ar",
+    enrolled=True,
+    city="Amman",
+    country="JO",
+    zone="Asia/Amman",
+)
+
+ALL = [ADMIN, INSTRUCTOR, READER, APPLICANT, HOLDER, NO_SCRIPT, SPANISH, FRENCH, TABLES]
+ALL += [ARABIC_READER, *PLANNERS]
 BY_KEY = {account.key: account for account in ALL}
