@@ -19,6 +19,7 @@ from app.accounts.passwords import MAX_LENGTH, password_problem
 from app.core.forms import (
     CountryField,
     TimeZoneField,
+    guessed_time_zone,
     normalise_email,
     short_text,
     strip_text,
@@ -85,7 +86,8 @@ class ProfileFields:
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
     )
     time_zone = TimeZoneField(
-        description=_l("Live sessions are shown in this time zone."), default="UTC"
+        description=_l("Every date and time is shown in this time zone."),
+        default=guessed_time_zone,
     )
 
 

@@ -37,7 +37,7 @@ from wtforms.widgets import HiddenInput
 from app.catalog.content.schema import SLUG
 from app.core.forms import TimeZoneField, no_control_characters, strip_text
 from app.core.templating import zone_abbreviation
-from app.core.timezones import ZONED_TIME, format_date, is_time_zone
+from app.core.timezones import ZONED_TIME, format_date, is_time_zone, zone_city, zone_label
 from app.live.forms import https_address
 
 # The limits of course.yaml: at most a day long, texts as long as the reader takes them.
@@ -71,7 +71,7 @@ def local_start(day: date, clock: time, zone_name: str) -> LocalStart:
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     moment = first.astimezone(UTC)
     # The date is written in the reader's language (outside a request, in English).
-    when = {"time": f"{clock:%H:%M}", "date": format_date(day), "zone": zone_name}
+    when = {"time": f"{clock:%H:%M}", "date": format_date(day), "zone": zone_city(zone_name)}
     if moment.astimezone(zone).replace(tzinfo=None) != wall:
         jump = int((second.utcoffset() - first.utcoffset()).total_seconds() // 60)
         shown = moment.astimezone(zone)
@@ -159,11 +159,14 @@ class MinutesField(IntegerField):
 class SessionZoneField(TimeZoneField):
     """The zone picker of profiles, plus the zones a session or its cohort already use."""
 
+    # A session keeps the zone its file names, old name or not (exports stay byte for byte).
+    canonical = False
+
     def include(self, *zones: str) -> None:
         known = {choice.value for choice in self.choices}
         for zone in zones:
             if zone and zone not in known and is_file_time_zone(zone):
-                self.choices.append(SelectChoice(zone, zone.replace("_", " "), optgroup=_("Other")))
+                self.choices.append(SelectChoice(zone, zone_label(zone), optgroup=_("Other")))
                 known.add(zone)
 
     def pre_validate(self, form) -> None:

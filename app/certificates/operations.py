@@ -18,6 +18,7 @@ from app.core import audit, events
 from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
 from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
+from app.core.timezones import local_time
 from app.extensions import db
 from app.learning.models import Enrollment
 
@@ -52,7 +53,9 @@ def clean_name(text: str) -> str:
 
 
 def completion_day(enrollment: Enrollment) -> date | None:
-    """The day the learner completed, in the cohort's own time zone."""
+    """The day the learner completed, in the cohort's own time zone: the rule of every date a
+    certificate states, which its PDF and pages name ('7 December 2026 (Madrid time)'), and of
+    the completion date on the learner's dashboard."""
     if enrollment.completed_at is None:
         return None
     return enrollment.completed_at.astimezone(ZoneInfo(enrollment.cohort.time_zone)).date()
@@ -139,7 +142,8 @@ def issue_certificate(
         hours=settings.hours,
         issuers=list(settings.issuers),
         signatories=[person.as_dict() for person in settings.signatories],
-        completed_on=completion_day(enrollment) or now.date(),
+        # Issued without a completion: today on the cohort's clock, as every date it states.
+        completed_on=completion_day(enrollment) or local_time(now, cohort.time_zone).date(),
         created_at=now,
         issued_by_id=actor.id if actor is not None else None,
         exception_reason=reason,

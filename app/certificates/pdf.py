@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import segno
 from fpdf import FPDF
@@ -23,7 +24,7 @@ from fpdf.enums import Align, MethodReturnValue, PathPaintRule, TextDirection, X
 
 from app.certificates.fpdf_compat import CompatFPDF, SharedFont, add_shared_fonts
 from app.certificates.models import Certificate
-from app.core.timezones import format_day
+from app.core.timezones import format_day, zone_city
 
 FONTS = Path(__file__).parent / "fonts"
 
@@ -286,11 +287,17 @@ def _character_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
     )
 
 
-def written_date(day: date | datetime) -> str:
-    """A date as English prose: 21 July 2023 (aware datetimes are taken in UTC)."""
+def written_date(day: date | datetime, zone_name: str = "UTC") -> str:
+    """A date as English prose: 21 July 2023 (aware datetimes are taken in `zone_name`)."""
     if isinstance(day, datetime):
-        day = day.astimezone(UTC).date()
+        day = day.astimezone(ZoneInfo(zone_name)).date()
     return format_day(day, "en")
+
+
+def zone_words(zone_name: str) -> str:
+    """The zone a certificate's dates are on, as English words: 'Madrid time', 'UTC'."""
+    city = zone_city(zone_name, "en")
+    return city if city == "UTC" else f"{city} time"
 
 
 def _hours(hours: int) -> str:
@@ -300,12 +307,15 @@ def _hours(hours: int) -> str:
 
 def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
     """The paragraphs of the certificate, top to bottom."""
+    # Every date on the cohort's clock (certificates.operations.completion_day), which says so.
+    zone = certificate.cohort.time_zone if certificate.cohort is not None else "UTC"
+    stated = f" ({zone_words(zone)})"
     dates = [
-        f"Completed on {written_date(certificate.completed_on)}",
-        f"Issued on {written_date(issued_at)}",
+        f"Completed on {written_date(certificate.completed_on)}{stated}",
+        f"Issued on {written_date(issued_at, zone)}{stated}",
     ]
     if certificate.valid_until is not None:
-        dates.append(f"Valid until {written_date(certificate.valid_until)}")
+        dates.append(f"Valid until {written_date(certificate.valid_until, zone)}{stated}")
     blocks = [
         Block(certificate.title, "B", 30, ((1, 20), (2, 15)), NAVY, balance=True, role="H1"),
         Block("This certifies that", "", 12.5, ((1, 10),), MUTED, space_before=11),

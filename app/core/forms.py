@@ -1,14 +1,21 @@
 """Pieces every form shares: text clean-up and the choices of profile fields."""
 
-from flask import render_template, request
+from flask import has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
 from app.core.i18n import current_language
-from app.core.places import countries, selectable_time_zones, time_zones_by_area
+from app.core.places import (
+    canonical_zone,
+    countries,
+    guess_zone,
+    selectable_time_zones,
+    time_zone_choices,
+)
 from app.core.text import UnsafeText, clean_short_text, unsafe_text_message
+from app.core.timezones import zone_label
 
 # The time zone picker's groups (the IANA areas), as the reader reads them.
 ZONE_AREA_LABELS = {
@@ -16,11 +23,11 @@ ZONE_AREA_LABELS = {
     "America": _l("America"),
     "Antarctica": _l("Antarctica"),
     "Asia": _l("Asia"),
-    "Atlantic": _l("Atlantic"),
+    "Atlantic": _l("Atlantic Ocean"),
     "Australia": _l("Australia"),
     "Europe": _l("Europe"),
-    "Indian": _l("Indian"),
-    "Pacific": _l("Pacific"),
+    "Indian": _l("Indian Ocean"),
+    "Pacific": _l("Pacific Ocean"),
     "Other": _l("Other"),
 }
 COUNTRY_LABEL = _l("Country")
@@ -77,17 +84,52 @@ class CountryField(SelectField):
         ]
 
 
+def guessed_time_zone() -> str:
+    """The zone a new person most likely lives in, for a picker that no browser script has
+    set: from the request's Accept-Language ('es-CO': America/Bogota; 'ko': Asia/Seoul), else
+    the interface's language. Never UTC by default."""
+    tags = [tag for tag, _quality in request.accept_languages] if has_request_context() else []
+    return guess_zone(tags, current_language())
+
+
 class TimeZoneField(SelectField):
-    """A time zone picker grouped by area; a small script preselects the browser's zone."""
+    """A time zone picker: cities and their zones' names in the reader's language, grouped
+    by region and sorted the language's way. static/js/timezone.js preselects the browser's
+    zone (each option lists the zone's old names, which some browsers still report)."""
 
     def __init__(self, label=TIME_ZONE_LABEL, **kwargs):
         super().__init__(label, **kwargs)
         self.choices = [
-            SelectChoice(zone, zone.replace("_", " "), optgroup=group)
-            for area, zones in time_zones_by_area()
+            SelectChoice(
+                zone,
+                label,
+                render_kw={"data-aliases": " ".join(aliases)} if aliases else {},
+                optgroup=group,
+            )
+            for area, zones in time_zone_choices(current_language())
             for group in [str(ZONE_AREA_LABELS.get(area, area))]
-            for zone in zones
+            for zone, label, aliases in zones
         ]
+
+    # A zone saved under an old name shows as its current one.
+    canonical = True
+
+    def process_data(self, value) -> None:
+        # One the list does not offer (Antarctica) stays chosen rather than falling to the
+        # first option.
+        if self.canonical and isinstance(value, str):
+            value = canonical_zone(value)
+        super().process_data(value)
+        self._keep_offered(self.data)
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        self._keep_offered(self.data)
+
+    def _keep_offered(self, zone) -> None:
+        offered = any(choice.value == zone for choice in self.choices)
+        if isinstance(zone, str) and zone in selectable_time_zones() and not offered:
+            self.choices.append(SelectChoice(zone, zone_label(zone), optgroup=_("Other")))
 
     def pre_validate(self, form) -> None:
         if self.data not in selectable_time_zones():

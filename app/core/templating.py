@@ -1,7 +1,8 @@
 """Template filters for dates and times (through app.core.timezones: in the reader's zone,
 with the event's own beside it where it differs), and course text marked with its language."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -57,15 +58,26 @@ def when(
     return format_when(value, event_zone, zone, year=year)  # type: ignore[arg-type]
 
 
-def day_stated(value: datetime, zone_name: str, reader: object = LOGGED_IN) -> str:
-    """The day of `value` on one zone's clock, with that zone named when the reader's clock
-    differs: '7 December 2026 (Madrid time)'. For dates that are one fact for everyone, such
-    as the day a course was completed, which its certificate also states."""
+def day_stated(value: date | datetime, zone_name: str, reader: object = LOGGED_IN) -> str:
+    """A day on one zone's clock, with that zone named when the reader's clock differs:
+    '7 December 2026 (Madrid time)'. For dates that are one fact for everyone, such as the day
+    a course was completed, which its certificate states the same way (a date is taken as it
+    is; a datetime is first moved to the zone)."""
     zone = reader_zone() if reader is LOGGED_IN else reader
-    day = format_day(local_time(value, zone_name).date())
-    if zone is not None and same_clock(value, zone, zone_name):  # type: ignore[arg-type]
-        return day
-    return f"{day} ({_('%(zone)s time', zone=zone_city(zone_name))})"
+    if isinstance(value, datetime):
+        moment, day = value, local_time(value, zone_name).date()
+    else:
+        moment = datetime.combine(value, time(12), tzinfo=ZoneInfo(zone_name))
+        day = value
+    if zone is not None and same_clock(moment, zone, zone_name):  # type: ignore[arg-type]
+        return format_day(day)
+    return f"{format_day(day)} ({zone_time(zone_name)})"
+
+
+def zone_time(zone_name: str) -> str:
+    """'Madrid time', 'hora de Madrid', 'UTC': a zone named by its city, beside a time."""
+    city = zone_city(zone_name)
+    return city if city == "UTC" else _("%(zone)s time", zone=city)
 
 
 def course_text(text: str, language: str) -> Markup:
@@ -86,6 +98,7 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(day_stated, "day_stated")
     app.add_template_filter(zone_label, "zone_label")
     app.add_template_filter(zone_city, "zone_city")
+    app.add_template_filter(zone_time, "zone_time")
     app.add_template_filter(country_name, "country_name")
     app.add_template_global(course_text, "course_text")
     # Mails link with this: a link that leaves the site comes from PUBLIC_URL.

@@ -180,24 +180,24 @@ def zone_city(zone_name: str, language: str | None = None) -> str:
 
 
 def zone_label(zone_name: str, language: str | None = None) -> str:
-    """The zone named by its place, the way one picks a zone: 'South Korea Time', 'hora de
-    Colombia', 'Spain (Madrid) Time'; 'Coordinated Universal Time' for UTC."""
+    """The zone as the picker offers it and pages name it: its city and the name of its time,
+    'Seoul (Korean Time)', 'Bogotá (hora de Colombia)', 'UTC (Coordinated Universal Time)'."""
+    language = _language(language)
+    if ETC_OFFSET.match(zone_name):
+        return zone_city(zone_name, language)
+    return f"{zone_city(zone_name, language)} ({zone_generic_name(zone_name, language)})"
+
+
+def zone_generic_name(zone_name: str, language: str | None = None) -> str:
+    """The name of the zone's time all year round: 'Central European Time', 'hora de Corea'."""
     language = _language(language)
     zone = ZoneInfo(zone_name)
     if zone_name in UNIVERSAL_ZONES:
         return babel_dates.get_timezone_name(zone, width="long", locale=language)
     if ETC_OFFSET.match(zone_name):
         return zone_city(zone_name, language)
-    return babel_dates.get_timezone_location(zone, language)
-
-
-def zone_generic_name(zone_name: str, language: str | None = None) -> str:
-    """The name of the zone's time all year round: 'Central European Time', 'hora de Corea'."""
-    language = _language(language)
-    if zone_name in UNIVERSAL_ZONES or ETC_OFFSET.match(zone_name):
-        return zone_label(zone_name, language)
     return babel_dates.get_timezone_name(
-        ZoneInfo(zone_name), width="long", zone_variant="generic", locale=language
+        zone, width="long", zone_variant="generic", locale=language
     )
 
 

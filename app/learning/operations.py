@@ -14,7 +14,7 @@ from app.catalog.rules import ApplicationWindow
 from app.core import audit, events
 from app.core.mail import send_to_user_after_commit
 from app.core.models import add_unless_duplicate
-from app.core.templating import course_text, long_date
+from app.core.templating import course_text, long_date, when
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import (
@@ -52,12 +52,13 @@ def closed_reason(cohort: Cohort, now: datetime, *, marked: bool = False) -> str
             _("%(cohort)s is no longer running, so it takes no applications."), cohort, marked
         )
     if window == ApplicationWindow.NOT_YET_OPEN:
-        opens = long_date(cohort.applications_open_at, cohort.applications_open_zone)
+        # On the reader's clock, with the cohort's beside it.
+        opens = when(cohort.applications_open_at, cohort.applications_open_zone)
         return _sentence(
             _("Applications for %(cohort)s open on %(date)s."), cohort, marked, date=opens
         )
     if window == ApplicationWindow.CLOSED:
-        closed = long_date(cohort.applications_close_at, cohort.applications_close_zone)
+        closed = when(cohort.applications_close_at, cohort.applications_close_zone)
         return _sentence(
             _("Applications for %(cohort)s closed on %(date)s. Look out for the next cohort."),
             cohort,
