@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.assignments import bp as assignments_bp
     from app.authoring import bp as authoring_bp
     from app.catalog import bp as catalog_bp
+    from app.catalog.translated import register_course_texts
     from app.certificates import bp as certificates_bp
     from app.core import bp as core_bp
     from app.core.assets import register_assets
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_security_headers(app)
     register_template_filters(app)
     register_languages(app)
+    register_course_texts(app)
     register_mail(app)  # the mail a request commits leaves after its response is sent
 
     from app.core.jobs import register_jobs

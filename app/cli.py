@@ -21,6 +21,14 @@ from app.accounts.operations import (
 from app.authoring.queries import uploaded_files
 from app.catalog.content.exporter import ExportError, export_course
 from app.catalog.content.reader import read_course
+from app.catalog.content.schema import NUMBERED
+from app.catalog.content.translations import (
+    file_revision,
+    original_of,
+    report_lines,
+    stamp,
+    text_files,
+)
 from app.catalog.models import Course
 from app.catalog.operations import ImportConflicts, import_course, set_staffed_courses
 from app.core.permissions import Role
@@ -50,6 +58,31 @@ def validate_command(path: Path) -> None:
     """Check a course folder; list every problem as file:line: message."""
     source = _read_or_exit(path)
     click.echo(f"{path}: valid: {source.summary_line()}")
+    for line in report_lines(text_files(path), source.languages):
+        click.echo(line)
+
+
+@course_cli.command("mark-translated")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def mark_translated_command(files: tuple[Path, ...]) -> None:
+    """Record in each translation file that it follows its original as it is now (its
+    `translated_from`): run it once a translation says what its original says."""
+    for path in files:
+        # A module's files are named with their folder ('01-care/quiz.yaml'), the course's not.
+        inside = (
+            f"{path.parent.name}/{path.name}" if NUMBERED.match(path.parent.name) else path.name
+        )
+        found = original_of(inside)
+        original = path.with_name(found[0].rpartition("/")[2]) if found else None
+        if original is None or not path.is_file() or not original.is_file():
+            raise click.ClickException(
+                f"{path}: not a translation beside its original "
+                "(such as quiz.es.yaml beside quiz.yaml)"
+            )
+        revision = file_revision(found[0], original.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        path.write_text(stamp(path.name, text, revision), encoding="utf-8")
+        click.echo(f"{path}: translated_from: {revision}")
 
 
 @course_cli.command("import")

@@ -25,6 +25,7 @@ from app.catalog.models import (
     Question,
     QuestionVersion,
     Quiz,
+    TextTranslation,
 )
 from app.certificates.models import Certificate, SigningKey, StatusEntry
 from app.core.audit import AuditEvent
@@ -96,6 +97,7 @@ __all__ = [
     "StatusEntry",
     "Submission",
     "SubmissionFile",
+    "TextTranslation",
     "ThreadSubscription",
     "UploadedImage",
     "User",

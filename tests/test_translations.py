@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 APP = REPO / "app"
 TRANSLATIONS = APP / "translations"
-LANGUAGES = ["es", "fr"]
+LANGUAGES = ["es", "fr", "pt", "ar", "ko"]
 
 
 @pytest.fixture(scope="module")

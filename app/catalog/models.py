@@ -63,6 +63,9 @@ class Course(CourseRules, TimestampMixin, db.Model):
     media_files: Mapped[list["MediaFile"]] = relationship(
         back_populates="course", order_by="MediaFile.path", cascade="all, delete-orphan"
     )
+    text_translations: Mapped[list["TextTranslation"]] = relationship(
+        back_populates="course", order_by="TextTranslation.path", cascade="all, delete-orphan"
+    )
 
     @property
     def settings(self) -> CourseSettings:
@@ -283,6 +286,9 @@ class LessonTranslation(TimestampMixin, db.Model):
     headings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # sha256 of the translation's file, as for lessons.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The lesson's revision the translation was made from (`translated_from`, a short hash of
+    # its text: catalog/content/translations.py); None: not recorded, so out of date.
+    made_from: Mapped[str | None] = mapped_column(String(32))
 
     lesson: Mapped[Lesson] = relationship(back_populates="translations")
 
@@ -416,6 +422,35 @@ class QuestionVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<QuestionVersion {self.number} of question {self.question_id}>"
+
+
+class TextTranslation(TimestampMixin, db.Model):
+    """A translation of a course's course.yaml, guidebook.md, module.md, lecture.md, quiz.yaml
+    or assignment.yaml (`quiz.es.yaml`...): only text, shaped as its original's, checked
+    against it by catalog/content/translations.py.
+
+    `texts` is the file read (with the HTML of its Markdown rendered); `file_text` is the file
+    as written, which the export writes back byte for byte. Pages use a translation only while
+    `made_from` is the original's current revision (catalog/translated.py).
+    """
+
+    __tablename__ = "text_translations"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(300))  # inside the course folder
+    original: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    made_from: Mapped[str | None] = mapped_column(String(32))
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_text: Mapped[str] = mapped_column(Text)
+
+    course: Mapped[Course] = relationship(back_populates="text_translations")
+
+    def __repr__(self) -> str:
+        return f"<TextTranslation {self.path}>"
 
 
 class MediaFile(db.Model):

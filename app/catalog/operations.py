@@ -45,6 +45,7 @@ from app.catalog.models import (
     Quiz,
     SessionStatus,
     Status,
+    TextTranslation,
 )
 from app.catalog.outlines import outline_changed
 from app.core import audit, events
@@ -108,6 +109,7 @@ AUDITED = {
     Module: "module",
     Lesson: "lesson",
     LessonTranslation: "lesson_translation",
+    TextTranslation: "translation",
     Quiz: "quiz",
     Question: "question",
     Assignment: "assignment",
@@ -173,6 +175,7 @@ class _CourseImport:
             .options(
                 selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
                 selectinload(Course.media_files),
+                selectinload(Course.text_translations),
                 selectinload(Course.modules)
                 .selectinload(Module.lessons)
                 .selectinload(Lesson.translations),
@@ -215,6 +218,7 @@ class _CourseImport:
         self._import_media(course)
         self._import_cohorts(course)
         self._import_modules(course)
+        self._import_text_translations(course)
         db.session.flush()
         self._record_changes(course)
         return course
@@ -458,10 +462,41 @@ class _CourseImport:
                     "body_html": item.body_html,
                     "headings": item.headings,
                     "content_hash": item.content_hash,
+                    "made_from": item.made_from,
                 },
                 f"translation {source.slug}.{item.language}",
             )
         self._remove_translations(lesson, list(existing.values()))
+
+    def _import_text_translations(self, course: Course) -> None:
+        """Add, update and remove the translations of the course's other files (course.yaml,
+        guidebook, modules, lectures, quizzes, assignments) to match their files."""
+        existing = {translation.path: translation for translation in course.text_translations}
+        for item in self.source.text_translations:
+
+            def create(path=item.path) -> TextTranslation:
+                translation = TextTranslation(path=path)
+                course.text_translations.append(translation)
+                return translation
+
+            self._upsert(
+                existing,
+                item.path,
+                create,
+                {
+                    "original": item.original,
+                    "language": item.language,
+                    "kind": item.kind,
+                    "made_from": item.made_from,
+                    "texts": item.texts,
+                    "file_text": item.file_text,
+                },
+                f"translation {item.path}",
+            )
+        # Text only, no learner data: a translation whose file is gone is deleted.
+        for translation in existing.values():
+            course.text_translations.remove(translation)
+            self._note("removed", f"translation {translation.path}", translation)
 
     def _remove_translations(self, lesson: Lesson, gone: list[LessonTranslation]) -> None:
         # A translation holds no learner data (progress is kept against the lesson): whose

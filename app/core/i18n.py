@@ -13,7 +13,16 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français"}
+LANGUAGES = {
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "pt": "Português",
+    "ar": "العربية",
+    "ko": "한국어",
+}
+# Languages written from right to left: their pages are dir="rtl".
+RIGHT_TO_LEFT = frozenset({"ar"})
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "language"
 
@@ -60,7 +69,13 @@ def current_language() -> str:
 def register_languages(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict:
-        return {"languages": LANGUAGES, "current_language": current_language()}
+        language = current_language()
+        return {
+            "languages": LANGUAGES,
+            "current_language": language,
+            # <html dir>: the CSS is written with logical properties, so the page mirrors.
+            "text_direction": "rtl" if language in RIGHT_TO_LEFT else "ltr",
+        }
 
     @app.after_request
     def vary_on_language(response):

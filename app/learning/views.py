@@ -10,6 +10,7 @@ from app.catalog import bp as catalog_bp
 from app.catalog import queries as catalog_queries
 from app.catalog.outline import CourseOutline, LessonOutline, outline_of
 from app.catalog.outlines import shared_outline, shared_outlines
+from app.catalog.translated import course_texts
 from app.core import events
 from app.core.i18n import current_language
 from app.core.markdown import has_note_titled
@@ -200,9 +201,16 @@ def _reading(course: CourseOutline, lesson: LessonOutline) -> dict:
     translation = None
     if language in course.languages[1:]:
         translation = catalog_queries.lesson_translation(lesson.id, language)
+    # A translation made from an older revision of the lesson is not shown: the original is.
+    out_of_date = translation is not None and translation.id != course_texts(
+        course.id, course.outline_version, language
+    ).get("lesson", lesson.id, "translation")
+    if out_of_date:
+        translation = None
     original_chosen = translation is not None and request.args.get("text") == "original"
     return {
         "translation": None if original_chosen else translation,
+        "translation_out_of_date": out_of_date,
         "original_chosen": original_chosen,
         "language_names": {code: _language_name(code) for code in (language, course.language)},
     }

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from app.catalog.models import LiveSession
+from app.catalog.translated import plain_text_of
 
 PRODUCT_ID = "-//Caring Cities//Course server//EN"
 # How often a subscribed calendar application should fetch a feed again.
@@ -43,14 +44,15 @@ def session_event(
     event.add("last-modified", session.updated_at)
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("summary", f"{course.title}: {session.title}")
+    title = plain_text_of(course, session)
+    event.add("summary", f"{plain_text_of(course, course)}: {title}")
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     event.add("url", page_url)
     lines = []
     if session.is_cancelled:
         lines.append(_("This live session is cancelled."))
     if session.description:
-        lines.append(session.description)
+        lines.append(plain_text_of(course, session, "description"))
     if join_url and not session.is_cancelled:
         lines.append(_("Join (from 15 minutes before the start): %(url)s", url=join_url))
         event.add("location", join_url)

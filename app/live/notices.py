@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Cohort, LiveSession, SessionStatus
+from app.catalog.translated import plain_text_of
 from app.core import events
 from app.core.i18n import writing_in
 from app.core.jobs import job
@@ -172,8 +173,11 @@ def _session_and_learner(mail: OutgoingMail) -> tuple[LiveSession, User] | None:
 
 def _calendar_attachment(session: LiveSession) -> Attachment:
     cohort = session.cohort
+    course = cohort.course
     body = calendar(
-        [session], name=f"{cohort.course.title}: {session.title}", join_cohort_ids={cohort.id}
+        [session],
+        name=f"{plain_text_of(course, course)}: {plain_text_of(course, session)}",
+        join_cohort_ids={cohort.id},
     )
     return Attachment(calendar_filename(session), "text/calendar", body)
 
@@ -220,7 +224,7 @@ def write_reminder(mail: OutgoingMail) -> EmailMessage | None:
             user,
             lambda: _(
                 "Reminder: %(session)s, %(when)s",
-                session=session.title,
+                session=plain_text_of(session.cohort.course, session),
                 when=short_when(context["span"]),
             ),
             "mail/session_reminder.txt",
@@ -251,24 +255,24 @@ def write_change(mail: OutgoingMail) -> EmailMessage | None:
         if session.is_cancelled:
             return _(
                 "Cancelled: %(session)s, %(when)s",
-                session=session.title,
+                session=plain_text_of(session.cohort.course, session),
                 when=short_when(context["span"]),
             )
         if "time" in changes:
             return _(
                 "New time: %(session)s, %(when)s",
-                session=session.title,
+                session=plain_text_of(session.cohort.course, session),
                 when=short_when(context["span"]),
             )
         if "restored" in changes:
             return _(
                 "Back on the schedule: %(session)s, %(when)s",
-                session=session.title,
+                session=plain_text_of(session.cohort.course, session),
                 when=short_when(context["span"]),
             )
         return _(
             "New link: %(session)s, %(when)s",
-            session=session.title,
+            session=plain_text_of(session.cohort.course, session),
             when=short_when(context["span"]),
         )
 

@@ -252,6 +252,8 @@ def translation_file(translation: LessonTranslation) -> str:
     header: dict[str, Any] = {"title": translation.title}
     if translation.objectives:
         header["objectives"] = list(translation.objectives)
+    if translation.made_from:
+        header["translated_from"] = translation.made_from
     return _front_matter(header, translation.body_md)
 
 
@@ -262,17 +264,20 @@ def lecture_file(module: Module) -> str:
     return _front_matter(header, module.lecture_transcript_md or "")
 
 
-def course_files(course: Course, uploads: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+def course_files(
+    course: Course, uploads: Mapping[str, bytes] | None = None, *, with_media: bool = True
+) -> dict[str, bytes]:
     """Every file of the course, by its path inside the course folder.
 
     `uploads` are the images uploaded in the browser, by name: they join the media/ folder.
+    Without media: the text files only.
     """
     course_data = course_yaml(course)
     course_data["languages"] = FlowList(course_data["languages"])
     files = {"course.yaml": dump_canonical_yaml(course_data).encode()}
     if course.guidebook_md is not None:
         files["guidebook.md"] = course.guidebook_md.encode()
-    for media in course.media_files:
+    for media in course.media_files if with_media else ():
         files[f"media/{media.path}"] = media.data
     for name, data in (uploads or {}).items():
         files[f"media/{name}"] = data
@@ -299,6 +304,13 @@ def course_files(course: Course, uploads: Mapping[str, bytes] | None = None) -> 
             files[f"{folder}/assignment.yaml"] = assignment_file(
                 assignment_source(module.assignment)
             ).encode()
+    originals = {path.rpartition("/")[0] for path in files}
+    for translation in course.text_translations:
+        # A module folder's position may have changed since: the translation follows it.
+        folder, _, name = translation.path.rpartition("/")
+        if folder and folder not in originals:
+            continue
+        files[translation.path] = translation.file_text.encode()
     return files
 
 

@@ -51,7 +51,12 @@ from app.catalog.content.source import (
     Problem,
     QuestionSource,
     QuizSource,
+    TextTranslationSource,
     TranslationSource,
+)
+from app.catalog.content.translations import (
+    original_of,
+    read_translation,
 )
 from app.catalog.content.yamlio import (
     LinedList,
@@ -59,6 +64,7 @@ from app.catalog.content.yamlio import (
     key_lines,
     load_lined_yaml,
     shift_lines,
+    split_front_matter,
     yaml_error_line,
 )
 from app.core.markdown import section_headings
@@ -68,18 +74,6 @@ from app.core.timezones import is_time_zone
 def _lines_before(text: str, body: str) -> int:
     """How many lines of a file come before its Markdown body (the front matter)."""
     return text.count("\n") - body.count("\n")
-
-
-def _split_front_matter(text: str) -> tuple[str, str] | None:
-    """Split '---\\n<yaml>---\\n<body>' into its YAML and its body, kept byte for byte."""
-    if not text.startswith("---\n"):
-        return None
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            return text[4 : len(text) - 3], ""
-        return None
-    return text[4 : end + 1], text[end + 5 :]
 
 
 class CourseReader:
@@ -93,6 +87,8 @@ class CourseReader:
         self.languages: list[str] | None = None  # from course.yaml, once read
         self.cohort_slugs: list[str] | None = None  # course.yaml's cohorts, once read
         self.media_files: dict[str, str] = {}  # course path -> name inside media/
+        # course, guidebook, module, lecture, quiz and assignment translations: (path, original)
+        self.text_translation_files: list[tuple[str, str, str]] = []
 
     def read(self) -> tuple[CourseSource | None, list[Problem]]:
         if not (self.root / "course.yaml").is_file():
@@ -108,6 +104,11 @@ class CourseReader:
             guidebook_md = self._read_text("guidebook.md")
             if guidebook_md is not None:
                 guidebook_html = self._render("guidebook.md", guidebook_md)
+        text_translations = [
+            found
+            for path, original, language in self.text_translation_files
+            if (found := self._read_text_translation(path, original, language))
+        ]
         check_titles(self.check, modules)
         if course is None or self.check.problems:
             return None, self.check.problems
@@ -115,6 +116,7 @@ class CourseReader:
         course.media = media
         course.guidebook_md = guidebook_md
         course.guidebook_html = guidebook_html
+        course.text_translations = text_translations
         check_completion_is_reachable(self.check, course)
         if self.check.problems:
             return None, self.check.problems
@@ -152,6 +154,10 @@ class CourseReader:
         found = []
         for entry in sorted(self.root.iterdir()):
             if entry.name.startswith(".") or entry.name in ROOT_FILES:
+                continue
+            translated = original_of(entry.name)
+            if translated and entry.is_file():
+                self._note_text_translation(entry.name, *translated)
                 continue
             match = NUMBERED.match(entry.name)
             if not entry.is_dir() or not match or not SLUG.match(match.group(2)):
@@ -204,6 +210,10 @@ class CourseReader:
                 relative = f"{folder.name}/{entry.name}"
                 if entry.name.startswith(".") or entry.name in MODULE_FILES:
                     continue
+                named = original_of(relative)
+                if named and entry.is_file() and not TRANSLATED.match(entry.name):
+                    self._note_text_translation(relative, *named)
+                    continue
                 translated = TRANSLATED.match(entry.name)
                 if translated and entry.is_file():
                     stem, language = translated.groups()
@@ -229,18 +239,8 @@ class CourseReader:
         for relative, original, language in translations:
             self._collect_translation(relative, original, language)
 
-    def _collect_translation(self, relative: str, original: str, language: str) -> None:
-        """Check that a translation has its lesson beside it and a language of the course."""
-        fine = True
-        if course_path(original) not in self.lesson_files:
-            self.check.add(
-                relative,
-                1,
-                f"a translation without its lesson: there is no {original} "
-                "(a translation sits beside its lesson, named like it with the language "
-                "before .md, such as 02-the-5r-framework.es.md)",
-            )
-            fine = False
+    def _language_of_translation(self, relative: str, language: str) -> bool:
+        """Whether a translation's language is one of the course's other languages (said)."""
         languages = self.languages
         if languages is not None and language not in languages[1:]:
             others = ", ".join(languages[1:])
@@ -258,6 +258,71 @@ class CourseReader:
                     else f"course.yaml's languages, and it lists only '{languages[0]}'"
                 ),
             )
+            return False
+        return True
+
+    def _note_text_translation(self, relative: str, original: str, language: str) -> None:
+        """Keep a translation of a course, module, lecture, quiz, assignment or guidebook file,
+        to read once its original has been read."""
+        if not (self.root / original).is_file():
+            self.check.add(
+                relative,
+                1,
+                f"a translation without its original: there is no {original} (a translation "
+                "sits beside its original, named like it with the language before the "
+                "extension, such as quiz.es.yaml)",
+            )
+            return
+        if self.languages is None or self._language_of_translation(relative, language):
+            self.text_translation_files.append((relative, original, language))
+
+    def _read_text_translation(
+        self, relative: str, original: str, language: str
+    ) -> TextTranslationSource | None:
+        text, original_text = self._read_text(relative), self._read_text(original)
+        if text is None or original_text is None:
+            return None
+        try:
+            read = read_translation(relative, text, original_text)
+        except yaml.YAMLError:
+            return None  # the original's own problem, reported where it is read
+        for line, message in read.problems:
+            self.check.add(relative, line, message)
+        if read.problems:
+            return None
+        texts = dict(read.texts)
+        if "body" in texts:
+            offset = (
+                0
+                if read.kind == "guidebook" and not text.startswith("---\n")
+                else (_lines_before(text, texts["body"]))
+            )
+            texts["body_html"] = self._render(relative, texts["body"], offset)
+        if read.kind == "assignment" and "prompt" in texts:
+            texts["prompt_html"] = self._render(relative, texts["prompt"])
+        return TextTranslationSource(
+            path=relative,
+            original=original,
+            language=language,
+            kind=read.kind,
+            made_from=read.made_from,
+            texts=texts,
+            file_text=text,
+        )
+
+    def _collect_translation(self, relative: str, original: str, language: str) -> None:
+        """Check that a translation has its lesson beside it and a language of the course."""
+        fine = True
+        if course_path(original) not in self.lesson_files:
+            self.check.add(
+                relative,
+                1,
+                f"a translation without its lesson: there is no {original} "
+                "(a translation sits beside its lesson, named like it with the language "
+                "before .md, such as 02-the-5r-framework.es.md)",
+            )
+            fine = False
+        if not self._language_of_translation(relative, language):
             fine = False
         if fine:
             files = self.translation_files.setdefault(course_path(original), [])
@@ -461,7 +526,7 @@ class CourseReader:
         text = self._read_text(relative)
         if text is None:
             return None, None, None
-        parts = _split_front_matter(text)
+        parts = split_front_matter(text)
         if parts is None:
             self.check.add(
                 relative,
@@ -573,6 +638,7 @@ class CourseReader:
             body_html=body_html,
             content_hash=hashlib.sha256(text.encode()).hexdigest(),
             headings=section_headings(body_html),
+            made_from=self.check.text(relative, data, "translated_from", ""),
         )
 
     def _read_quiz(self, relative: str) -> QuizSource | None:

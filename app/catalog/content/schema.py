@@ -50,7 +50,7 @@ LESSON_KEYS = {
     "title": True, "minutes": True, "objectives": True, "status": False, "publish_at": False,
 }  # fmt: skip
 # A translation has its own title and (optionally) objectives; the rest is the original's.
-TRANSLATION_KEYS = {"title": True, "objectives": False}
+TRANSLATION_KEYS = {"title": True, "objectives": False, "translated_from": False}
 FROM_THE_ORIGINAL = {
     key: "a translation takes it from the original lesson; remove it here"
     for key in LESSON_KEYS

@@ -59,6 +59,22 @@ class TranslationSource:
     body_html: str
     content_hash: str
     headings: list[dict[str, str]] = field(default_factory=list)
+    made_from: str | None = None  # `translated_from`: the lesson's revision it follows
+
+
+@dataclass
+class TextTranslationSource:
+    """A translation of a course, module, lecture, quiz, assignment or guidebook file
+    (`quiz.es.yaml`...): its text tree, as shaped as its original's (content/translations.py),
+    with the HTML of its Markdown rendered (`body_html`, `prompt_html`)."""
+
+    path: str  # inside the course folder: '01-care/quiz.es.yaml'
+    original: str  # '01-care/quiz.yaml'
+    language: str
+    kind: str
+    made_from: str | None
+    texts: dict[str, Any]
+    file_text: str  # written back byte for byte by the export
 
 
 @dataclass
@@ -177,6 +193,7 @@ class CourseSource:
     cohorts: list[CohortSource] = field(default_factory=list)
     modules: list[ModuleSource] = field(default_factory=list)
     media: list[MediaSource] = field(default_factory=list)
+    text_translations: list[TextTranslationSource] = field(default_factory=list)
     root: Path = field(default=Path("."), compare=False)  # the folder it was read from
 
     def lessons(self) -> list[LessonSource]:
@@ -186,9 +203,11 @@ class CourseSource:
         quizzes = sum(1 for module in self.modules if module.quiz)
         assignments = sum(1 for module in self.modules if module.assignment)
         sessions = sum(len(cohort.live_sessions) for cohort in self.cohorts)
-        translations = sum(len(lesson.translations) for lesson in self.lessons())
+        translations = sum(len(lesson.translations) for lesson in self.lessons()) + len(
+            self.text_translations
+        )
         return (
             f"{len(self.modules)} modules, {len(self.lessons())} lessons, {quizzes} quizzes, "
             + (f"{assignments} assignments, " if assignments else "")
             + f"{len(self.cohorts)} cohorts, {sessions} live sessions"
-        ) + (f", {translations} lesson translations" if translations else "")
+        ) + (f", {translations} translations" if translations else "")

@@ -140,3 +140,15 @@ def dump_canonical_yaml(data: Any) -> str:
         default_flow_style=False,
         width=float("inf"),
     )
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """Split '---\\n<yaml>---\\n<body>' into its YAML and its body, kept byte for byte."""
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if text.endswith("\n---"):
+            return text[4 : len(text) - 3], ""
+        return None
+    return text[4 : end + 1], text[end + 5 :]
