@@ -34,7 +34,9 @@ def test_the_browser_language_is_followed(client):
     assert "Accept-Language" in page.headers["Vary"]
     spanish = client.get("/", headers={"Accept-Language": "es-CO"}).get_data(as_text=True)
     assert footer_language(spanish) == "es"
-    other = client.get("/", headers={"Accept-Language": "ko-KR,ko"}).get_data(as_text=True)
+    korean = client.get("/", headers={"Accept-Language": "ko-KR,ko"}).get_data(as_text=True)
+    assert footer_language(korean) == "ko"
+    other = client.get("/", headers={"Accept-Language": "de-DE,de"}).get_data(as_text=True)
     assert footer_language(other) == "en"
 
 
@@ -54,7 +56,10 @@ def test_the_footer_switches_and_is_remembered(client):
 def test_switching_refuses_an_unknown_language_and_foreign_redirects(client):
     refused = switch(client, "xx")
     assert refused.status_code == 400
-    assert "Choose English, Español or Français." in refused.get_data(as_text=True)
+    assert (
+        "Choose one of English, Español, Français, Português, العربية, 한국어."
+        in refused.get_data(as_text=True)
+    )
     assert "language=" not in refused.headers.get("Set-Cookie", "")
     outside = switch(client, "fr", next_path="//evil.example/")
     assert outside.headers["Location"] == "/"
@@ -80,7 +85,7 @@ def test_a_profile_language_wins_and_the_footer_changes_it(client, browser, make
 
 def test_registration_starts_from_the_language_being_read(client):
     page = client.get("/register", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert '<option selected value="fr">Français</option>' in page
+    assert '<option lang="fr" selected value="fr">Français</option>' in page
 
 
 def test_dates_follow_the_language(app):

@@ -424,7 +424,11 @@ def choose_language():
     language = request.form.get("language", "")
     back = safe_next_path(request.form.get("next")) or url_for("catalog.index")
     if language not in LANGUAGES:
-        return error_response(400, _("Unknown language"), _("Choose English, Español or Français."))
+        return error_response(
+            400,
+            _("Unknown language"),
+            _("Choose one of %(languages)s.", languages=", ".join(LANGUAGES.values())),
+        )
     if current_user.is_authenticated and current_user.preferred_language != language:
         operations.update_profile(current_user._get_current_object(), preferred_language=language)
         db.session.commit()

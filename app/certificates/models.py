@@ -88,6 +88,9 @@ class Certificate(db.Model):
     wording: Mapped[str] = mapped_column(Text, default="")
     course_title: Mapped[str] = mapped_column(String(200))
     cohort_title: Mapped[str] = mapped_column(String(200))
+    # The language of those texts when it is not the course's: the holder's, when the course
+    # has a current translation of its certificate into it (catalog/translated.py).
+    text_language: Mapped[str | None] = mapped_column(String(20))
     hours: Mapped[int]
     issuers: Mapped[list[str]] = mapped_column(JSON, default=list)
     signatories: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -137,7 +140,10 @@ class Certificate(db.Model):
 
     @property
     def language(self) -> str:
-        """The language of the text it states (its course's), for `lang=`; 'en' without one."""
+        """The language of the text it states (the holder's, or its course's), for `lang=` and
+        for the words around it on the PDF; 'en' without one."""
+        if self.text_language:
+            return self.text_language
         return self.course.language if self.course is not None else "en"
 
     @property

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from app.catalog.models import Cohort
+from app.catalog.models import Cohort, Course
+from app.catalog.translated import course_texts
 from app.certificates.addresses import verify_url
 from app.certificates.credential import document_text, sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
@@ -107,6 +108,32 @@ def _mail_issued(certificate: Certificate) -> None:
     )
 
 
+def certificate_texts(course: Course, cohort: Cohort, language: str) -> dict:
+    """What a certificate states in words: in the holder's language when the course has a
+    current translation of its certificate into it, else in the course's."""
+    settings = course.settings.certificate
+    texts = {
+        "title": settings.title,
+        "wording": settings.wording,
+        "course_title": course.title,
+        "cohort_title": cohort.title,
+        "text_language": None,
+    }
+    if language == course.language or language not in course.languages:
+        return texts
+    translated = course_texts(course.id, course.outline_version, language)
+    wording = translated.get("course", course.id, "certificate_wording")
+    if wording is None:
+        return texts
+    return {
+        "title": translated.get("course", course.id, "certificate_title") or settings.title,
+        "wording": wording,
+        "course_title": translated.get("course", course.id, "title") or course.title,
+        "cohort_title": translated.get("cohort", cohort.id, "title") or cohort.title,
+        "text_language": language,
+    }
+
+
 def issue_certificate(
     enrollment: Enrollment, *, actor, now: datetime, reason: str | None = None
 ) -> Certificate | None:
@@ -129,16 +156,14 @@ def issue_certificate(
     cohort: Cohort = enrollment.cohort
     course = cohort.course
     settings = course.settings.certificate
+    texts = certificate_texts(course, cohort, enrollment.user.preferred_language)
     certificate = Certificate(
         user_id=enrollment.user_id,
         course_id=course.id,
         cohort_id=cohort.id,
         enrollment_id=enrollment.id,
         current_for_enrollment_id=enrollment.id,
-        title=settings.title,
-        wording=settings.wording,
-        course_title=course.title,
-        cohort_title=cohort.title,
+        **texts,
         hours=settings.hours,
         issuers=list(settings.issuers),
         signatories=[person.as_dict() for person in settings.signatories],
@@ -322,6 +347,7 @@ def reissue_certificate(
         wording=old.wording,
         course_title=old.course_title,
         cohort_title=old.cohort_title,
+        text_language=old.text_language,
         hours=old.hours,
         issuers=list(old.issuers),
         signatories=[dict(person) for person in old.signatories],

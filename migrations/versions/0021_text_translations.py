@@ -6,7 +6,8 @@ Create Date: 2026-12-07 22:50:00
 
 text_translations: one row per translation file of a course (course.es.yaml, module.fr.md,
 quiz.es.yaml...), its text tree and its file as written. lesson_translations.made_from: the
-revision of the lesson a translation was made from.
+revision of the lesson a translation was made from. certificates.text_language: the language
+of a certificate's words when it is the holder's, not the course's.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,9 +41,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_text_translations_course_id'), ['course_id'], unique=False)
     with op.batch_alter_table('lesson_translations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('made_from', sa.String(length=32), nullable=True))
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('text_language', sa.String(length=20), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_column('text_language')
     with op.batch_alter_table('lesson_translations', schema=None) as batch_op:
         batch_op.drop_column('made_from')
     with op.batch_alter_table('text_translations', schema=None) as batch_op:
