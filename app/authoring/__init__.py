@@ -12,5 +12,6 @@ from app.authoring import (  # noqa: E402, F401
     quiz_views,
     report_views,
     session_views,
+    translation_views,
     views,
 )
