@@ -271,9 +271,10 @@ def test_accounts_made_by_admins_and_the_command_line_are_confirmed(app, runner,
 
 def test_registration_form_works_without_javascript(client):
     page = client.get("/register").get_data(as_text=True)
-    # The time zone is an ordinary select that starts at UTC; the script only preselects.
-    assert '<option selected value="UTC">UTC</option>' in page
-    assert '<option value="Asia/Seoul">Asia/Seoul</option>' in page
+    # The time zone is an ordinary select that starts at a guess from the browser's languages
+    # (none here: the interface's English, so London), never UTC; the script only preselects.
+    assert '<option data-aliases="Europe/Belfast" selected value="Europe/London">' in page
+    assert '<option value="Asia/Seoul">Seoul (Korean Time)</option>' in page
     assert 'for="time_zone"' in page and "data-browser-zone" in page
     # The script is progressive enhancement, loaded under its fingerprinted name.
     assert re.search(r'<script src="/static/js/timezone\.js\?v=[0-9a-f]{8}" defer>', page)

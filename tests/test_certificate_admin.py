@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.operations import issue_certificate, revoke_certificate
+from app.certificates.pdf import written_date
 from app.core.audit import AuditEvent
 from app.core.permissions import Role
 from app.core.templating import long_date
@@ -250,8 +251,11 @@ def test_the_detail_page_says_everything_about_a_certificate(
     assert address["dir"] == "auto"
     assert "Course Example course" in page and "Cohort Spring 2027" in page
     assert "Hours of study 2" in page
-    assert f"Completed on {long_date(certificate.completed_on)}" in page
-    assert f"Issued on {long_date(certificate.issued_at, 'America/Bogota')}" in page
+    # The certificate's dates as its PDF prints them: on the cohort's clock, which they name
+    # (the admin reads in Bogotá, the cohort runs in Madrid).
+    madrid = "Europe/Madrid"
+    assert f"Completed on {written_date(certificate.completed_on)} (Madrid time)" in page
+    assert f"Issued on {written_date(certificate.issued_at, madrid)} (Madrid time)" in page
     assert "Issued by Ada Admin" in page
     assert f"/certificates/{serial}.pdf" in links(response)
     assert f"/certificates/{serial}/credential.json" in links(response)
@@ -327,7 +331,9 @@ def test_revoking_shows_on_the_public_page_and_in_the_audit_log(
     assert certificate.revocation_reason == "Completion was recorded by mistake."
 
     public = text_of(Browser(app.test_client()).client.get(f"/verify/{serial}"))
-    assert f"Revoked on {long_date(certificate.revoked_at)}." in public
+    # The public page names the zone of its dates (the cohort's) to every visitor.
+    day = written_date(certificate.revoked_at, "Europe/Madrid")
+    assert f"Revoked on {day} (Madrid time)." in public
     assert "Reason: Completion was recorded by mistake." in public
     [event] = audit_events("certificate.revoked")
     assert event.actor_id == admin.id

@@ -91,11 +91,11 @@ EDITOR_WORDS = {
     "es": ["Título", "Minutos de lectura", "Objetivos", "Texto (Markdown)", "Estado",
            "Publicar el (opcional)", "Vista previa", "Guardar una nueva revisión",
            "Volver a la estructura del curso", "Historial", "Verla como participante",
-           "Las horas están en su zona horaria, America/Bogota."],
+           "Las horas están en su zona horaria, Bogotá (hora de Colombia)."],
     "fr": ["Titre", "Minutes de lecture", "Objectifs", "Texte (Markdown)", "État",
            "Publier le (facultatif)", "Aperçu", "Enregistrer une nouvelle révision",
            "Retour au plan du cours", "Historique", "La voir comme un participant",
-           "Les heures sont dans votre fuseau horaire, America/Bogota."],
+           "Les heures sont dans votre fuseau horaire, Bogotá (heure de Colombie)."],
 }  # fmt: skip
 
 

@@ -65,8 +65,8 @@ VALID = {
             "Otorgado a Görsev Argın",
             "Curso Example course",
             "Horas de estudio 2",
-            "Completado el domingo, 4 de julio de 2027",
-            "Emitido el lunes, 5 de julio de 2027",
+            "Completado el 4 de julio de 2027 (hora de Madrid)",
+            "Emitido el 5 de julio de 2027 (hora de Madrid)",
             "Emitido por Example Network of Cities",
             "Firmado por Ada Example, Head of Training, Example Network of Cities",
             "Número de serie",
@@ -79,8 +79,8 @@ VALID = {
             "Décerné à Görsev Argın",
             "Cours Example course",
             "Heures d'étude 2",
-            "Terminé le dimanche 4 juillet 2027",
-            "Délivré le lundi 5 juillet 2027",
+            "Terminé le 4 juillet 2027 (heure de Madrid)",
+            "Délivré le 5 juillet 2027 (heure de Madrid)",
             "Délivré par Example Network of Cities",
             "Signé par Ada Example, Head of Training, Example Network of Cities",
             "Numéro de série",
@@ -116,11 +116,11 @@ def test_the_verification_page_of_a_valid_certificate_speaks_the_visitors_langua
 
 REVOKED_TEXT = {
     "es": (
-        "Revocado el martes, 14 de septiembre de 2027. Ya no es válido.",
+        "Revocado el 14 de septiembre de 2027 (hora de Madrid). Ya no es válido.",
         "Motivo: Issued to the wrong person.",
     ),
     "fr": (
-        "Révoqué le mardi 14 septembre 2027. Il n'est plus valide.",
+        "Révoqué le 14 septembre 2027 (heure de Madrid). Il n'est plus valide.",
         "Motif : Issued to the wrong person.",
     ),
 }
@@ -268,7 +268,7 @@ def test_an_admin_in_french_reads_a_certificates_history(app, make_user, cohort,
     response = browser.client.get(f"/admin/certificates/{certificate.id}")
     html = main_html(response)
     text = visible_text(html)
-    assert f"Remplacé par {new.display_serial} , délivré le lundi 5 juillet 2027." in text
+    assert f"Remplacé par {new.display_serial} , délivré le 5 juillet 2027 (heure de Madrid)." in text
     assert f"Il a été remplacé par {new.display_serial} : Name misspelt." in text
     assert "Motif de la réémission Name misspelt." in text
     assert 'lang="en">Certificate of completion: Example course, Spring 2027</p>' in html

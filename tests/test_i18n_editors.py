@@ -272,9 +272,9 @@ def test_a_skipped_session_time_is_refused_in_french_beside_its_field(
     response = browser.post_form(url, form)
     assert response.status_code == 400
     sentence = (
-        "02:30 n'existe pas le dimanche 28 mars 2027 dans le fuseau Europe/Madrid : les "
+        "02:30 n'existe pas le dimanche 28 mars 2027 dans le fuseau Madrid : les "
         "horloges avancent d'une heure cette nuit-là, cette heure est donc sautée. Choisissez "
-        "une autre heure (02:30, comptée comme avant le changement, correspondrait à 03:30 CEST)."
+        "une autre heure (02:30, comptée comme avant le changement, correspondrait à 03:30 UTC+2)."
     )
     main = main_of(response)
     elements = Elements(main)
@@ -304,7 +304,7 @@ def test_a_skipped_session_time_is_refused_in_french_beside_its_field(
     assert response.status_code == 302
     confirmation = visible_text(main_of(browser.client.get(response.headers["Location"])))
     assert (
-        "02:30 le dimanche 31 octobre 2027 existe deux fois dans le fuseau Europe/Madrid, car "
-        "les horloges reculent cette nuit-là ; la session commence à la première, 02:30 CEST."
+        "02:30 le dimanche 31 octobre 2027 existe deux fois dans le fuseau Madrid, car "
+        "les horloges reculent cette nuit-là ; la session commence à la première, 02:30 UTC+2."
     ) in confirmation
     assert db.session.scalar(select(func.count()).select_from(LiveSession)) == before + 1

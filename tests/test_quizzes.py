@@ -185,7 +185,7 @@ def test_the_waiting_time_between_attempts(course, quiz, learner, browser):
     text = visible_text(refused.text)
     assert "You can start your next attempt on" in text
     assert "in 60 minutes" in text
-    assert "UTC-05, in 60 minutes" in text  # in the learner's own zone (Bogotá)
+    assert "GMT-5, in 60 minutes" in text  # in the learner's own zone (Bogotá)
     attempt = db.session.scalar(select(QuizAttempt))
     attempt.submitted_at -= timedelta(minutes=61)
     db.session.commit()

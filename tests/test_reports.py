@@ -239,7 +239,7 @@ def csv_url(course, cohort, **args) -> str:
 # quiz, attended, completion) and as the CSV has it.
 PAGE_ROWS = {
     "a": ["Görsev Yılmaz | gorsev@city.example", "İstanbul Büyükşehir Belediyesi", "Türkiye",
-          "100 % | 3 of 3", "100 %", "2", "Completed on Sunday 3 May 2026"],
+          "100 % | 3 of 3", "100 %", "2", "Completed on 3 May 2026 (Madrid time)"],
     "b": ["김서연 | seoyeon@city.example", "서울특별시", "South Korea", "66 % | 2 of 3", "66 %",
           "1", "Not yet"],
     "c": ['Ali "Abu" Hassan, Jr. | ali@city.example', "أمانة بغداد Care, Department", "Iraq",
@@ -247,7 +247,7 @@ PAGE_ROWS = {
     "d": ['=HYPERLINK("http://evil.example","x") | d@city.example', "+SUM(A1:A2)", "Colombia",
           "0 % | 0 of 3", "Not attempted", "0", "Not yet"],
     "e": ["-Minus Dash | e@city.example", "@Org", "", "66 % | 2 of 3", "Not attempted", "1",
-          "Completed on Wednesday 1 April 2026"],
+          "Completed on 1 April 2026 (Madrid time)"],
 }  # fmt: skip
 CSV_HEADER = [
     "name", "email", "organisation", "country", "lessons_done", "lessons_percent",

@@ -124,14 +124,14 @@ def test_a_session_added_moved_and_cancelled_reaches_the_schedule_and_calendars(
     listed = page_text(listed_page)
     # The teacher's zone (Bogotá), with the session's own beside it.
     assert (
-        "Wednesday 14 April 2027, 03:00–05:00 UTC-05 (10:00–12:00 CEST in Europe/Madrid)"
+        "Wednesday 14 April 2027, 03:00–05:00 GMT-5 (10:00–12:00 GMT+2 in Madrid)"
     ) in listed
 
     # Lea sees it in Seoul time.
     text = page_text(lea_browser.client.get(schedule_url(spring)))
     assert (
-        "Session 2: Care at work Wednesday 14 April 2027, 17:00–19:00 KST "
-        "(10:00–12:00 CEST in Europe/Madrid)"
+        "Session 2: Care at work Wednesday 14 April 2027, 17:00–19:00 GMT+9 "
+        "(10:00–12:00 GMT+2 in Madrid)"
     ) in text
     live = stored(spring, "session-2")
     for events in (events_of(calendar_app.get(cohort_ics)), events_of(calendar_app.get(feed))):
@@ -150,7 +150,7 @@ def test_a_session_added_moved_and_cancelled_reaches_the_schedule_and_calendars(
         ["Session 2: Care at work"],
     )
     text = page_text(lea_browser.client.get(schedule_url(spring)))
-    assert "Wednesday 14 April 2027, 18:30–20:30 KST (11:30–13:30 CEST in Europe/Madrid)" in text
+    assert "Wednesday 14 April 2027, 18:30–20:30 GMT+9 (11:30–13:30 GMT+2 in Madrid)" in text
     for events in (events_of(calendar_app.get(cohort_ics)), events_of(calendar_app.get(feed))):
         assert events[UID]["DTSTART"].to_ical() == b"20270414T093000Z"
         assert int(events[UID]["SEQUENCE"]) == 1
@@ -318,7 +318,7 @@ def test_a_recording_and_the_slug_are_kept_by_an_edit(teacher_browser, spring):
         ({"clock": "25:00"}, "Give the start time as HH:MM"),
         (
             {"day": "2027-03-28", "clock": "02:30"},
-            "There is no 02:30 on Sunday 28 March 2027 in Europe/Madrid: the clocks go forward "
+            "There is no 02:30 on Sunday 28 March 2027 in Madrid: the clocks go forward "
             "an hour that night, so that time is skipped.",
         ),
     ],
@@ -343,7 +343,7 @@ def test_every_mistake_is_named_at_once(teacher_browser, spring):
     text = page_text(response)
     assert "Please correct these" in text
     assert "Short name (slug): Use only lower-case letters" in text
-    assert "Start time: There is no 02:30 on Sunday 28 March 2027 in Europe/Madrid" in text
+    assert "Start time: There is no 02:30 on Sunday 28 March 2027 in Madrid" in text
 
 
 def test_a_cancelled_session_s_slug_is_taken_too(teacher_browser, spring):
@@ -376,8 +376,8 @@ def test_a_time_the_clocks_show_twice_is_the_first_and_the_page_says_so(teacher_
     assert response.status_code == 302
     text = page_text(teacher_browser.client.get(response.headers["Location"]))
     assert (
-        "02:30 on Sunday 31 October 2027 happens twice in Europe/Madrid, as the clocks go back "
-        "that night; the session starts at the first, 02:30 CEST."
+        "02:30 on Sunday 31 October 2027 happens twice in Madrid, as the clocks go back "
+        "that night; the session starts at the first, 02:30 GMT+2."
     ) in text
     assert stored(spring, "session-2").starts_at == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
 
@@ -391,7 +391,7 @@ def test_local_start_reads_times_in_their_zone():
     assert local_start(date(2027, 7, 8), time(9, 0, 30), "UTC").starts_at == datetime(
         2027, 7, 8, 9, 0, tzinfo=UTC
     )
-    with pytest.raises(NonexistentTimeError, match="as before the change would be 03:30 CEST"):
+    with pytest.raises(NonexistentTimeError, match=r"as before the change would be 03:30 GMT\+2"):
         local_start(date(2027, 3, 28), time(2, 30), "Europe/Madrid")
     # Lord Howe Island moves its clocks by half an hour.
     with pytest.raises(NonexistentTimeError, match="forward 30 minutes"):
@@ -527,7 +527,7 @@ def test_the_list_shows_coming_and_past_sessions_with_their_actions(
     assert "Session 1: Care in the neighbourhood" in coming and "Orientation" in past
     text = page_text(response)
     assert "Session 1: Care in the neighbourhood Cancelled" in text
-    assert "Times are shown in your time zone, America/Bogota" in text
+    assert "Times are shown in your time zone, Bogotá (Colombia Time)" in text
     assert "1 took part" in text
     # Restoring changes the session: a form's button, never a link.
     sessions = f"/author/{course.slug}/sessions"

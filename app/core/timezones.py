@@ -193,7 +193,10 @@ def zone_generic_name(zone_name: str, language: str | None = None) -> str:
     language = _language(language)
     zone = ZoneInfo(zone_name)
     if zone_name in UNIVERSAL_ZONES:
-        return babel_dates.get_timezone_name(zone, width="long", locale=language)
+        # Given a moment, Babel names UTC ('Coordinated Universal Time'); given only the zone,
+        # it would say 'Unknown Region (UTC) Time'.
+        moment = datetime(2000, 1, 1, tzinfo=zone)
+        return babel_dates.get_timezone_name(moment, width="long", locale=language)
     if ETC_OFFSET.match(zone_name):
         return zone_city(zone_name, language)
     return babel_dates.get_timezone_name(
