@@ -91,10 +91,10 @@ def enrolled_learner(cohort: Cohort, email: str = LEARNER_EMAIL, **profile) -> U
     return user
 
 
-def certified_learner(cohort: Cohort, actor: User, email: str, name: str) -> Certificate:
+def certified_learner(cohort: Cohort, actor: User, email: str, name: str, **profile) -> Certificate:
     """A learner of `cohort` who completed it yesterday, with their name confirmed, and the
     certificate `actor` issues them."""
-    user = enrolled_learner(cohort, email=email, name=name)
+    user = enrolled_learner(cohort, email=email, name=name, **profile)
     user.certificate_name = name
     user.certificate_name_confirmed_at = utcnow()
     enrollment = db.session.scalars(

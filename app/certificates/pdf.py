@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.bidi import auto_detect_base_direction
 from fpdf.drawing import PaintedPath
@@ -24,6 +26,7 @@ from fpdf.enums import Align, MethodReturnValue, PathPaintRule, TextDirection, X
 
 from app.certificates.fpdf_compat import CompatFPDF, SharedFont, add_shared_fonts
 from app.certificates.models import Certificate
+from app.core.i18n import writing_in
 from app.core.timezones import format_day, zone_city
 
 FONTS = Path(__file__).parent / "fonts"
@@ -185,7 +188,8 @@ def _draw(
     _draw_body(pdf, measure, _body_blocks(certificate, issued_at), TOP, body_bottom)
     if has_signatories:
         _draw_signatories(pdf, measure, certificate.signatories)
-    _draw_verification(pdf, measure, verify_url, certificate.display_serial)
+    with writing_in(certificate.language):
+        _draw_verification(pdf, measure, verify_url, certificate.display_serial)
     return bytes(pdf.output())
 
 
@@ -287,38 +291,51 @@ def _character_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
     )
 
 
-def written_date(day: date | datetime, zone_name: str = "UTC") -> str:
-    """A date as English prose: 21 July 2023 (aware datetimes are taken in `zone_name`)."""
+def written_date(day: date | datetime, zone_name: str = "UTC", language: str = "en") -> str:
+    """A date as prose: 21 July 2023 (aware datetimes are taken in `zone_name`)."""
     if isinstance(day, datetime):
         day = day.astimezone(ZoneInfo(zone_name)).date()
-    return format_day(day, "en")
+    return format_day(day, language)
 
 
-def zone_words(zone_name: str) -> str:
-    """The zone a certificate's dates are on, as English words: 'Madrid time', 'UTC'."""
-    city = zone_city(zone_name, "en")
-    return city if city == "UTC" else f"{city} time"
+def zone_words(zone_name: str, language: str = "en") -> str:
+    """The zone a certificate's dates are on, in words: 'Madrid time', 'UTC'."""
+    city = zone_city(zone_name, language)
+    if city == "UTC":
+        return city
+    with writing_in(language):
+        return _("%(city)s time", city=city)
 
 
 def _hours(hours: int) -> str:
-    """12 hours, 1 hour."""
-    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    """12 hours, 1 hour (in the language being written in)."""
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
-    """The paragraphs of the certificate, top to bottom."""
+    """The paragraphs of the certificate, top to bottom, with the words around its texts in
+    the language of those texts (the course's, or the holder's when translated)."""
+    with writing_in(certificate.language):
+        return _blocks_in_language(certificate, issued_at, certificate.language)
+
+
+def _blocks_in_language(
+    certificate: Certificate, issued_at: datetime, language: str
+) -> list[Block]:
     # Every date on the cohort's clock (certificates.operations.completion_day), which says so.
     zone = certificate.cohort.time_zone if certificate.cohort is not None else "UTC"
-    stated = f" ({zone_words(zone)})"
+    stated = f" ({zone_words(zone, language)})"
     dates = [
-        f"Completed on {written_date(certificate.completed_on)}{stated}",
-        f"Issued on {written_date(issued_at, zone)}{stated}",
+        _("Completed on %(date)s", date=written_date(certificate.completed_on, language=language))
+        + stated,
+        _("Issued on %(date)s", date=written_date(issued_at, zone, language)) + stated,
     ]
     if certificate.valid_until is not None:
-        dates.append(f"Valid until {written_date(certificate.valid_until, zone)}{stated}")
+        until = written_date(certificate.valid_until, zone, language)
+        dates.append(_("Valid until %(date)s", date=until) + stated)
     blocks = [
         Block(certificate.title, "B", 30, ((1, 20), (2, 15)), NAVY, balance=True, role="H1"),
-        Block("This certifies that", "", 12.5, ((1, 10),), MUTED, space_before=11),
+        Block(_("This certifies that"), "", 12.5, ((1, 10),), MUTED, space_before=11),
         Block(
             certificate.holder_name,
             "B",
@@ -360,7 +377,7 @@ def _body_blocks(certificate: Certificate, issued_at: datetime) -> list[Block]:
     ]
     if certificate.issuers:
         blocks += [
-            Block("Issued by", "", 9.5, ((1, 8),), MUTED, space_before=8),
+            Block(_("Issued by"), "", 9.5, ((1, 8),), MUTED, space_before=8),
             Block(
                 " · ".join(certificate.issuers),
                 "",
@@ -576,12 +593,14 @@ def _draw_verification(pdf: CompatFPDF, measure: FPDF, verify_url: str, serial: 
 
     text_x = qr_x - 3.0 - VERIFY_TEXT_W
     blocks = [
-        Block("Check this certificate at", "", 7.5, ((1, 6.5),), MUTED),
+        Block(_("Check this certificate at"), "", 7.5, ((1, 6.5),), MUTED),
         *(
             Block(part, "", 7.5, ((1, 6), (2, 6)), INK)
             for part in _url_lines(measure, verify_url, 7.5, VERIFY_TEXT_W)
         ),
-        Block(f"Serial {serial}", "", 7.5, ((1, 6), (2, 6)), INK, space_before=1.5),
+        Block(
+            _("Serial %(serial)s", serial=serial), "", 7.5, ((1, 6), (2, 6)), INK, space_before=1.5
+        ),
     ]
     for block in blocks:
         _fit_block(measure, block, VERIFY_TEXT_W)
