@@ -29,6 +29,9 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
     "code": {"class"},
+    # A phrase in another language than the text around it (WCAG 3.1.2):
+    # <span lang="en">Cities on the edge</span> in a Spanish lesson.
+    "span": {"lang"},
 }  # fmt: skip
 ADMONITION_KINDS = {"note", "tip", "warning", "important"}
 ALLOWED_CLASSES = {
