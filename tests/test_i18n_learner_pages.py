@@ -19,7 +19,8 @@ SAYS = {
         "cohorts": "Cohortes y sesiones en directo",  # Cohorts and live sessions
         "guidebook": "Lea la guía del curso",  # Read the course guidebook
         "runs": "Del lunes, 15 de marzo de 2027 al viernes, 30 de abril de 2027",
-        "closes": "Abiertas hasta el lunes, 1 de marzo de 2027, 23:59 CET",
+        # The deadline on the cohort's clock, with its place, for a visitor ("Open until %(when)s").
+        "closes": "lunes, 1 de marzo de 2027, 23:59 CET (hora de Madrid)",
         "module": "2 lecciones, 2 minutos de lectura; una clase en vídeo (5 min); un cuestionario.",
         "apply": "Solicitar una plaza en",  # Apply to
         "reading": "1 minuto de lectura",
@@ -47,7 +48,7 @@ SAYS = {
         "cohorts": "Cohortes et sessions en direct",
         "guidebook": "Lisez le guide du cours",
         "runs": "Du lundi 15 mars 2027 au vendredi 30 avril 2027",
-        "closes": "Ouvertes jusqu'au lundi 1 mars 2027, 23:59 CET",
+        "closes": "lundi 1 mars 2027, 23:59 UTC+1 (heure de Madrid)",
         "module": "2 leçons, 2 minutes de lecture ; une conférence vidéo (5 min) ; un quiz.",
         "apply": "Postuler à",
         "reading": "1 minute de lecture",
