@@ -13,6 +13,7 @@ from app.assignments.models import PeerReview, Submission
 from app.assignments.operations import AssignmentError
 from app.assignments.rules import word_count
 from app.catalog.models import Assignment
+from app.catalog.translated import translated
 from app.core.i18n import current_language
 from app.core.listing import Page
 from app.core.places import countries
@@ -359,7 +360,7 @@ def gallery(slug: str, module_slug: str):
     language = current_language()
     filters = GalleryFilters.read(
         country=[(code, name) for code, name in countries(language)],
-        theme=[(t["id"], t["title"]) for t in found.themes],
+        theme=[(t["id"], t["title"]) for t in translated(course, found, "themes")[0]],
     )
     if enrollment is None:  # the course's staff: every cohort's
         query = queries.gallery_for_staff(
@@ -377,7 +378,7 @@ def gallery(slug: str, module_slug: str):
         assignment=found,
         filters=filters,
         page=page,
-        themes={t["id"]: t["title"] for t in found.themes},
+        themes={t["id"]: t["title"] for t in translated(course, found, "themes")[0]},
     )
 
 
@@ -397,5 +398,5 @@ def plan(slug: str, module_slug: str, submission_id: int):
         module=module,
         assignment=found,
         plan=submission,
-        themes={t["id"]: t["title"] for t in found.themes},
+        themes={t["id"]: t["title"] for t in translated(course, found, "themes")[0]},
     )

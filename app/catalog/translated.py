@@ -236,6 +236,12 @@ def course_text_of(course: Any, row: Any, name: str = "title") -> Markup:
     return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
+def pieces_of(course: Any, row: Any, name: str) -> list:
+    """A list of pieces (an assignment's sections, rubric or themes) in the reader's language
+    where translated: the original's ids, words and points, the translation's text."""
+    return translated(course, row, name)[0] or []
+
+
 def plain_text_of(course: Any, row: Any, name: str = "title") -> str:
     """Course text for a mail or a calendar: the reader's language where translated."""
     return str(translated(course, row, name)[0] or "")
@@ -260,3 +266,4 @@ def register_course_texts(app) -> None:
     app.add_template_global(course_html_of, "html_of")
     app.add_template_global(text_language, "text_lang_of")
     app.add_template_global(plain_text_of, "plain_text_of")
+    app.add_template_global(pieces_of, "pieces_of")

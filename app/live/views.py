@@ -162,7 +162,13 @@ def _learner_session(session_id: int) -> LiveSession:
 def _refused(live: LiveSession, error: LiveSessionError, back: str):
     """What cannot be done with a session now (409), with the way back to the schedule."""
     db.session.rollback()
-    page = render_template("live/not_open.html", live=live, message=str(error), schedule_url=back)
+    page = render_template(
+        "live/not_open.html",
+        course=live.cohort.course,
+        live=live,
+        message=str(error),
+        schedule_url=back,
+    )
     return page, 409
 
 
