@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.assignments.models import PeerReview
 from app.assignments.operations import add_file, save_draft
-from app.catalog.models import Course, EnrolmentMode, LiveSession
+from app.catalog.models import Course, EnrolmentMode, LiveSession, TextTranslation
 from app.certificates.operations import issue_certificate
 from app.core.mail import MailState, OutgoingMail
 from app.core.permissions import Role
@@ -312,6 +312,14 @@ MATRIX = [
     ("POST", "/account/calendar", signed_in(400), {}),
     ("GET", "/author/", staff_only(), None),
     ("GET", "/author/<slug>", editing(), None),
+    # Before the rows that move the first module (its folder, in the path, is its position).
+    ("GET", "/author/<slug>/translations", editing(), None),
+    ("GET", "/author/<slug>/translations/<language>/<path:original>", editing(), None),
+    # Without the text and the version it was opened at, nothing is saved.
+    ("POST", "/author/<slug>/translations/<language>/<path:original>", editing(400), {}),
+    ("GET", "/author/<slug>/translations/<language>/delete/<path:original>", editing(), None),
+    # Without confirm=yes (the confirmation page's button) nothing is deleted.
+    ("POST", "/author/<slug>/translations/<language>/delete/<path:original>", editing(400), {}),
     ("GET", "/author/<slug>/modules/new", editing(), None),
     ("POST", "/author/<slug>/modules/new", editing(400), {}),
     ("GET", "/author/<slug>/modules/<module_slug>", editing(), None),
@@ -506,6 +514,16 @@ def world(app, imported_example, make_user, make_cohort):
     peer_plan.submitted_at, peer_plan.shows_in_gallery = utcnow(), True
     review = PeerReview(submission=peer_plan, reviewer_id=enrolled.id, due_at=utcnow())
     db.session.add(review)
+    # A Spanish translation of the first module's introduction, to open, edit and delete.
+    folder = f"{module.position:02d}-{module.slug}"
+    course.text_translations.append(
+        TextTranslation(
+            path=f"{folder}/module.es.md", original=f"{folder}/module.md", language="es",
+            kind="module", made_from=None,
+            texts={"title": "Primeros pasos", "body": "Texto.\n", "body_html": "<p>Texto.</p>"},
+            file_text="---\ntitle: Primeros pasos\n---\nTexto.\n",
+        )
+    )  # fmt: skip
     failed_mail = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).first()
     failed_mail.state = MailState.FAILED
     db.session.commit()
@@ -536,6 +554,8 @@ def world(app, imported_example, make_user, make_cohort):
         "int:file_id": attached.id,
         "int:review_id": review.id,
         "int:submission_id": peer_plan.id,
+        "language": "es",
+        "path:original": f"{folder}/module.md",
     }
     return {
         "accounts": accounts,
