@@ -84,7 +84,7 @@ def rows_of(html: str) -> dict[str, str]:
     """The list's rows: translation file -> state."""
     return dict(
         re.findall(
-            r'<code>([^<]+)</code></td>\s*<td data-label="State">'
+            r'<code[^>]*>([^<]+)</code></td>\s*<td data-label="State">'
             r'<span class="tag tag-[a-z-]+">([^<]+)<',
             html,
         )
