@@ -120,8 +120,8 @@ def test_reminders_come_three_days_and_one_day_before_at_a_waking_hour(
     body = spanish.get_body(preferencelist=("plain",)).get_content()
     # On Ana's clock, with the cohort's (Madrid: tests/factories.py) beside it, and her zone
     # named by its city in Spanish, never as 'America/Bogota'.
-    assert "lunes, 31 de mayo de 2027, 04:00 GMT-5 (11:00, hora de Madrid)" in body
-    assert "(en su zona horaria, Bogotá; puede cambiarla en su perfil)" in body
+    assert "lunes, 31 de mayo de 2027, 04:00 GMT-5 (11:00 en Madrid)" in body
+    assert "(en su zona horaria, la de Bogotá; puede cambiarla en su perfil)" in body
     assert "America/Bogota" not in body
     assert f"http://localhost{apply_url(course, autumn)}" in body
     assert spanish["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

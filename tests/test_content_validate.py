@@ -19,10 +19,14 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def test_valid_course_passes_with_a_summary(runner, example_copy):
     code, output = validate(runner, example_copy)
     assert code == 0
-    assert output.strip() == (
+    lines = output.strip().splitlines()
+    assert lines[0] == (
         f"{example_copy}: valid: 2 modules, 4 lessons, 1 quizzes, 1 assignments, 1 cohorts, "
         "2 live sessions"
     )
+    # Its second language, Spanish, has no translation yet: validate lists each file.
+    assert lines[1] == "es: 0 of 11 files translated and current, 0 out of date, 11 missing"
+    assert len(lines) == 2 + 11
 
 
 def test_the_caring_cities_course_is_valid(runner):

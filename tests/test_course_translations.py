@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import select
 
 from app.catalog.content.reader import read_course
+from app.catalog.content.translations import stamp
 from app.catalog.models import Cohort, TextTranslation
 from app.catalog.operations import import_course
 from app.core.permissions import Role
@@ -327,3 +328,10 @@ def test_the_caring_cities_course_translations_follow_their_originals(runner):
         "00-orientation/03-earning-your-certificate.ar.md",
     ):
         assert f"  missing: {name}" not in lines
+
+
+def test_a_revision_of_digits_only_is_recorded_as_text():
+    """A revision that YAML would read as a number is quoted, so it still matches."""
+    stamped = stamp("01-care/quiz.es.yaml", "title: Cuestionario\n", "123456789012")
+    assert stamped == "title: Cuestionario\ntranslated_from: '123456789012'\n"
+    assert yaml.safe_load(stamped)["translated_from"] == "123456789012"

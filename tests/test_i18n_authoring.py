@@ -43,7 +43,7 @@ def page_of(response) -> str:
 
 OUTLINE_WORDS = {
     "es": {
-        "html": '<html lang="es">',
+        "html": '<html lang="es" dir="ltr">',
         "words": ["Editar cursos", "Estructura", "Imágenes", "Informes", "Añadir un módulo",
                   "Lección", "Estado", "Revisión", "Acciones", "Cohortes", "borrador",
                   "publicado"],
@@ -52,7 +52,7 @@ OUTLINE_WORDS = {
                        "First steps</span>”</span>",
     },
     "fr": {
-        "html": '<html lang="fr">',
+        "html": '<html lang="fr" dir="ltr">',
         "words": ["Modifier les cours", "Plan", "Images", "Rapports", "Ajouter un module",
                   "Leçon", "État", "Révision", "Actions", "Cohortes", "brouillon", "publié"],
         "move_up": "Monter la leçon « What care work is »",
@@ -91,11 +91,11 @@ EDITOR_WORDS = {
     "es": ["Título", "Minutos de lectura", "Objetivos", "Texto (Markdown)", "Estado",
            "Publicar el (opcional)", "Vista previa", "Guardar una nueva revisión",
            "Volver a la estructura del curso", "Historial", "Verla como participante",
-           "Las horas están en su zona horaria, Bogotá (hora de Colombia)."],
+           "Las horas están en su zona horaria, la de Bogotá (hora de Colombia)."],
     "fr": ["Titre", "Minutes de lecture", "Objectifs", "Texte (Markdown)", "État",
            "Publier le (facultatif)", "Aperçu", "Enregistrer une nouvelle révision",
            "Retour au plan du cours", "Historique", "La voir comme un participant",
-           "Les heures sont dans votre fuseau horaire, Bogotá (heure de Colombie)."],
+           "Les heures sont dans votre fuseau horaire, celui de Bogotá (heure de Colombie)."],
 }  # fmt: skip
 
 

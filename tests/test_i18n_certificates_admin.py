@@ -99,7 +99,7 @@ def test_the_verification_page_of_a_valid_certificate_speaks_the_visitors_langua
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     text = visible_text(main_html(response))
-    assert f'<html lang="{language}">' in html
+    assert f'<html lang="{language}" dir="ltr">' in html
     assert VALID[language]["verdict"] in text
     for fact in VALID[language]["facts"]:
         assert fact in text
@@ -158,7 +158,7 @@ def test_a_certificate_whose_course_is_in_spanish_marks_its_text_spanish(
     db.session.commit()
     certificate = issued_certificate(make_user, cohort, admin, "l@city.example", "Lucía")
     html = page_in(client, f"/verify/{certificate.display_serial}", "fr").get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert '<h1 lang="es">Certificate of completion: Example course</h1>' in html
 
 
@@ -241,7 +241,7 @@ def test_the_applications_queue_in_spanish(app, make_user, imported_example, mak
         assert english not in text
     assert 'class="visually-hidden">Elegir a <bdi dir="auto">Amaru Quispe</bdi></label>' in html
     # The cohort's title is course text: marked with the course's language.
-    assert '<td lang="en">Autumn cohort</td>' in html
+    assert '<span lang="en">Autumn cohort</span></td>' in html
 
     filtered = visible_text(
         main_html(browser.client.get("/admin/applications", query_string={"country": "DE"}))
@@ -268,7 +268,9 @@ def test_an_admin_in_french_reads_a_certificates_history(app, make_user, cohort,
     response = browser.client.get(f"/admin/certificates/{certificate.id}")
     html = main_html(response)
     text = visible_text(html)
-    assert f"Remplacé par {new.display_serial} , délivré le 5 juillet 2027 (heure de Madrid)." in text
+    assert (
+        f"Remplacé par {new.display_serial} , délivré le 5 juillet 2027 (heure de Madrid)." in text
+    )
     assert f"Il a été remplacé par {new.display_serial} : Name misspelt." in text
     assert "Motif de la réémission Name misspelt." in text
     assert 'lang="en">Certificate of completion: Example course, Spring 2027</p>' in html

@@ -68,7 +68,7 @@ def main_of(response) -> str:
 
 QUIZ_WORDS = {
     "es": {
-        "html": '<html lang="es">',
+        "html": '<html lang="es" dir="ltr">',
         "title": "<title>Editar el cuestionario: First steps: check your understanding",
         "subtitle": 'Cuestionario del módulo 1, <span lang="en">First steps</span>',
         "words": ["Configuración", "Guardar la configuración", "Preguntas", "Añadir una pregunta",
@@ -81,7 +81,7 @@ QUIZ_WORDS = {
         "moved": "La pregunta 'unpaid-hours' se ha movido hacia abajo.",
     },
     "fr": {
-        "html": '<html lang="fr">',
+        "html": '<html lang="fr" dir="ltr">',
         "title": "<title>Modifier le quiz : First steps: check your understanding",
         "subtitle": 'Quiz du module 1, <span lang="en">First steps</span>',
         "words": ["Paramètres", "Enregistrer les paramètres", "Questions", "Ajouter une question",
@@ -166,7 +166,8 @@ PROGRESS_WORDS = {
     "es": {
         "h1": '<h1>Progreso de <span lang="en">Spring 2027</span></h1>',
         "breadcrumb": 'Resumen de <span lang="en">Example course</span>',
-        "caption": "<caption>5 participantes, por nombre, de la A a la Z</caption>",
+        "caption": '<caption id="progress-caption">'
+        "5 participantes, por nombre, de la A a la Z</caption>",
         "words": ["Nombre, correo electrónico u organización", "Todos los países", "Filtrar",
                   "Descargar como CSV", "Todavía no completado"],
         "header": ["Participante", "Organización", "País", "Lecciones completadas",
@@ -177,16 +178,17 @@ PROGRESS_WORDS = {
         "sort_hint": '<span class="visually-hidden"> (ordenar de la Z a la A)</span>',
         "row_a": ["Görsev Yılmaz | gorsev@city.example", "İstanbul Büyükşehir Belediyesi",
                   "Turquía", "100 % | 3 de 3", "100 %", "2",
-                  "Completado el domingo, 3 de mayo de 2026"],
+                  "Completado el 3 de mayo de 2026 (hora de Madrid)"],
         "row_d": "Sin intentar",
-        "quiz_sorted": '<caption>1 participante que coincide con los filtros, por mejor '
+        "quiz_sorted": '<caption id="progress-caption">1 participante que coincide con '
+        'los filtros, por mejor '
                        'puntuación en <span lang="en">First steps: check your understanding'
                        "</span>, de mayor a menor</caption>",
     },
     "fr": {
         "h1": '<h1>Progression de <span lang="en">Spring 2027</span></h1>',
         "breadcrumb": 'Synthèse de <span lang="en">Example course</span>',
-        "caption": "<caption>5 participants, par nom, de A à Z</caption>",
+        "caption": '<caption id="progress-caption">5 participants, par nom, de A à Z</caption>',
         "words": ["Nom, adresse e-mail ou organisation", "Tous les pays", "Filtrer",
                   "Télécharger en CSV", "Pas encore terminé"],
         "header": ["Participant", "Organisation", "Pays", "Leçons terminées",
@@ -195,9 +197,11 @@ PROGRESS_WORDS = {
         "quiz_header": 'Quiz : <span lang="en">First steps: check your understanding</span>',
         "sort_hint": '<span class="visually-hidden"> (trier de Z à A)</span>',
         "row_a": ["Görsev Yılmaz | gorsev@city.example", "İstanbul Büyükşehir Belediyesi",
-                  "Turquie", "100 % | 3 sur 3", "100 %", "2", "Terminé le dimanche 3 mai 2026"],
+                  "Turquie", "100 % | 3 sur 3", "100 %", "2",
+                  "Terminé le 3 mai 2026 (heure de Madrid)"],
         "row_d": "Non tenté",
-        "quiz_sorted": '<caption>1 participant correspondant aux filtres, par meilleur score à '
+        "quiz_sorted": '<caption id="progress-caption">1 participant correspondant aux filtres, '
+        'par meilleur score à '
                        '<span lang="en">First steps: check your understanding</span>, par ordre '
                        "décroissant</caption>",
     },
@@ -272,7 +276,7 @@ def test_a_skipped_session_time_is_refused_in_french_beside_its_field(
     response = browser.post_form(url, form)
     assert response.status_code == 400
     sentence = (
-        "02:30 n'existe pas le dimanche 28 mars 2027 dans le fuseau Madrid : les "
+        "02:30 n'existe pas le dimanche 28 mars 2027 à Madrid : les "
         "horloges avancent d'une heure cette nuit-là, cette heure est donc sautée. Choisissez "
         "une autre heure (02:30, comptée comme avant le changement, correspondrait à 03:30 UTC+2)."
     )
@@ -304,7 +308,7 @@ def test_a_skipped_session_time_is_refused_in_french_beside_its_field(
     assert response.status_code == 302
     confirmation = visible_text(main_of(browser.client.get(response.headers["Location"])))
     assert (
-        "02:30 le dimanche 31 octobre 2027 existe deux fois dans le fuseau Madrid, car "
+        "02:30 le dimanche 31 octobre 2027 existe deux fois à Madrid, car "
         "les horloges reculent cette nuit-là ; la session commence à la première, 02:30 UTC+2."
     ) in confirmation
     assert db.session.scalar(select(func.count()).select_from(LiveSession)) == before + 1

@@ -83,7 +83,7 @@ def test_guidebook_page(client, imported_example):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     # The course's title keeps its own language inside the interface's sentence.
-    assert '<h1>Example course: course guidebook</h1>' in page
+    assert "<h1>Example course: course guidebook</h1>" in page
     assert "<title>Guidebook · Example course · Caring Cities</title>" in page
     # The written part, with its lesson link turned into a site URL.
     assert "Read every lesson, pass each quiz" in page
@@ -100,7 +100,7 @@ def test_guidebook_page(client, imported_example):
         "(see the schedule) or watch their recordings." in text
     )
     assert "The certificate states 2 hours of study and is issued by Example Network" in text
-    assert "Orientation Monday 15 March 2027, 09:00–11:00 GMT+1 No" in text
+    assert "Orientation Monday 15 March 2027, 09:00–11:00 GMT+1 (Madrid time) No" in text
     assert "Session 1: Care in the neighbourhood Wednesday 31 March 2027" in text
 
 

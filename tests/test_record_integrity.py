@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.operations import create_user, delete_account
 from app.assignments.models import PeerReview, Submission
 from app.catalog.content.reader import read_course
-from app.catalog.models import Assignment, AssignmentDates, Cohort
+from app.catalog.models import Assignment, AssignmentDates, Cohort, TextTranslation
 from app.catalog.operations import import_course
 from app.certificates import operations
 from app.certificates.models import Certificate, CertificateStatus, StatusEntry
@@ -108,6 +108,7 @@ def test_the_integrity_command_says_when_every_reference_holds(imported_example,
 # Migration 0010 on databases made before it
 
 ACTIVITY_COLUMNS = ("last_active_at", "nudged_at")  # enrollments' columns of 0015
+TRANSLATION_COLUMNS = (("certificates", "text_language"), ("lesson_translations", "made_from"))
 
 
 @pytest.fixture
@@ -127,8 +128,12 @@ def old_database(make_database, tmp_path):
         # The example course has an assignment (0020 makes its tables).
         for model in ASSIGNMENT_MODELS:
             model.__table__.create(db.engine)
+        # The import and the certificates read translations (0021).
+        TextTranslation.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
+            for table, column in TRANSLATION_COLUMNS:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
             for column in ACTIVITY_COLUMNS:
                 connection.exec_driver_sql(f"ALTER TABLE enrollments ADD COLUMN {column} TEXT")
         source, problems = read_course(EXAMPLE_COURSE)
@@ -159,8 +164,11 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
     OutgoingMail.__table__.drop(db.engine)
     for model in reversed(ASSIGNMENT_MODELS):
         model.__table__.drop(db.engine)
+    TextTranslation.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
+        for table, column in TRANSLATION_COLUMNS:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         for column in ACTIVITY_COLUMNS:
             connection.exec_driver_sql(f"ALTER TABLE enrollments DROP COLUMN {column}")
     return found

@@ -282,7 +282,7 @@ def test_progress_page_shows_the_hand_computed_figures(
     # Sorted by name (code point order on both test databases): - = A G 김
     assert rows == [PAGE_ROWS[key] for key in "edcab"]
     html = response.get_data(as_text=True)
-    assert "<caption>5 learners, sorted by name, A to Z</caption>" in html
+    assert '<caption id="progress-caption">5 learners, sorted by name, A to Z</caption>' in html
     assert "Other Cohort" not in html
     assert '<th scope="col" aria-sort="ascending">' in html  # the name column
     assert html.count("aria-sort=") == 1

@@ -123,9 +123,7 @@ def test_a_session_added_moved_and_cancelled_reaches_the_schedule_and_calendars(
     )
     listed = page_text(listed_page)
     # The teacher's zone (Bogotá), with the session's own beside it.
-    assert (
-        "Wednesday 14 April 2027, 03:00–05:00 GMT-5 (10:00–12:00 GMT+2 in Madrid)"
-    ) in listed
+    assert ("Wednesday 14 April 2027, 03:00–05:00 GMT-5 (10:00–12:00 GMT+2 in Madrid)") in listed
 
     # Lea sees it in Seoul time.
     text = page_text(lea_browser.client.get(schedule_url(spring)))

@@ -268,8 +268,8 @@ class Lesson(PublishedRules, TimestampMixin, db.Model):
 class LessonTranslation(TimestampMixin, db.Model):
     """A lesson's text in another of its course's languages, from `NN-slug.<language>.md`.
 
-    It comes only from the course's files (the browser editor does not edit it); its minutes,
-    status and publication time are the lesson's own.
+    It comes from the course's files or the translation editor (authoring/translation_views.py);
+    its minutes, status and publication time are the lesson's own.
     """
 
     __tablename__ = "lesson_translations"

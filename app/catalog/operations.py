@@ -48,6 +48,7 @@ from app.catalog.models import (
     TextTranslation,
 )
 from app.catalog.outlines import outline_changed
+from app.catalog.queries import COURSE_TEXT
 from app.core import audit, events
 from app.core.types import utcnow
 from app.extensions import db
@@ -173,23 +174,12 @@ class _CourseImport:
             select(Course)
             .where(Course.slug == source.slug)
             .options(
-                selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+                *COURSE_TEXT,
                 selectinload(Course.media_files),
-                selectinload(Course.text_translations),
-                selectinload(Course.modules)
-                .selectinload(Module.lessons)
-                .selectinload(Lesson.translations),
-                selectinload(Course.modules)
-                .selectinload(Module.quiz)
-                .selectinload(Quiz.questions)
-                .selectinload(Question.choices),
                 selectinload(Course.modules)
                 .selectinload(Module.quiz)
                 .selectinload(Quiz.questions)
                 .selectinload(Question.versions),
-                selectinload(Course.modules)
-                .selectinload(Module.assignment)
-                .selectinload(Assignment.dates),
             )
         )
         if course is not None:

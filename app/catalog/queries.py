@@ -4,7 +4,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.catalog.authored import UploadedImage
-from app.catalog.models import Cohort, Course, LessonTranslation, MediaFile, Module, Status
+from app.catalog.models import (
+    Assignment,
+    Cohort,
+    Course,
+    Lesson,
+    LessonTranslation,
+    MediaFile,
+    Module,
+    Question,
+    Quiz,
+    Status,
+)
 from app.extensions import db
 
 
@@ -22,6 +33,19 @@ OUTLINE = (
     # One to one, read with the modules (a LEFT JOIN, no query of its own).
     selectinload(Course.modules).joinedload(Module.assignment),
     selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+)
+# Everything a course's text files hold (the exporter's input) but its media: the import and
+# the translations' check of their originals load the course with these.
+COURSE_TEXT = (
+    selectinload(Course.cohorts).selectinload(Cohort.live_sessions),
+    selectinload(Course.text_translations),
+    selectinload(Course.modules).selectinload(Module.lessons).selectinload(Lesson.translations),
+    selectinload(Course.modules)
+    .selectinload(Module.quiz)
+    .selectinload(Quiz.questions)
+    .selectinload(Question.choices),
+    # Joined, as OUTLINE loads it (two strategies for one relationship would clash).
+    selectinload(Course.modules).joinedload(Module.assignment).selectinload(Assignment.dates),
 )
 
 

@@ -18,12 +18,11 @@ from flask import current_app
 from flask_babel import lazy_pgettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.catalog.content.exporter import course_files
 from app.catalog.content.translations import file_revision
-from app.catalog.models import Course, Lesson, Module, Question, Quiz
-from app.catalog.queries import OUTLINE
+from app.catalog.models import Course, Module
+from app.catalog.queries import COURSE_TEXT, OUTLINE
 from app.core.i18n import current_language
 from app.extensions import db
 
@@ -88,19 +87,7 @@ def _load(course_id: int, language: str) -> CourseTexts:
     """Read in a session of its own, so the request's session keeps none of these rows."""
     with db.session.session_factory() as loading:
         course = loading.scalar(
-            select(Course)
-            .where(Course.id == course_id)
-            .options(
-                *OUTLINE,
-                selectinload(Course.text_translations),
-                selectinload(Course.modules)
-                .selectinload(Module.lessons)
-                .selectinload(Lesson.translations),
-                selectinload(Course.modules)
-                .selectinload(Module.quiz)
-                .selectinload(Quiz.questions)
-                .selectinload(Question.choices),
-            )
+            select(Course).where(Course.id == course_id).options(*OUTLINE, *COURSE_TEXT)
         )
         if course is None or language == course.language:
             return CourseTexts(language)
@@ -211,6 +198,8 @@ def translated(course: Any, row: Any, name: str, language: str | None = None) ->
     original = getattr(row, name)
     if language == course.language or original is None:
         return original, course.language
+    if language not in getattr(course, "languages", (language,)):
+        return original, course.language  # the course offers no translations into it
     kind = KINDS.get(type(row).__name__)
     if kind is None:
         return original, course.language

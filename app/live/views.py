@@ -193,7 +193,9 @@ def join(session_id: int):
         operations.check_joinable(user, live, now=utcnow())
     except LiveSessionError as error:
         return _refused(live, error, schedule_url(live))
-    response = make_response(render_template("live/join.html", live=live, form=JoinForm()))
+    response = make_response(
+        render_template("live/join.html", course=live.cohort.course, live=live, form=JoinForm())
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -431,7 +431,8 @@ def _made_from(path: str, text: str) -> str | None:
 def stamp(path: str, text: str, revision: str) -> str:
     """The translation's text recording that it was made from `revision` (the last key of its
     YAML or front matter), everything else kept byte for byte."""
-    line = f"{MADE_FROM}: {revision}\n"
+    # Written as YAML writes it: a revision of digits only is quoted, so it stays text.
+    line = yaml.safe_dump({MADE_FROM: revision}, allow_unicode=True)
     made_line = re.compile(rf"^{MADE_FROM}:.*\n?", re.MULTILINE)
     if path.endswith(".yaml"):
         if made_line.search(text):
