@@ -37,35 +37,21 @@ from app.catalog.content.translations import (
 )
 from app.catalog.content.yamlio import dump_canonical_yaml, split_front_matter
 from app.catalog.models import (
-    Assignment,
     Course,
     Lesson,
     LessonTranslation,
     MediaFile,
-    Module,
-    Question,
-    Quiz,
     Status,
     TextTranslation,
 )
 from app.catalog.outlines import outline_changed
-from app.catalog.queries import OUTLINE
+from app.catalog.queries import COURSE_TEXT, OUTLINE
 from app.core.audit import record
 from app.core.markdown import section_headings
 from app.extensions import db
 
 # What the exporter reads of a course, loaded in a fixed number of queries.
-TRANSLATABLE = (
-    *OUTLINE,
-    selectinload(Course.text_translations),
-    selectinload(Course.modules).selectinload(Module.lessons).selectinload(Lesson.translations),
-    selectinload(Course.modules)
-    .selectinload(Module.quiz)
-    .selectinload(Quiz.questions)
-    .selectinload(Question.choices),
-    selectinload(Course.modules).joinedload(Module.assignment).selectinload(Assignment.dates),
-    selectinload(Course.media_files).defer(MediaFile.data),
-)
+TRANSLATABLE = (*OUTLINE, *COURSE_TEXT, selectinload(Course.media_files).defer(MediaFile.data))
 
 # What each kind of original is, in the list (its title follows where it has one).
 KIND_LABELS = {
