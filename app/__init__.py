@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core import bp as core_bp
     from app.core.assets import register_assets
     from app.core.errors import register_error_handlers
+    from app.core.fragments import register_fragments
     from app.core.mail import register_mail
     from app.core.security import register_security_headers
     from app.core.templating import register_template_filters
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_error_handlers(app)
     register_security_headers(app)
     register_template_filters(app)
+    register_fragments(app)
     register_languages(app)
     register_course_texts(app)
     register_mail(app)  # the mail a request commits leaves after its response is sent
