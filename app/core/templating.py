@@ -101,5 +101,6 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(zone_time, "zone_time")
     app.add_template_filter(country_name, "country_name")
     app.add_template_global(course_text, "course_text")
+    app.add_template_global(reader_zone, "reader_zone")  # names fragments that show times
     # Mails link with this: a link that leaves the site comes from PUBLIC_URL.
     app.add_template_global(public_url_for, "public_url_for")

@@ -111,6 +111,11 @@ class Step:
         return build("quizzes.quiz", slug=slug, module_slug=self.module.slug)
 
     @property
+    def key(self) -> str:
+        """The step's name in a page: 'lesson-12', 'quiz-3', 'lecture-2' (its module)."""
+        return f"{self.kind}-{_step_item_id(self)}"
+
+    @property
     def label(self) -> str:
         return {
             "lesson": _("Lesson"),
