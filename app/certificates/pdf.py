@@ -125,6 +125,13 @@ def _shared_font(family: str, style: str) -> SharedFont:
     return SharedFont(FONTS / (bold if style else regular), family, style)
 
 
+def warm_up() -> None:
+    """Read every font the certificate may need, once per process: call it when a worker
+    starts, so that no learner's PDF waits for the fonts (the Hangul ones take a tenth of a
+    second to read)."""
+    _printable(tuple(FONT_FILES))
+
+
 class UnprintableText(ValueError):
     """The certificate's text has characters that none of the bundled fonts can draw."""
 
