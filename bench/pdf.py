@@ -118,9 +118,10 @@ def main() -> None:
     print(f"certificate PDF, ms (load average {load:.2f})")
     print(f"{'':8} {'cold best':>10} {'cold median':>12} {'warm best':>10} {'warm median':>12}")
     for script in NAMES:
-        c, w = found["cold"][script], found["warm"][script]
+        first, later = found["cold"][script], found["warm"][script]
         print(
-            f"{script:8} {c['best']:10.1f} {c['median']:12.1f} {w['best']:10.1f} {w['median']:12.1f}"
+            f"{script:8} {first['best']:10.1f} {first['median']:12.1f}"
+            f" {later['best']:10.1f} {later['median']:12.1f}"
         )
 
 
