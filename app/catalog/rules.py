@@ -120,6 +120,14 @@ class CourseRules:
         """Modules learners see: published, and past their publication time."""
         return visible(self.modules, now)
 
+    def scheduled_out(self, now: datetime | None = None) -> int:
+        """How many modules and lessons with a publication time have reached it: with the
+        outline version, what names the course as learners see it at `now` (a scheduled
+        lesson coming out changes the pages without changing the version)."""
+        now = now or utcnow()
+        items = [*self.modules, *(lesson for module in self.modules for lesson in module.lessons)]
+        return sum(1 for item in items if item.publish_at is not None and item.publish_at <= now)
+
     def visible_module(self, slug: str, now: datetime | None = None):
         return next((module for module in self.visible_modules(now) if module.slug == slug), None)
 

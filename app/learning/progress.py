@@ -284,6 +284,20 @@ def course_path(course: CourseOutline) -> CourseProgress:
     return CourseProgress(course, None, LearnerFacts())
 
 
+_PATHS: dict[int, tuple[tuple[str, int], CourseProgress]] = {}
+
+
+def shared_path(course: CourseOutline, now: datetime) -> CourseProgress:
+    """`course_path`, kept per course while its outline and what has come out are the same
+    (a lesson page asks for its neighbours on every request)."""
+    name = (course.outline_version, course.scheduled_out(now))
+    kept = _PATHS.get(course.id)
+    if kept is None or kept[0] != name:
+        kept = (name, course_path(course))
+        _PATHS[course.id] = kept
+    return kept[1]
+
+
 def progress_in(
     courses: dict[int, CourseOutline], facts: dict[int, LearnerFacts], enrollment
 ) -> CourseProgress:

@@ -98,6 +98,31 @@ def _course_enrollments_query() -> Select:
     )
 
 
+@cache
+def _lesson_state_query() -> Select:
+    user_id = bindparam("user_id")
+    enrolled = (
+        exists()
+        .where(Enrollment.user_id == user_id, Cohort.id == Enrollment.cohort_id)
+        .where(Cohort.course_id == bindparam("course_id"))
+    )
+    done = exists().where(
+        LessonProgress.user_id == user_id, LessonProgress.lesson_id == bindparam("lesson_id")
+    )
+    return select(enrolled, done)
+
+
+def lesson_state(user, course: CourseOutline, lesson_id: int) -> tuple[bool, bool]:
+    """Whether a person may read a course's lessons, and whether they marked this lesson as
+    done: the lesson page's one query about its reader."""
+    if not user.is_authenticated:
+        return False, False
+    values = {"user_id": user.id, "course_id": course.id, "lesson_id": lesson_id}
+    enrolled, done = db.session.execute(_lesson_state_query(), values).one()
+    can_read = can_read_lessons(course, user, enrolled=bool(enrolled))
+    return can_read, can_read and bool(done)
+
+
 def course_enrollments(user, course) -> list[Enrollment]:
     """A person's enrolments in the cohorts of one course, newest first."""
     if not user.is_authenticated:

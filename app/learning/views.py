@@ -30,7 +30,7 @@ from app.learning.operations import (
     save_application_draft,
     submit_application,
 )
-from app.learning.progress import course_path, progress_in
+from app.learning.progress import course_path, progress_in, shared_path
 
 
 @bp.get("/dashboard")
@@ -170,23 +170,24 @@ def apply(slug: str, cohort_slug: str):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 def lesson(slug: str, lesson_slug: str):
     """A lesson with progress and the way on for readers; for others, how to apply."""
+    now = utcnow()
     course = shared_outline(slug)
-    found = course.published_lesson(lesson_slug) if course else None
+    found = course.published_lesson(lesson_slug, now) if course else None
     if found is None:
         abort(404)
-    progress = queries.course_progress(current_user, course)[0]
-    can_read = progress is not None
+    can_read, is_done = queries.lesson_state(current_user, course, found.id)
     return render_template(
         "learning/lesson.html",
         lesson=found,
         module=found.module,
         course=course,
         can_read=can_read,
-        progress=progress,
-        neighbours=progress.neighbours("lesson", found.id) if progress else (None, None),
-        is_done=progress is not None and found.id in progress.facts.done_lesson_ids,
+        neighbours=shared_path(course, now).neighbours("lesson", found.id)
+        if can_read
+        else (None, None),
+        is_done=is_done,
         applications={} if can_read else queries.applications_by_cohort(current_user, course),
-        now=utcnow(),
+        now=now,
         asks_about_your_city=can_read and has_note_titled(found.body_html),
         **_reading(course, found),
     )
