@@ -27,7 +27,7 @@ from app.catalog.models import (
     Quiz,
     TextTranslation,
 )
-from app.certificates.models import Certificate, SigningKey, StatusEntry
+from app.certificates.models import Certificate, CertificatePdf, SigningKey, StatusEntry
 from app.core.audit import AuditEvent
 from app.core.jobs import WorkerHeartbeat
 from app.core.mail import OutgoingMail
@@ -64,6 +64,7 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "Certificate",
+    "CertificatePdf",
     "Choice",
     "Cohort",
     "Course",

@@ -20,7 +20,7 @@ from app.catalog.content.reader import read_course
 from app.catalog.models import Assignment, AssignmentDates, Cohort, TextTranslation
 from app.catalog.operations import import_course
 from app.certificates import operations
-from app.certificates.models import Certificate, CertificateStatus, StatusEntry
+from app.certificates.models import Certificate, CertificatePdf, CertificateStatus, StatusEntry
 from app.core.integrity import find_orphans, joined_orphans, references
 from app.core.mail import OutgoingMail
 from app.core.permissions import Role
@@ -128,8 +128,10 @@ def old_database(make_database, tmp_path):
         # The example course has an assignment (0020 makes its tables).
         for model in ASSIGNMENT_MODELS:
             model.__table__.create(db.engine)
-        # The import and the certificates read translations (0021).
+        # The import and the certificates read translations (0021); the worker stores each
+        # certificate's PDF (0022).
         TextTranslation.__table__.create(db.engine)
+        CertificatePdf.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
             for table, column in TRANSLATION_COLUMNS:
@@ -165,6 +167,7 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
     for model in reversed(ASSIGNMENT_MODELS):
         model.__table__.drop(db.engine)
     TextTranslation.__table__.drop(db.engine)
+    CertificatePdf.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
         for table, column in TRANSLATION_COLUMNS:

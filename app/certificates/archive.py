@@ -6,15 +6,12 @@ from datetime import datetime
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from sqlalchemy import select
-
 from app.certificates.credential import document_text
 from app.certificates.models import Certificate
-from app.certificates.operations import certificate_pdf
 from app.certificates.pdf import UnprintableText
+from app.certificates.pdf_store import current_pdf, stored_pdfs
 from app.core import audit
 from app.core.listing import csv_lines
-from app.extensions import db
 
 ARCHIVE_TYPE = "application/zip"
 INDEX_NAME = "certificates.csv"
@@ -53,29 +50,20 @@ def index_row(certificate: Certificate, now: datetime, pdf: str) -> list[str]:
 def _with_pdfs(
     certificates: Sequence[Certificate], now: datetime
 ) -> Iterator[tuple[Certificate, bytes | None, str]]:
-    """Each certificate with its PDF (stored, or made now and kept), or None and why not."""
+    """Each certificate with its PDF (stored and current, or made now and kept), or None and
+    why not."""
     for start in range(0, len(certificates), PDF_BATCH):
         batch = certificates[start : start + PDF_BATCH]
-        stored = dict(
-            db.session.execute(
-                select(Certificate.id, Certificate.pdf).where(
-                    Certificate.id.in_([certificate.id for certificate in batch]),
-                    Certificate.pdf.is_not(None),
-                )
-            ).all()
-        )
+        stored = stored_pdfs([certificate.id for certificate in batch])
         for certificate in batch:
-            data = stored.pop(certificate.id, None)
-            if data is not None:
-                yield certificate, bytes(data), ""
-                continue
             try:
-                made = certificate_pdf(certificate, now=now)
+                made = current_pdf(certificate, now=now, stored=stored)
             except UnprintableText as problem:
                 # One name no bundled font draws must not cost the admin the whole ZIP.
                 yield certificate, None, str(problem)
             else:
-                yield certificate, made, ""
+                yield certificate, made.data, ""
+            stored.pop(certificate.id, None)
 
 
 def _entry(name: str, compression: int, now: datetime) -> zipfile.ZipInfo:

@@ -1,6 +1,8 @@
-"""`flask certificates`: the signing keys, their rotation, and checking a credential offline."""
+"""`flask certificates`: the signing keys, their rotation, checking a credential offline, and
+making the stored PDFs."""
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.accounts.models import User
 from app.certificates.credential import describe, verify
 from app.certificates.keys import (
     SigningKeyError,
@@ -19,11 +22,14 @@ from app.certificates.keys import (
     rotate_key,
 )
 from app.certificates.models import Certificate, canonical_serial
+from app.certificates.pdf_store import make_pdf
 from app.certificates.status_list import bit_is_set, read_saved_list
 from app.core.types import utcnow
 from app.extensions import db
 
-certificates_cli = AppGroup("certificates", help="Certificates: signing keys and verification.")
+certificates_cli = AppGroup(
+    "certificates", help="Certificates: signing keys, verification and stored PDFs."
+)
 
 # A credential file is a few kilobytes; anything far larger is not one.
 MAX_FILE_BYTES = 1_000_000
@@ -236,3 +242,25 @@ def current_status(credential_id: str, now) -> tuple[bool, str]:
             f"{certificate.replacement_reason}"
         )
     return False, "; ".join(parts) + f" (certificate {serial})"
+
+
+@certificates_cli.command("make-pdfs")
+def make_pdfs_command() -> None:
+    """Make the PDF of every issued certificate that has none stored or a stale one (after an
+    upgrade, a change of layout or wording, or of PUBLIC_URL); the current ones are kept."""
+    ids = db.session.scalars(
+        select(Certificate.id)
+        .join(User, User.id == Certificate.user_id)
+        .where(Certificate.serial.is_not(None), User.deleted_at.is_(None))
+        .order_by(Certificate.id)
+    ).all()
+    db.session.rollback()
+    outcomes = Counter(make_pdf(certificate_id) for certificate_id in ids)
+    click.echo(
+        f"{len(ids)} issued certificates: {outcomes['made']} PDFs made, "
+        f"{outcomes['current']} current already, {outcomes['failed']} failed"
+    )
+    if outcomes["failed"]:
+        raise click.ClickException(
+            "some PDFs could not be made (the log says why): their downloads try again"
+        )

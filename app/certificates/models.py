@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.types import IDS_NEVER_REUSED, UTCDateTime, string_enum, utcnow
 from app.extensions import db
@@ -117,8 +117,6 @@ class Certificate(db.Model):
     # until it is first asked for (credential.document_text).
     credential_ld: Mapped[str | None] = mapped_column(Text)
     key_id: Mapped[str | None] = mapped_column(String(100))
-    # The PDF, kept once made; not loaded with the row.
-    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
@@ -179,6 +177,24 @@ class Certificate(db.Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.id} {self.serial or '-'} {self.status}>"
+
+
+class CertificatePdf(db.Model):
+    """A certificate's PDF as the worker (or, when it was behind, a download) made it, with the
+    fingerprint of everything it shows (pdf.fingerprint): a download serves it only while the
+    certificate's fingerprint is still that one (app/certificates/pdf_store.py)."""
+
+    __tablename__ = "certificate_pdfs"
+
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<CertificatePdf {self.certificate_id} {self.fingerprint[:12]}>"
 
 
 class StatusEntry(db.Model):

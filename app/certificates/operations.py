@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from app.catalog.models import Cohort, Course
 from app.catalog.translated import course_texts
-from app.certificates.addresses import verify_url
-from app.certificates.credential import document_text, sign_certificate
+from app.certificates.credential import sign_certificate
 from app.certificates.models import Certificate, CertificateStatus, new_serial
-from app.certificates.pdf import missing_characters, render_certificate_pdf
+from app.certificates.pdf import missing_characters
+from app.certificates.pdf_store import make_after_commit
 from app.certificates.queries import eligible_enrollments, valid_certificates_of
 from app.certificates.status_list import allocate_entry
 from app.core import audit, events
@@ -80,6 +80,7 @@ def _sign_and_publish(certificate: Certificate, holder_name: str, *, actor, now:
     allocate_entry(certificate)  # its bit in the revocation list, named by the credential
     sign_certificate(certificate, now=now)
     db.session.flush()
+    make_after_commit(certificate)  # its PDF, by the worker (pdf_store.py)
     audit.record(
         "certificate.issued",
         actor=actor,
@@ -377,13 +378,3 @@ def reissue_certificate(
     )
     _mail_holder(new, "certificate_reissued.txt", subject, replaced=old, corrected=corrected)
     return new
-
-
-def certificate_pdf(certificate: Certificate, *, now: datetime) -> bytes:
-    """The certificate's PDF, made the first time it is asked for and kept."""
-    if certificate.pdf is None:
-        certificate.pdf = render_certificate_pdf(
-            certificate, verify_url(certificate.serial), document_text(certificate, now=now)
-        )
-        db.session.flush()
-    return certificate.pdf

@@ -5,6 +5,7 @@ The layout uses fpdf2's public API; what reaches into its internals is in fpdf_c
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -71,6 +72,10 @@ SIGNATURE_LINE_Y = BOTTOM - 20.0
 SIGNATURES_RIGHT = RIGHT - QR_SIZE - 4.0 - VERIFY_TEXT_W - 6.0
 SIGNATURE_GUTTER = 6.0
 PT = 25.4 / 72  # one point in millimetres
+
+# Part of every PDF's fingerprint: raise it when a change to the drawing should make every
+# stored PDF again (the download makes each again when it is next asked for).
+LAYOUT_VERSION = 1
 
 # At most this many line counts are remembered (see _count_lines).
 MAX_LINE_COUNTS = 20_000
@@ -168,6 +173,31 @@ def render_certificate_pdf(
     if credential is not None:
         _attach_credential(pdf, certificate, credential, issued_at)
     return _draw(pdf, measure, certificate, verify_url, issued_at)
+
+
+def fingerprint(certificate: Certificate, verify_url: str, credential: str | None) -> str:
+    """A digest of everything the certificate's PDF shows and holds: every text it prints in
+    the words of its language (names, wording, dates on the cohort's clock, the verification
+    address and serial), the attached credential and the layout. A stored PDF is served only
+    while its certificate still has the fingerprint it was made for."""
+    issued_at = certificate.issued_at
+    if issued_at is None or not certificate.serial:
+        raise ValueError("only an issued certificate has a PDF")
+    with writing_in(certificate.language):
+        corner = [
+            _("Check this certificate at"),
+            _("Serial %(serial)s", serial=certificate.display_serial),
+        ]
+    parts = [
+        str(LAYOUT_VERSION),
+        certificate.language,
+        issued_at.astimezone(UTC).isoformat(),
+        *(block.text for block in _body_blocks(certificate, issued_at)),
+        *_all_text(certificate, verify_url),
+        *corner,
+        credential or "",
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
 def _attach_credential(pdf: FPDF, certificate: Certificate, credential: str, issued_at) -> None:

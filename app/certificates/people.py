@@ -3,9 +3,9 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from app.certificates.models import Certificate
+from app.certificates.models import Certificate, CertificatePdf
 from app.certificates.queries import certificates_of
 from app.core.types import iso_or_none
 from app.extensions import db
@@ -31,8 +31,11 @@ def personal_data(user) -> dict[str, Any]:
 
 
 def erase_person(user) -> list[str]:
-    """Issued certificates stay, with the name they print (their public page is relied on);
-    approved ones still waiting for the name go: not public yet, so nobody relies on them."""
+    """Issued certificates stay, with the name they print (their public page is relied on),
+    but their stored PDFs go (an admin's download makes one without keeping it); approved ones
+    still waiting for the name go: not public yet, so nobody relies on them."""
+    owned = select(Certificate.id).where(Certificate.user_id == user.id)
+    db.session.execute(delete(CertificatePdf).where(CertificatePdf.certificate_id.in_(owned)))
     names = []
     found = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
     for certificate in found:

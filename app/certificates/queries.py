@@ -146,7 +146,11 @@ def by_serial(text: str) -> Certificate | None:
     return db.session.scalar(
         select(Certificate)
         .where(Certificate.serial == serial)
-        .options(joinedload(Certificate.replaced_by), joinedload(Certificate.course))
+        .options(
+            joinedload(Certificate.replaced_by),
+            joinedload(Certificate.course),
+            joinedload(Certificate.cohort),  # its zone names the dates the PDF prints
+        )
     )
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.catalog.models import Cohort
-from app.certificates import bp, operations, queries
+from app.certificates import bp, operations, pdf_store, queries
 from app.certificates.addresses import linkedin_url, verify_url
 from app.certificates.badge import MEDIA_TYPE as BADGE_TYPE
 from app.certificates.badge import badge_png, baked_badge_png
@@ -116,10 +116,11 @@ def _own_certificate(serial: str) -> Certificate:
 @bp.get("/certificates/<serial>.pdf")
 @login_required
 def pdf(serial: str):
-    """The certificate as a PDF, for its holder (and admins)."""
+    """The certificate as a PDF, for its holder (and admins): the one the worker stored, or
+    made now when it has not yet or the certificate changed since (pdf_store.py)."""
     certificate = _own_certificate(serial)
     try:
-        data = operations.certificate_pdf(certificate, now=utcnow())
+        made = pdf_store.current_pdf(certificate, now=utcnow())
     except UnprintableText as error:
         return error_response(
             409,
