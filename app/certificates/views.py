@@ -132,8 +132,12 @@ def pdf(serial: str):
                 characters=" ".join(error.characters),
             ),
         )
-    db.session.commit()  # keeps the PDF made on first download
-    return _download(data, "application/pdf", f"certificate-{certificate.display_serial}.pdf")
+    db.session.commit()  # keeps a PDF made now
+    response = _download(
+        made.data, "application/pdf", f"certificate-{certificate.display_serial}.pdf"
+    )
+    response.set_etag(made.fingerprint)
+    return response
 
 
 @bp.get("/certificates/<serial>/credential.json")
