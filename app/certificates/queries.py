@@ -150,6 +150,7 @@ def by_serial(text: str) -> Certificate | None:
             joinedload(Certificate.replaced_by),
             joinedload(Certificate.course),
             joinedload(Certificate.cohort),  # its zone names the dates the PDF prints
+            joinedload(Certificate.status_entry),  # the verification page names its list
         )
     )
 

@@ -1,5 +1,7 @@
 """What the public verification page and its JSON say about a certificate."""
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -63,3 +65,24 @@ def public_record(certificate: Certificate, *, now: datetime) -> dict[str, Any]:
             "status_list_index": entry.list_index if entry else None,
         },
     }
+
+
+def page_version(
+    certificate: Certificate, record: dict[str, Any], replaces: Certificate | None
+) -> str:
+    """A name for everything the verification page shows of a certificate (its record, the
+    moments it turns into days on the cohort's clock, what it replaces): the page's facts
+    are rendered once per name and language, and any change gives a new name."""
+    replaced_by = certificate.replaced_by
+    shown = [
+        record,
+        certificate.language,
+        certificate.cohort.time_zone,
+        certificate.issued_at,
+        certificate.revoked_at,
+        certificate.valid_until,
+        replaced_by.issued_at if replaced_by is not None else None,
+        replaces.serial if replaces is not None else None,
+    ]
+    text = json.dumps(shown, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -26,7 +26,7 @@ from app.certificates.forms import CertificateNameForm, ExceptionForm, IssueForm
 from app.certificates.models import Certificate
 from app.certificates.operations import CertificateError
 from app.certificates.pdf import UnprintableText
-from app.certificates.verification import API_VERSION, public_record
+from app.certificates.verification import API_VERSION, page_version, public_record
 from app.core.errors import error_response
 from app.core.forms import form_page
 from app.core.listing import Page
@@ -221,11 +221,13 @@ def verify(serial: str):
         # A malformed serial and a well-formed unknown one get the very same page.
         return render_template("certificates/not_found.html", serial=serial[:100]), 404
     record = public_record(certificate, now=utcnow())
+    replaces = queries.replaced_one(certificate)
     return render_template(
         "certificates/verify.html",
         certificate=certificate,
         record=record,
-        replaces=queries.replaced_one(certificate),
+        replaces=replaces,
+        version=page_version(certificate, record, replaces),
         is_holder=current_user.is_authenticated and current_user.id == certificate.user_id,
     )
 
