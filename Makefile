@@ -7,7 +7,7 @@ COURSE ?= courses/caring_cities
 FLASK := $(BIN)/flask --app app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev setup-prod lock clean translations messages bench bench-scheduler audit
+.PHONY: help run serve-prod test test-fast test-future lint fmt setup setup-dev setup-prod lock clean translations messages bench bench-capacity bench-scheduler audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -131,12 +131,17 @@ fmt: setup-dev ## Format the code and fix what ruff can
 # The benchmarks (bench/, never part of `make test`): seed 10,000 learners, then drive gunicorn
 # with wrk. BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test runs them on
 # PostgreSQL (schema `bench`); figures go to bench/RESULTS.md.
-bench: setup-dev ## Seed a 10,000-learner data set and benchmark the pages (bench/RESULTS.md)
+bench: setup-dev ## Seed 10,000 + 1,000 learners, benchmark the pages, capacity on PostgreSQL (bench/RESULTS.md)
 	@command -v wrk >/dev/null || { echo "installing wrk with apt-get"; apt-get install -y wrk >/dev/null 2>&1; } || \
 		{ echo "make bench needs wrk: apt-get install wrk (as root) did not work"; exit 1; }
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.run
+	@case "$$BENCH_DATABASE_URL" in postgresql*) $(BIN)/python -m bench.capacity;; \
+		*) echo "capacity: run on PostgreSQL only (BENCH_DATABASE_URL=postgresql+psycopg://...)";; esac
 	$(BIN)/python -m bench.scheduler
+
+bench-capacity: setup-dev ## Simultaneous learners held by the production settings (after make bench's seed)
+	$(BIN)/python -m bench.capacity
 
 bench-scheduler: setup-dev ## Time the reminder scheduler's pass over 10,000 learners (no wrk needed)
 	$(BIN)/python -m bench.scheduler

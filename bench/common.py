@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import session
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 
@@ -95,7 +95,7 @@ def reset_database() -> None:
     """An empty database: a new SQLite file, or the `bench` schema dropped and made again."""
     DATA.mkdir(parents=True, exist_ok=True)
     if not is_postgres():
-        path = DATA / "bench.sqlite"
+        path = Path(make_url(database_url()).database)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return

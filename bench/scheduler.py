@@ -33,7 +33,7 @@ from app.extensions import db
 from app.learning.models import Enrollment
 from app.live.notices import LEADS, reminder_due_at, reminder_key, write_due_reminders
 from bench import common
-from bench.run import machine
+from bench.results import machine
 
 LEARNERS = common.LEARNERS
 SCHEMA = "bench_scheduler"

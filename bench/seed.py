@@ -1,10 +1,11 @@
 """Seed the benchmark's data set: `python -m bench.seed` (BENCH_DATABASE_URL, BENCH_LEARNERS).
 
-A course of 8 modules (40 lessons, 8 quizzes of 5 questions) written as files and imported
-with the real importer; 10,000 learners enrolled in its cohort, most of whom have read every
-lesson (about 380,000 progress rows); submitted attempts for those who took the quizzes;
-a few certificates issued through the real operations. Rows are bulk-inserted (Core
-executemany), with one password hash computed once.
+A course of 8 modules (40 lessons, 8 quizzes of 5 questions, 4 live sessions per cohort)
+written as files and imported with the real importer; 10,000 learners enrolled in its large
+cohort and 1,000 more in a small one, most of whom have read every lesson (about 420,000
+progress rows); submitted attempts for those who took the quizzes (the pools of
+`common.pools()` kept aside); a few certificates issued through the real operations. Rows are
+bulk-inserted (Core executemany), with one password hash computed once.
 """
 
 import random
@@ -37,10 +38,7 @@ CITIES = ["Bogotá", "Seoul", "Istanbul", "Buenos Aires", "Mexico City", "Lahore
 CHUNK = 5000
 CERTIFICATES = 20
 INSTRUCTOR_EMAIL = "instructor@bench.example"
-
-
-def learner_email(number: int) -> str:
-    return f"learner{number:05d}@bench.example"
+learner_email = common.learner_email
 
 
 def write_course(folder: Path, now) -> Path:
@@ -62,15 +60,29 @@ def write_course(folder: Path, now) -> Path:
         },
         "cohorts": [
             {
-                "slug": common.COHORT_SLUG,
-                "title": "Benchmark cohort",
+                "slug": slug,
+                "title": title,
                 "time_zone": zone,
                 "enrolment": "open",
                 "applications_open": (now - timedelta(days=90)).strftime(moment),
                 "applications_close": (now + timedelta(days=30)).strftime(moment),
                 "starts_on": (now - timedelta(days=60)).date(),
                 "ends_on": (now + timedelta(days=60)).date(),
+                # Two sessions behind, two ahead: the schedule page shows both kinds.
+                "live_sessions": [
+                    {
+                        "slug": f"session-{number}",
+                        "title": f"Session {number}",
+                        "starts": (now + timedelta(days=days)).strftime(moment),
+                        "minutes": 120,
+                    }
+                    for number, days in enumerate((-20, -6, 8, 22), start=1)
+                ],
             }
+            for slug, title in (
+                (common.COHORT_SLUG, "Benchmark cohort"),
+                (common.SMALL_COHORT_SLUG, "Benchmark cohort, small"),
+            )
         ],
     }
     root = folder / "course"
@@ -146,7 +158,8 @@ def seed(seed_value: int = 2026) -> dict:
         if problems:
             raise SystemExit(f"the benchmark course does not validate: {problems}")
         course, _report = import_course(source)
-    cohort = course.cohorts[0]
+    cohorts = {cohort.slug: cohort for cohort in course.cohorts}
+    large, small = cohorts[common.COHORT_SLUG], cohorts[common.SMALL_COHORT_SLUG]
     instructor = create_user(INSTRUCTOR_EMAIL, common.PASSWORD, role=Role.INSTRUCTOR, name="Ines")
     set_staffed_courses(instructor, [course], actor=None)
     db.session.commit()
@@ -164,7 +177,7 @@ def seed(seed_value: int = 2026) -> dict:
             "country": COUNTRIES[i % len(COUNTRIES)],
             "time_zone": "America/Bogota",
         }
-        for i in range(common.LEARNERS)
+        for i in range(common.LEARNERS + common.SMALL_LEARNERS)
     ]
     bulk(User, users)
     ids = list(
@@ -172,7 +185,8 @@ def seed(seed_value: int = 2026) -> dict:
             select(User.id).where(User.email.like("learner%@bench.example")).order_by(User.email)
         )
     )
-    history = common.LEARNERS - common.SUBMITTERS - common.LOAD_LEARNERS
+    pools = common.pools()
+    with_history = set(pools["history"]) | set(pools["small cohort"])
     lessons = [lesson.id for module in course.modules for lesson in module.lessons]
     layouts = quiz_layouts(course)
     enrollments, progress, attempts = [], [], []
@@ -189,8 +203,8 @@ def seed(seed_value: int = 2026) -> dict:
                     "completed_at": enrolled_at + timedelta(hours=position * 6),
                 }
             )
-        passed_all = index < history
-        if index < history:
+        passed_all = index in with_history
+        if passed_all:
             for m, (quiz, layout) in enumerate(layouts):
                 if read < (m + 1) * common.LESSONS_PER_MODULE:
                     passed_all = False
@@ -223,12 +237,12 @@ def seed(seed_value: int = 2026) -> dict:
         enrollments.append(
             {
                 "user_id": user_id,
-                "cohort_id": cohort.id,
+                "cohort_id": (small if index in pools["small cohort"] else large).id,
                 "enrolled_at": enrolled_at,
                 "completed_at": enrolled_at + timedelta(days=20) if user_id in completed else None,
             }
         )
-        if history + common.LOAD_LEARNERS <= index:  # an open attempt at each quiz, for wrk
+        if index in pools["submitters"]:  # an open attempt at each quiz, for wrk
             for quiz, layout in layouts:
                 attempts.append(
                     {
