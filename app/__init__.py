@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core.errors import register_error_handlers
     from app.core.fragments import register_fragments
     from app.core.mail import register_mail
-    from app.core.security import register_security_headers
+    from app.core.security import SignedOnceSessionInterface, register_security_headers
     from app.core.templating import register_template_filters
     from app.discussions import bp as discussions_bp
     from app.learning import bp as learning_bp
@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_person_records()
     register_assets(app)  # first, so that it compresses after every other after_request
     register_error_handlers(app)
+    app.session_interface = SignedOnceSessionInterface()
     register_security_headers(app)
     register_template_filters(app)
     register_fragments(app)
@@ -89,7 +90,28 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.cli import register_cli
 
     register_cli(app)
+    check_rate_limits_in_limited_views_only(app)  # last: every view and its limits declared
     return app
+
+
+def check_rate_limits_in_limited_views_only(app: Flask) -> None:
+    """No look at the rate limiter for a request to a view without a limit (/healthz, a lesson).
+
+    Flask-Limiter's hook before every request looks for limits that apply to many views at
+    once (default, application-wide, meta and blueprint limits). The limits here are each
+    declared on its view (login, registration, verification, posting...), and a limited view's
+    decorator checks its own limits when it runs: so the hook is dropped while no limit of
+    those kinds is declared. Declaring one (RATELIMIT_DEFAULT, say) keeps it, and so the limit.
+    """
+    manager = limiter.limit_manager
+    app_wide = (
+        manager.default_limits,
+        manager.application_limits,
+        limiter._meta_limits,
+        manager._blueprint_limits,
+    )
+    if not any(app_wide):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def register_person_records() -> None:
