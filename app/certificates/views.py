@@ -132,11 +132,11 @@ def pdf(serial: str):
                 characters=" ".join(error.characters),
             ),
         )
-    db.session.commit()  # keeps a PDF made now
     response = _download(
         made.data, "application/pdf", f"certificate-{certificate.display_serial}.pdf"
     )
     response.set_etag(made.fingerprint)
+    db.session.commit()  # keeps a PDF made now
     return response
 
 
