@@ -114,6 +114,45 @@ def check_rate_limits_in_limited_views_only(app: Flask) -> None:
         app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
+def warm_up(app: Flask, before_fork: bool = False) -> None:
+    """Load what the first requests would otherwise load, before any request comes.
+
+    gunicorn.conf.py calls it in each worker once the worker has its app (or once in the
+    master, before_fork, with preload_app): every interface language's catalogue and Babel's
+    locale data (else the first page in Korean parses a .mo and CLDR's tables), every template
+    compiled, the certificate fonts (a Hangul font takes a tenth of a second to read), and a
+    first connection to the database, which a master then closes: a forked worker must not
+    share its socket.
+    """
+    from flask_babel import force_locale, format_datetime, get_translations
+    from sqlalchemy import text
+
+    from app.certificates.pdf import warm_up as read_certificate_fonts
+    from app.core.i18n import LANGUAGES
+    from app.core.types import utcnow
+
+    with app.test_request_context("/"):
+        for language in LANGUAGES:
+            with force_locale(language):
+                get_translations()  # flask_babel keeps it per language for the process
+                format_datetime(utcnow())  # Babel's locale data for the language
+        for name in app.jinja_env.list_templates():
+            app.jinja_env.get_template(name)
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        if before_fork:
+            forget_connections(app, close=True)
+    read_certificate_fonts()
+
+
+def forget_connections(app: Flask, close: bool = False) -> None:
+    """Drop the database connections in this process's pools: in a forked worker, without
+    closing them (close=False: they are the master's sockets), so it opens its own."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=close)
+
+
 def register_person_records() -> None:
     """What each package keeps about a person, for the download and for erasure: lowest layer
     first, so the download lists them in that order and erasure goes the other way."""
