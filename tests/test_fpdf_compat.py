@@ -67,6 +67,12 @@ def test_the_fpdf_internals_the_compat_module_uses_are_there_with_their_signatur
     assert isinstance(font.cmap, dict)
     assert callable(font.subset.get_all_glyph_names)
     font.close()
+    # CompatFPDF._preload_bidirectional_text answers for text with nothing right-to-left in
+    # it, setting the shaping directions fpdf2 sets, through _preload_font_styles.
+    assert parameters(FPDF._preload_bidirectional_text) == ["self", "text", "markdown"]
+    assert "_initial_emphasis" in parameters(FPDF._preload_font_styles)
+    pdf.set_text_shaping(True)
+    assert {"direction", "paragraph_direction", "fragment_direction"} <= set(pdf.text_shaping)
 
 
 # The behaviours it works around -----------------------------------------------------------------
@@ -158,3 +164,38 @@ def test_a_shared_font_measures_shaped_text_exactly_as_fpdf2_does():
             assert shared[family].shaped_text_width(text, size, case_params) == expected
     for font in pdf.fonts.values():
         font.close()
+
+
+def fragments(pdf: FPDF, text: str) -> tuple:
+    """What fpdf2 makes of a text to draw: each fragment's characters, font and direction."""
+    found = pdf._preload_bidirectional_text(text, markdown=False)
+    shaping = (pdf.text_shaping["paragraph_direction"], pdf.text_shaping["fragment_direction"])
+    return tuple((f.characters, f.font.fontkey, f.fragment_direction) for f in found), shaping
+
+
+def test_text_with_nothing_right_to_left_gives_the_bidi_algorithms_fragments_without_it():
+    # CompatFPDF skips the bidirectional algorithm for such text: the fragments (and the
+    # directions left in text_shaping) must be exactly those the algorithm gives.
+    def document(kind):
+        pdf = kind()
+        pdf.add_font("serif", "", FONTS / SERIF_REGULAR)
+        pdf.add_font("naskh", "", FONTS / ARABIC_REGULAR)
+        pdf.set_fallback_fonts(["naskh"])
+        pdf.set_text_shaping(True)
+        pdf.add_page()
+        pdf.set_font("serif", "", 12)
+        return pdf
+
+    plain, compat = document(FPDF), document(CompatFPDF)
+    texts = [
+        "Görsev Argın, 12 hours · 21 July 2027 (Madrid time)",
+        "https://courses.example.org/verify/7KQ2-M9XD",
+        "Serial 7KQ2-M9XD",
+        "",
+        "12.5 % – 3,000",
+        "نور الهدى الحداد",
+        "Issued by مدينة عمّان and UCLG",
+        "\u2067isolated\u2069 text",
+    ]
+    for text in texts:
+        assert fragments(compat, text) == fragments(plain, text), text

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+import unicodedata
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,14 @@ from typing import Any
 import uharfbuzz as hb
 from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.enums import PDFResourceType
+from fpdf.enums import PDFResourceType, TextDirection
 from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
 from fpdf.structure_tree import StructElem
 from fpdf.syntax import PDFString
+
+# .notdef and the three glyphs after it, which fpdf2's subsetting keeps in every subset
+# (fontTools' recommended_glyphs).
+RECOMMENDED_GLYPHS = 4
 
 
 class TextElement(StructElem):
@@ -43,6 +48,19 @@ class TextElement(StructElem):
         super().__init__(struct_type=f"/{role}", parent=parent, kids=[mcid], page_number=page)
         self.lang = None if lang is None else PDFString(lang)
         self.actual_text = None if actual_text is None else PDFString(actual_text)
+
+
+# The bidirectional classes that can make a character or what follows it right-to-left.
+RIGHT_TO_LEFT_CLASSES = frozenset(
+    ("R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI")
+)
+
+
+def _may_be_rtl(text: str) -> bool:
+    """Whether the bidirectional algorithm could give any of the text a level but 0."""
+    return not text.isascii() and any(
+        unicodedata.bidirectional(char) in RIGHT_TO_LEFT_CLASSES for char in text
+    )
 
 
 def _utf16_hex(text: str) -> str:
@@ -97,6 +115,29 @@ class CompatFPDF(FPDF):
         self._out("/Artifact BMC")
         yield
         self._out("EMC")
+
+    def _preload_bidirectional_text(self, text: str, markdown: bool) -> Sequence[Any]:
+        """Text with nothing right-to-left in it is one left-to-right run: say so without
+        running the Unicode bidirectional algorithm over it.
+
+        In a paragraph whose characters are all left-to-right or neutral (no R, AL or AN
+        letters or digits, no embedding, override or isolate controls), every character
+        resolves to level 0, so the algorithm returns the whole text as one LTR fragment:
+        this returns the very same fragments. Upstream: with text shaping on, fpdf2 runs the
+        algorithm, a Python object per character, on every text it measures or draws; the
+        certificate's Latin and Korean texts spent a fifth of their time there.
+        Private: FPDF._preload_bidirectional_text, FPDF._preload_font_styles and its
+        _initial_emphasis, the text_shaping keys paragraph_direction and fragment_direction.
+        """
+        if not self.text_shaping or self.text_shaping["direction"] or _may_be_rtl(text):
+            return super()._preload_bidirectional_text(text, markdown)
+        self.text_shaping["paragraph_direction"] = TextDirection.LTR
+        if not text:
+            return ()
+        self.text_shaping["fragment_direction"] = TextDirection.LTR
+        emphasis = ("B" in self.font_style, "I" in self.font_style)
+        emphasis += (self.strikethrough, self.underline)
+        return tuple(self._preload_font_styles(text, markdown, _initial_emphasis=emphasis))
 
     def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> Any:
         """Forget, after each line, that the page's font is set.
@@ -161,6 +202,8 @@ class SharedFont(TTFFont):
         self.ttfont.close()
         self.face = hb.Face(hb.Blob.from_file_path(path))
         self.subsettable = _without_layout_tables(path)
+        # For each cmap subtable: glyph name -> the characters it draws (detach).
+        self.codes_of = [_codes_by_glyph(subtable) for subtable in self.ttfont["cmap"].tables]
         # Text -> the advance of each of its glyphs, in thousandths of the font size.
         self.shaped: dict[Hashable, tuple[int, ...]] = {}
 
@@ -177,35 +220,42 @@ class SharedFont(TTFFont):
         return font
 
     def detach(self) -> None:
-        """Give the copy a fontTools font of its own, for fpdf2 to subset in place on output.
+        """Give the copy a fontTools font of its own, for fpdf2 to subset in place on output,
+        holding only the glyphs the document draws (with .notdef, the three after it and the
+        components of composite glyphs).
 
-        Reading a font's glyph names, cmap and widths took most of the time of subsetting
-        it (the Hangul fonts have 11,000 glyphs): the copy starts with copies of the tables
-        read already, which the subsetter replaces, never changes in place.
+        fontTools' subsetter works through every glyph of the font it is given, in the cmap,
+        the widths, the glyph names and the outlines: for the Hangul fonts' 14,000 glyphs that
+        took most of the time of a certificate's output. The copy is made from the tables read
+        once (the outlines it keeps copied, as the subsetter changes those in place), so it
+        writes the very same subset as the whole font would.
 
         Upstream: fpdf2's output subsets `font.ttfont` in place (fpdf/output.py, _add_fonts),
         so a font shared between documents would lose its glyphs to the first one written.
         """
         shared = self.ttfont
+        order = shared.getGlyphOrder()
+        kept = _with_components(
+            shared["glyf"], {*self.subset.get_all_glyph_names(), *order[:RECOMMENDED_GLYPHS]}
+        )
+        names = sorted(kept, key=shared.getGlyphID)
         # Without recalcBBoxes the subset glyphs are copied, not decoded and encoded again;
         # the font's bounding box and maxima stay the whole font's, which contain the subset's.
         own = ttLib.TTFont(
             io.BytesIO(self.subsettable), recalcBBoxes=False, recalcTimestamp=False, lazy=True
         )
-        own.setGlyphOrder(list(shared.getGlyphOrder()))
+        own.setGlyphOrder(names)
         cmap = own["cmap"] = copy.copy(shared["cmap"])
-        cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
+        cmap.tables = [
+            _cmap_of(subtable, self.codes_of[index], names)
+            for index, subtable in enumerate(shared["cmap"].tables)
+        ]
         hmtx = own["hmtx"] = copy.copy(shared["hmtx"])
-        hmtx.metrics = dict(hmtx.metrics)
+        hmtx.metrics = {name: shared["hmtx"].metrics[name] for name in names}
         own["post"] = copy.copy(shared["post"])
-        # The glyphs are shared too, but the subsetter changes those it keeps in place: the
-        # document's, the first four (.notdef and the recommended ones) and their components.
         glyf = own["glyf"] = ttLib.newTable("glyf")
-        glyf.glyphOrder = own.getGlyphOrder()
-        glyf.glyphs = dict(shared["glyf"].glyphs)
-        kept = {*self.subset.get_all_glyph_names(), *glyf.glyphOrder[:4]}
-        for name in _with_components(shared["glyf"], kept):
-            glyf.glyphs[name] = copy.copy(glyf.glyphs[name])
+        glyf.glyphOrder = names
+        glyf.glyphs = {name: _own_glyph(shared["glyf"], name) for name in names}
         self.ttfont = own
 
     def shaped_text_width(
@@ -255,6 +305,30 @@ def add_shared_fonts(pdf: FPDF, fonts: Mapping[str, SharedFont]) -> None:
     """
     for key, font in fonts.items():
         pdf.fonts[key] = font.for_document(pdf)
+
+
+def _codes_by_glyph(subtable: Any) -> dict[str, list[int]]:
+    """A cmap subtable turned round: each glyph name with the characters mapped to it."""
+    codes: dict[str, list[int]] = {}
+    for code, name in subtable.cmap.items():
+        codes.setdefault(name, []).append(code)
+    return codes
+
+
+def _cmap_of(subtable: Any, codes_of: Mapping[str, list[int]], names: Iterable[str]) -> Any:
+    """A copy of a cmap subtable with only the characters of these glyphs."""
+    own = copy.copy(subtable)
+    own.cmap = {code: name for name in names for code in codes_of.get(name, ())}
+    return own
+
+
+def _own_glyph(glyf: Any, name: str) -> Any:
+    """A copy of a glyph for a font with other glyph numbers: a composite glyph is read in the
+    whole font first, so that it names its components rather than numbering them."""
+    glyph = copy.copy(glyf.glyphs[name])
+    if glyph.isComposite():
+        glyph.expand(glyf)
+    return glyph
 
 
 def _with_components(glyf: Any, names: Iterable[str]) -> set[str]:
