@@ -559,7 +559,10 @@ def _draw_block(pdf: CompatFPDF, block: Block, x: float, y: float, align: Align)
     with pdf.tagged_text(
         block.role, lang=script_language(text), actual_text=text if right_to_left else None
     ):
-        pdf.multi_cell(
+        # One line needs no breaking: a cell draws it as multi_cell would, without measuring
+        # it again letter by letter.
+        draw = pdf.cell if block.lines == 1 else pdf.multi_cell
+        draw(
             block.fitted_width,
             block.line_height(),
             text,
