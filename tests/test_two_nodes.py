@@ -15,6 +15,7 @@ import os
 import re
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -97,6 +98,9 @@ def nodes(tmp_path_factory):
             start_gunicorn_node(folder, "b", settings("b")) as b,
         ):
             a.started = b.started = seeded
+            # What a deployment's import reads: the seeded course's files, and the database.
+            a.importer = settings("importer")
+            a.course_files = Path(settings("seed")["instance_path"]) / "course"
             yield a, b, redis_client is not None
             for node in (a, b):
                 assert "Traceback" not in node.log_text(), node.log_text()[-4000:]
@@ -235,3 +239,90 @@ def test_an_image_uploaded_through_one_node_is_served_by_the_other(nodes):
     served = reader.get(b, f"/courses/example-course/media/{name}")
     assert served.status == 200 and served.headers["Content-Type"] == "image/png"
     assert served.body == data
+
+
+LESSONS = "/courses/example-course/lessons"
+
+
+def _read_on_every_worker(visitor, node, path: str, times: int = 6) -> list[str]:
+    """The page as each of the node's workers serves it (several reads reach both)."""
+    pages = [visitor.get(node, path) for _ in range(times)]
+    assert all(page.status == 200 for page in pages)
+    return [html.unescape(page.text) for page in pages]
+
+
+def test_an_import_shows_on_both_nodes_at_the_next_request(nodes):
+    from app import create_app
+    from app.catalog.content.reader import read_course
+    from app.catalog.operations import import_course
+    from app.extensions import db
+    from tests.server_process import _config
+
+    a, b, _redis = nodes
+    reader = Visitor()
+    assert reader.login(a, accounts.READER).status == 302
+    path = f"{LESSONS}/who-does-care-work"
+    for node in (a, b):  # each worker keeps the lesson's text as a fragment
+        assert not any(
+            "Cities can count care" in page for page in _read_on_every_worker(reader, node, path)
+        )
+
+    lesson_file = a.course_files / "01-first-steps" / "02-who-does-care-work.md"
+    lesson_file.write_text(lesson_file.read_text("utf-8") + "\nCities can count care.\n", "utf-8")
+    importer = create_app(_config(a.importer), instance_path=a.importer["instance_path"])
+    with importer.app_context():
+        source, problems = read_course(a.course_files)
+        assert problems == []
+        import_course(source)
+        db.session.commit()
+        db.engine.dispose()
+
+    for node in (a, b):
+        assert all(
+            "Cities can count care" in page for page in _read_on_every_worker(reader, node, path)
+        )
+
+
+def test_an_edit_in_the_browser_shows_on_the_other_node_at_the_next_request(nodes):
+    a, b, _redis = nodes
+    reader = Visitor()
+    assert reader.login(b, accounts.READER).status == 302
+    path = f"{LESSONS}/what-care-work-is"
+    for node in (a, b):
+        assert not any(
+            "Budgets can count care" in page for page in _read_on_every_worker(reader, node, path)
+        )
+
+    instructor = Visitor()
+    assert instructor.login(a, accounts.INSTRUCTOR).status == 302
+    editor = instructor.get(a, "/author/example-course/lessons/what-care-work-is")
+    assert editor.status == 200
+    form = _form_fields(editor.text)
+    form["body_md"] += "\n\nBudgets can count care.\n"
+    form["action"] = "save"
+    saved = instructor.post(
+        a, "/author/example-course/lessons/what-care-work-is", form, editor.token()
+    )
+    assert saved.status == 302, saved.text[-2000:]
+
+    for node in (b, a):
+        assert all(
+            "Budgets can count care" in page for page in _read_on_every_worker(reader, node, path)
+        )
+
+
+def _form_fields(page: str) -> dict[str, str]:
+    """The lesson editor's fields as the page fills them (inputs, textareas, the chosen option)."""
+    fields = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        fields[name] = html.unescape(value)
+    for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S
+    ):
+        fields[name] = html.unescape(value).removeprefix("\n")
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        for option in re.findall(r"<option[^>]*>", options):
+            if re.search(r"\sselected", option):
+                fields[name] = re.search(r'value="([^"]*)"', option).group(1)
+    fields.pop("csrf_token", None)
+    return fields
