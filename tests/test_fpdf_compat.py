@@ -199,3 +199,5 @@ def test_text_with_nothing_right_to_left_gives_the_bidi_algorithms_fragments_wit
     ]
     for text in texts:
         assert fragments(compat, text) == fragments(plain, text), text
+    for font in [*plain.fonts.values(), *compat.fonts.values()]:
+        font.close()
