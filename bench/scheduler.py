@@ -16,7 +16,6 @@ Settings: BENCH_DATABASE_URL (PostgreSQL; a schema `bench_scheduler` of its own)
 SQLite file in bench/.data/. Results go to bench/RESULTS.md.
 """
 
-import os
 import statistics
 import sys
 import time
@@ -60,7 +59,11 @@ SESSION_HOURS = [1, 24, 30, 50, 75, 100, 130, 160]
 
 
 def database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{common.DATA / 'scheduler.sqlite'}"
+    """PostgreSQL's BENCH_DATABASE_URL (in a schema of its own), else a SQLite file of its own:
+    never the pages' SQLite data set, which this run would add its learners to."""
+    if common.is_postgres():
+        return common.database_url()
+    return f"sqlite:///{common.DATA / 'scheduler.sqlite'}"
 
 
 def make_app():
