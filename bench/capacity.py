@@ -22,6 +22,7 @@ slots of the capacity pool (about 16,000 first attempts, a few thousand a run).
 import asyncio
 import heapq
 import itertools
+import math
 import os
 import random
 import time
@@ -32,7 +33,7 @@ from bench.results import write_section
 from bench.servers import Server, production_options, production_settings
 
 RATES = [
-    int(r) for r in os.environ.get("BENCH_CAPACITY_RATES", "50,100,150,200,250,300").split(",")
+    int(r) for r in os.environ.get("BENCH_CAPACITY_RATES", "25,50,100,150,200,250,300").split(",")
 ]
 SECONDS = float(os.environ.get("BENCH_CAPACITY_SECONDS", "35"))
 THINK = (30.0, 90.0)
@@ -50,20 +51,21 @@ class Step:
         self.rate, self.learners, self.seconds = rate, learners, seconds
         self.latencies: list[float] = []
         self.outcomes: dict[str, int] = {}
-        self.kinds: dict[str, int] = {}
+        self.kinds: dict[str, list[float]] = {}
         self.scheduled = 0
         self.late_ms = 0.0  # the generator's worst lag behind its own schedule
 
     def record(self, kind: str, outcome: str, ms: float) -> None:
         self.latencies.append(ms)
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.kinds.setdefault(kind, []).append(ms)
 
-    def percentile(self, share: float) -> float:
-        if not self.latencies:
+    def percentile(self, share: float, kind: str | None = None) -> float:
+        latencies = self.kinds[kind] if kind else self.latencies
+        if not latencies:
             return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+        ordered = sorted(latencies)
+        return ordered[max(0, math.ceil(len(ordered) * share) - 1)]
 
     @property
     def errors(self) -> int:
@@ -146,10 +148,15 @@ def report(steps: list[Step], settings: str, course: CourseWalk) -> list[str]:
         )
     kinds: dict[str, int] = {}
     for step in steps:
-        for kind, n in step.kinds.items():
-            kinds[kind] = kinds.get(kind, 0) + n
+        for kind, latencies in step.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + len(latencies)
     total = sum(kinds.values()) or 1
     mix = ", ".join(f"{kind} {n / total:.0%}" for kind, n in sorted(kinds.items()))
+    last = steps[-1]
+    by_kind = ", ".join(
+        f"{kind} {last.percentile(0.5, kind):.0f} / {last.percentile(0.99, kind):.0f}"
+        for kind in sorted(last.kinds)
+    )
     best = max((step.learners for step in held), default=0)
     verdict = "met" if best >= GOAL_LEARNERS else "MISSED"
     return [
@@ -170,6 +177,7 @@ def report(steps: list[Step], settings: str, course: CourseWalk) -> list[str]:
         "",
         f"- Requests of the run by step of the walk: {mix}; {len(course.readers):,} learners' "
         "sessions read the pages, quizzes are first attempts of the capacity pool.",
+        f"- p50 / p99 ms by step of the walk at the last step ({last.rate:.0f} req/s): {by_kind}",
         f"- **Largest number of simultaneous learners held (p99 < {P99_LIMIT_MS:.0f} ms, no "
         f"error): {best:,}**; goal {GOAL_LEARNERS:,}: {verdict}",
         "",
