@@ -1,6 +1,7 @@
 """How long a certificate PDF takes to make, in-process, for a Latin, an Arabic and a Korean
-holder name: cold (the first PDF of a fresh process whose fonts were loaded at its start, as a
-worker's are: `app.certificates.pdf.warm_up`) and warm (every PDF after that).
+holder name: cold (the first PDF of a fresh process started as a worker should start:
+`app.certificates.pdf.warm_up()`, then `gc.freeze()`, see `worker_start`) and warm (every PDF
+after that).
 
     python -m bench.pdf              # the figures, in milliseconds
     python -m bench.pdf --rounds 9   # more fresh processes for the cold figures
@@ -10,6 +11,7 @@ process of its own (one per script and round), so no script warms another's font
 """
 
 import argparse
+import gc
 import json
 import statistics
 import subprocess  # nosec B404: runs this module in a fresh Python, no shell
@@ -49,6 +51,16 @@ def sample_certificate(name: str) -> Certificate:
     )
 
 
+def worker_start() -> None:
+    """What a worker does when it starts (the lead's post_fork): load what every PDF uses, then
+    move everything loaded so far out of the garbage collector's way. Without the freeze, the
+    first full collection after the start walks every font table and catalogue: 100 ms or
+    more, in the middle of some learner's PDF."""
+    warm_up()
+    gc.collect()
+    gc.freeze()
+
+
 def time_one(name: str) -> float:
     """Milliseconds to make one PDF for a certificate with this holder name."""
     certificate = sample_certificate(name)
@@ -66,7 +78,7 @@ def warm(app, runs: int = WARM_RUNS) -> dict:
     """Per script, the best and median of `runs` PDFs made after a first one."""
     found = {}
     with app.app_context():
-        warm_up()
+        worker_start()
         for script, name in NAMES.items():
             time_one(name)
             found[script] = _summary([time_one(name) for _ in range(runs)])
@@ -97,10 +109,10 @@ def measure(app, rounds: int = COLD_ROUNDS, runs: int = WARM_RUNS) -> dict:
 
 
 def _first(script: str) -> None:
-    """In a fresh process: load the fonts as a worker does at start, then time one PDF."""
+    """In a fresh process: start as a worker does, then time one PDF."""
     app = common.make_app()
     with app.app_context():
-        warm_up()
+        worker_start()
         print(json.dumps({"ms": time_one(NAMES[script])}))
 
 
