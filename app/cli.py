@@ -262,6 +262,7 @@ def list_users_command(role: str | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.authoring.report_cli import reports_cli
     from app.certificates.cli import certificates_cli
     from app.core.backup import backup_command, restore_command
     from app.core.integrity import integrity_command
@@ -272,3 +273,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(reports_cli)

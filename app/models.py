@@ -49,7 +49,7 @@ from app.learning.models import (
     LessonProgress,
 )
 from app.live.models import Attendance, CalendarFeed, RecordingView
-from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt
+from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt, QuizBest
 
 __all__ = [
     "Announcement",
@@ -91,6 +91,7 @@ __all__ = [
     "QuestionVersion",
     "Quiz",
     "QuizAttempt",
+    "QuizBest",
     "RecordingView",
     "ReviewRound",
     "Role",

@@ -9,9 +9,11 @@ from sqlalchemy import inspect, select, update
 
 from app import create_app
 from app.accounts.models import User
+from app.authoring.reports.counters import counter_differences
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.learning.operations import mark_lesson_done
+from app.quizzes.models import AttemptState, QuizAttempt, QuizBest
 from tests import factories
 
 pytestmark = pytest.mark.slow  # every migration, up and down
@@ -66,3 +68,43 @@ def test_the_activity_revision_fills_in_each_enrolments_last_step(make_database,
         db.session.remove()
         db.engine.dispose()
     assert found == [("idle@city.example", None, None), ("reader@city.example", done_at, None)]
+
+
+def test_the_counters_revision_counts_what_was_recorded_before_it(make_database, tmp_path):
+    """0023 fills each enrolment's lessons done and sessions attended and each best score from
+    the rows stored before it, as `flask reports check-counters` counts them."""
+    empty = make_database()
+    app = create_app(
+        {"SECRET_KEY": "x", "JOBS_IMMEDIATE": True, **empty.config()}, instance_path=str(tmp_path)
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        course = factories.import_example()
+        cohort = factories.cohort_of(course)
+        reader = factories.enrolled_learner(cohort, "reader@city.example")
+        for lesson in course.visible_lessons()[:2]:
+            mark_lesson_done(reader, lesson, now=datetime(2027, 3, 4, 10, tzinfo=UTC))
+        quiz = course.published_quizzes()[0]
+        db.session.add_all(
+            QuizAttempt(
+                quiz_id=quiz.id, user_id=reader.id, number=number, state=AttemptState.SUBMITTED,
+                layout=[], question_count=3, score=score,
+            )
+            for number, score in ((1, 80), (2, 40))
+        )  # fmt: skip
+        db.session.commit()
+        reader_id = reader.id
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "0022"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        counters = select(Enrollment.lessons_done, Enrollment.sessions_attended)
+        assert db.session.execute(counters).all() == [(2, 0)]
+        bests = select(QuizBest.user_id, QuizBest.best_score)
+        assert db.session.execute(bests).all() == [(reader_id, 80)]
+        assert counter_differences() == []
+        db.session.remove()
+        db.engine.dispose()

@@ -77,6 +77,10 @@ assignment_results: Provider[Callable[[Any, list], dict[int, tuple[frozenset, fr
         " is submitted, and of those whose grade passes, in one query"
     )
 )
+sessions_attended_count: Provider[Callable[[Any], Any]] = Provider(
+    "a scalar SELECT of how many of an enrolment's cohort's live sessions its learner attended,"
+    " correlated with the enrolments table given (the progress report's counter)"
+)
 current_certificates: Provider[Callable[[Any], dict[int, Any]]] = Provider(
     "a person's current certificate of each enrolment that has one, by enrolment id"
 )

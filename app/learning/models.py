@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Cohort, Lesson
@@ -78,7 +78,14 @@ class Enrollment(db.Model):
     """A learner's place in a cohort: what lets them read the lessons."""
 
     __tablename__ = "enrollments"
-    __table_args__ = (UniqueConstraint("user_id", "cohort_id"), IDS_NEVER_REUSED)
+    __table_args__ = (
+        UniqueConstraint("user_id", "cohort_id"),
+        # The progress report filters by cohort and sorts by these.
+        Index("ix_enrollments_cohort_lessons_done", "cohort_id", "lessons_done"),
+        Index("ix_enrollments_cohort_sessions_attended", "cohort_id", "sessions_attended"),
+        Index("ix_enrollments_cohort_completed_at", "cohort_id", "completed_at"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -94,6 +101,12 @@ class Enrollment(db.Model):
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When that mail was last written for this enrolment (learning/nudges.py).
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The progress report's counters, changed in the transaction of the step they count
+    # (learning/counter_operations.py): the learner's lessons marked done in the course,
+    # whatever the lesson's state now (the report leaves out those learners do not see), and
+    # the live sessions of this cohort they attended. `flask reports check-counters` recounts.
+    lessons_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    sessions_attended: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user = relationship("User")
     cohort: Mapped[Cohort] = relationship()

@@ -17,6 +17,7 @@ from app.core.models import add_unless_duplicate
 from app.core.templating import course_text, long_date, when
 from app.core.types import utcnow
 from app.extensions import db
+from app.learning.counter_operations import count_lesson_done, recount_enrollment
 from app.learning.models import (
     Application,
     ApplicationDraft,
@@ -207,7 +208,7 @@ def enrol(user, cohort: Cohort, *, application: Application | None = None, actor
         return existing
     enrollment = Enrollment(user=user, cohort=cohort, application=application)
     db.session.add(enrollment)
-    db.session.flush()
+    recount_enrollment(enrollment)
     audit.record(
         "enrollment.created",
         actor=actor,
@@ -254,10 +255,13 @@ def mark_lesson_done(user, lesson: Lesson, *, now: datetime) -> bool:
     )
     if exists_already is not None:
         return False
-    # The same lesson marked from two tabs at once stores one row.
-    return add_unless_duplicate(
+    # The same lesson marked from two tabs at once stores one row, and counts once.
+    if not add_unless_duplicate(
         LessonProgress(user_id=user.id, lesson_id=lesson.id, completed_at=now)
-    )
+    ):
+        return False
+    count_lesson_done(user.id, lesson.module.course.id)
+    return True
 
 
 def record_completion(user, course: CourseOutline, *, now: datetime) -> list[Enrollment]:
@@ -325,7 +329,7 @@ def move_enrollment(enrollment: Enrollment, cohort: Cohort, *, actor, has_certif
             )
         )
     enrollment.cohort_id = cohort.id
-    db.session.flush()
+    recount_enrollment(enrollment)
     db.session.expire(enrollment, ["cohort"])
     audit.record(
         "enrollment.moved",

@@ -18,6 +18,7 @@ from app.core.models import add_unless_duplicate
 from app.core.timezones import format_weekday, local_time
 from app.core.urls import is_https_url
 from app.extensions import db
+from app.learning.counter_operations import count_attendance
 from app.learning.operations import note_activity, record_completion
 from app.live import queries
 from app.live.models import Attendance, AttendanceSource, CalendarFeed, RecordingView
@@ -39,9 +40,13 @@ def _check_completion(users: list[User], session: LiveSession, now: datetime) ->
 
 
 def _add_attendance(session: LiveSession, user: User, **values) -> Attendance | None:
-    """Insert an attendance in a savepoint; None when one was stored meanwhile (another tab)."""
+    """Insert an attendance in a savepoint, counted on the learner's enrolment; None when one
+    was stored meanwhile (another tab)."""
     attendance = Attendance(session_id=session.id, user_id=user.id, **values)
-    return attendance if add_unless_duplicate(attendance) else None
+    if not add_unless_duplicate(attendance):
+        return None
+    count_attendance(user.id, session.cohort_id, 1)
+    return attendance
 
 
 def attendance_not_open(session: LiveSession, zone_name: str, now: datetime) -> str | None:
@@ -150,6 +155,7 @@ def mark_attendance(
             return False
         details["was"] = attendance.source.value
         db.session.delete(attendance)
+        count_attendance(learner.id, session.cohort_id, -1)
         audit.record("live.attendance_removed", actor=actor, target=session, details=details)
     db.session.flush()
     return True

@@ -1,6 +1,6 @@
 """Reads of live sessions, attendance and calendar feeds, each in a fixed number of queries."""
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import ScalarSelect, Select, func, literal, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
@@ -202,6 +202,22 @@ def attendance_counts(cohort_id: int) -> dict[int, int]:
         .group_by(Attendance.session_id)
     )
     return dict(rows.all())
+
+
+@events.sessions_attended_count.provide
+def sessions_attended_count(enrollments) -> ScalarSelect:
+    """How many of the enrolment's cohort's sessions its learner attended, for each row of
+    `enrollments` (the table or an alias of it): a correlated scalar SELECT."""
+    return (
+        select(func.count())
+        .select_from(Attendance)
+        .join(LiveSession, LiveSession.id == Attendance.session_id)
+        .where(
+            Attendance.user_id == enrollments.c.user_id,
+            LiveSession.cohort_id == enrollments.c.cohort_id,
+        )
+        .scalar_subquery()
+    )
 
 
 def live_records_of(user) -> list[Attendance | RecordingView]:

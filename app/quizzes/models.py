@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Question, QuestionVersion, Quiz
@@ -66,6 +66,27 @@ class QuizAttempt(db.Model):
 
     def __repr__(self) -> str:
         return f"<QuizAttempt {self.number} of quiz {self.quiz_id} by user {self.user_id}>"
+
+
+class QuizBest(db.Model):
+    """A learner's best submitted score at a quiz, raised when an attempt is graded
+    (`quizzes.operations.keep_best_score`): the progress report's quiz columns. Attempts belong
+    to the learner and the quiz, not to a cohort, so the best does too; whether it passes is
+    read against the quiz's pass mark of the day."""
+
+    __tablename__ = "quiz_bests"
+    __table_args__ = (Index("ix_quiz_bests_quiz_best_score", "quiz_id", "best_score"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True
+    )
+    best_score: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<QuizBest user {self.user_id} quiz {self.quiz_id}: {self.best_score}>"
 
 
 class AttemptAnswer(db.Model):

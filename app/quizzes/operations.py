@@ -7,19 +7,26 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Question, QuestionKind, QuestionVersion, Quiz
 from app.catalog.operations import record_question_version
 from app.catalog.outline import CourseOutline
 from app.core import audit
-from app.core.models import add_unless_duplicate
+from app.core.models import add_unless_duplicate, insert_ignoring_duplicates
 from app.core.templating import clock, long_date, zone_abbreviation
 from app.extensions import db
 from app.learning.operations import note_activity, record_completion
 from app.quizzes.grading import AnswerKey, Grade, grade, read_answers
-from app.quizzes.models import AttemptAnswer, AttemptGrant, AttemptState, QuizAttempt, QuizRecord
+from app.quizzes.models import (
+    AttemptAnswer,
+    AttemptGrant,
+    AttemptState,
+    QuizAttempt,
+    QuizBest,
+    QuizRecord,
+)
 
 
 class QuizError(ValueError):
@@ -231,9 +238,43 @@ def submit_attempt(
             for key in keys
         ],
     )
+    keep_best_score(user.id, attempt.quiz_id, result.score)
     db.session.refresh(attempt)
     record_completion(user, course, now=now)
     return result
+
+
+def keep_best_score(user_id: int, quiz_id: int, score: int) -> None:
+    """A graded attempt's score becomes the learner's best at the quiz when it beats it (one
+    INSERT ... ON CONFLICT, so two attempts graded at once keep the higher)."""
+    statement = insert_ignoring_duplicates(QuizBest).values(
+        user_id=user_id, quiz_id=quiz_id, best_score=score
+    )
+    score_now = statement.excluded.best_score
+    higher = case((score_now > QuizBest.best_score, score_now), else_=QuizBest.best_score)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "quiz_id"], set_={"best_score": higher}
+        )
+    )
+
+
+def best_scores() -> Select:
+    """(user id, quiz id, best score) of every learner's submitted attempts at each quiz, from
+    the attempts themselves."""
+    return (
+        select(QuizAttempt.user_id, QuizAttempt.quiz_id, func.max(QuizAttempt.score))
+        .where(QuizAttempt.state == AttemptState.SUBMITTED, QuizAttempt.score.is_not(None))
+        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
+    )
+
+
+def recount_best_scores() -> None:
+    """Set every learner's best scores from their attempts (after a bulk load, or to repair)."""
+    db.session.execute(delete(QuizBest))
+    db.session.execute(
+        insert(QuizBest).from_select(["user_id", "quiz_id", "best_score"], best_scores())
+    )
 
 
 def grant_attempt(user, quiz: Quiz, *, actor, now: datetime) -> int:

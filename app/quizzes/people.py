@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from app.core.types import iso_or_none
 from app.extensions import db
-from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt
+from app.quizzes.models import AttemptAnswer, AttemptGrant, QuizAttempt, QuizBest
 from app.quizzes.queries import attempts_of
 
 
@@ -50,4 +50,5 @@ def erase_person(user) -> list[str]:
     db.session.execute(delete(AttemptAnswer).where(AttemptAnswer.attempt_id.in_(attempts)))
     db.session.execute(delete(QuizAttempt).where(QuizAttempt.user_id == user.id))
     db.session.execute(delete(AttemptGrant).where(AttemptGrant.user_id == user.id))
+    db.session.execute(delete(QuizBest).where(QuizBest.user_id == user.id))
     return []

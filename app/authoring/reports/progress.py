@@ -1,13 +1,15 @@
 """A cohort's progress report: each learner's lessons, best quiz scores, live sessions and
 completion, as a page and as a CSV file.
 
-Per-learner figures come from GROUP BY subqueries joined to the enrolment query, so
-searching, sorting and paging happen in the database, in a fixed number of queries however
-many learners, lessons and quizzes there are.
+The figures are counters kept on each enrolment and each learner's quiz (lessons done,
+sessions attended, best scores: learning/counter_operations.py, quizzes.operations.
+keep_best_score), so a page reads one page of enrolments by an index however many learners
+and progress rows there are. Lessons learners do not see (archived, unpublished, scheduled)
+are counted by the counter and taken off here, from their few progress rows.
 """
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +33,6 @@ from app.catalog.models import (
     Cohort,
     Course,
     Lesson,
-    LiveSession,
     Module,
     Quiz,
 )
@@ -42,8 +43,7 @@ from app.core.search import contains_text
 from app.core.templating import course_text
 from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
-from app.live.models import Attendance
-from app.quizzes.models import AttemptState, QuizAttempt
+from app.quizzes.models import QuizBest
 
 PROGRESS_OUTLINE = (
     selectinload(Course.modules).selectinload(Module.lessons),
@@ -194,9 +194,9 @@ class ProgressReport:
         if quiz is not None:
             conditions.append(
                 ~exists().where(
-                    QuizAttempt.user_id == Enrollment.user_id,
-                    QuizAttempt.quiz_id == quiz.id,
-                    QuizAttempt.score >= quiz.pass_mark,
+                    QuizBest.user_id == Enrollment.user_id,
+                    QuizBest.quiz_id == quiz.id,
+                    QuizBest.best_score >= quiz.pass_mark,
                 )
             )
         return conditions
@@ -223,37 +223,49 @@ class ProgressReport:
             .where(*self._where())
         )
 
-    def statement(self) -> Select:
-        """Every matching learner with their figures, sorted; one SELECT with subqueries."""
-        members = select(Enrollment.user_id).where(Enrollment.cohort_id == self.cohort.id)
-        done = (
-            select(LessonProgress.user_id.label("user_id"), func.count().label("done"))
+    def _lessons_done(self) -> ColumnElement[int]:
+        """The enrolment's lessons done, less those learners do not see now (from the few
+        progress rows of those lessons, by the learner's own index)."""
+        unseen_ids = self.unseen_lesson_ids()
+        if not unseen_ids:
+            return Enrollment.lessons_done
+        unseen = (
+            select(func.count())
+            .select_from(LessonProgress)
             .where(
-                LessonProgress.lesson_id.in_([lesson.id for lesson in self.lessons]),
-                LessonProgress.user_id.in_(members),
+                LessonProgress.user_id == Enrollment.user_id,
+                LessonProgress.lesson_id.in_(unseen_ids),
             )
-            .group_by(LessonProgress.user_id)
-            .subquery("done")
+            .scalar_subquery()
         )
-        attended = (
-            select(Attendance.user_id.label("user_id"), func.count().label("sessions"))
-            .join(LiveSession, LiveSession.id == Attendance.session_id)
-            .where(LiveSession.cohort_id == self.cohort.id)
-            .group_by(Attendance.user_id)
-            .subquery("attended")
-        )
-        lessons_done = func.coalesce(done.c.done, 0)
-        sessions = func.coalesce(attended.c.sessions, 0)
+        return Enrollment.lessons_done - unseen
+
+    def statement(self, *, figures: bool = True) -> Select:
+        """Every matching learner, sorted: with their figures (their enrolment's counters and
+        their best score at each quiz, each read by its key), or, when not `figures`, only
+        their enrolment's id (to find a page, reading only what the sort needs)."""
+        lessons_done = self._lessons_done()
         columns: dict[str, Any] = {
             "lessons": lessons_done,
-            "live": sessions,
+            "live": Enrollment.sessions_attended,
             "completed": Enrollment.completed_at,
             "name": func.lower(User.name),
             "organisation": func.lower(User.organisation),
             "country": self._country_rank(),
         }
+        for quiz in self.quizzes:
+            columns[f"quiz-{quiz.id}"] = (
+                select(QuizBest.best_score)
+                .where(QuizBest.user_id == Enrollment.user_id, QuizBest.quiz_id == quiz.id)
+                .scalar_subquery()
+            )
         statement = (
-            select(
+            select(Enrollment.id.label("enrollment_id"))
+            .select_from(Enrollment)
+            .join(User, User.id == Enrollment.user_id)
+        )
+        if figures:
+            statement = statement.add_columns(
                 User.id,
                 User.name,
                 User.email,
@@ -261,39 +273,9 @@ class ProgressReport:
                 User.country,
                 Enrollment.completed_at,
                 lessons_done.label("lessons_done"),
-                sessions.label("attended"),
+                Enrollment.sessions_attended,
+                *(columns[f"quiz-{quiz.id}"] for quiz in self.quizzes),
             )
-            .select_from(Enrollment)
-            .join(User, User.id == Enrollment.user_id)
-            .outerjoin(done, done.c.user_id == User.id)
-            .outerjoin(attended, attended.c.user_id == User.id)
-        )
-        if self.quizzes:
-            # One column per quiz: the best submitted score, pivoted with CASE in one GROUP BY.
-            best = (
-                select(
-                    QuizAttempt.user_id.label("user_id"),
-                    *(
-                        func.max(case((QuizAttempt.quiz_id == quiz.id, QuizAttempt.score))).label(
-                            f"quiz_{quiz.id}"
-                        )
-                        for quiz in self.quizzes
-                    ),
-                )
-                .where(
-                    QuizAttempt.quiz_id.in_([quiz.id for quiz in self.quizzes]),
-                    QuizAttempt.state == AttemptState.SUBMITTED,
-                    QuizAttempt.user_id.in_(members),
-                )
-                .group_by(QuizAttempt.user_id)
-                .subquery("best")
-            )
-            quiz_columns = [best.c[f"quiz_{quiz.id}"] for quiz in self.quizzes]
-            statement = statement.add_columns(*quiz_columns).outerjoin(
-                best, best.c.user_id == User.id
-            )
-            for quiz, column in zip(self.quizzes, quiz_columns, strict=True):
-                columns[f"quiz-{quiz.id}"] = column
         key = self.filters.sort.data
         sort = columns.get(key, columns["name"])
         blank = {
@@ -308,6 +290,17 @@ class ProgressReport:
         order += [func.lower(User.name), User.id]
         return statement.where(*self._where()).order_by(*order)
 
+    def unseen_lesson_ids(self) -> list[int]:
+        """The course's lessons learners do not see now: their counters count them, the report
+        does not (as the completion rule does not)."""
+        seen = {lesson.id for lesson in self.lessons}
+        return [
+            lesson.id
+            for module in self.course.modules
+            for lesson in module.lessons
+            if lesson.id not in seen
+        ]
+
     def _country_rank(self) -> ColumnElement:
         """Countries sort by their name in the reader's language, not their code (Iraq before
         Korea, KR)."""
@@ -317,7 +310,8 @@ class ProgressReport:
         return case(ranks, value=User.country, else_=len(ranks))
 
     def row(self, values: Sequence[Any]) -> ProgressRow:
-        (user_id, name, email, organisation, country, completed_at, done, attended) = values[:8]
+        (_enrollment_id, user_id, name, email, organisation, country, completed_at) = values[:7]
+        done, attended = values[7:9]
         return ProgressRow(
             user_id=user_id,
             name=name,
@@ -326,20 +320,29 @@ class ProgressReport:
             country=country,
             lessons_done=done,
             lessons_percent=percent(done, len(self.lessons)),
-            scores=tuple(values[8:]),
+            scores=tuple(values[9:]),
             attended=attended,
             completed_at=completed_at,
         )
 
     def page(self, per_page: int) -> Page:
-        """The page of rows the query string asks for: a count and a SELECT."""
-        return Page.of(
-            self.statement(),
+        """The page of rows the query string asks for, in three queries: a count, the page's
+        enrolments in order (an index-sized read), and their figures."""
+        page = Page.of(
+            self.statement(figures=False),
             per_page,
             filters=self.filters,
             count=self.count_statement(),
-            row=self.row,
         )
+        if not page.items:
+            return page
+        found = {
+            values[0]: self.row(values)
+            for values in db.session.execute(
+                self.statement().where(Enrollment.id.in_(page.items)).order_by(None)
+            )
+        }
+        return replace(page, items=[found[enrollment_id] for enrollment_id in page.items])
 
     def stream(self, batch: int = 500) -> Iterator[ProgressRow]:
         """Every matching row, fetched in batches (a server-side cursor on PostgreSQL)."""
