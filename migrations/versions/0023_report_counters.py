@@ -7,8 +7,12 @@ Create Date: 2026-12-08 02:30:00
 enrollments.lessons_done (the learner's lessons of the course marked done, whatever their
 state) and enrollments.sessions_attended (the cohort's live sessions they attended), with
 indexes by cohort for the report's sorts; quiz_bests: each learner's best submitted score at
-each quiz. All are filled here from the rows they count, as `flask reports check-counters
---fix` would.
+each quiz; ix_users_lower_name, users by lower(name) and id (the report's page in name
+order). The counters are filled here from the rows they count, as `flask reports
+check-counters --fix` would.
+
+SQLite cannot reflect an index on an expression: a later migration that rebuilds `users` in
+batch mode must create ix_users_lower_name again after it.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,6 +42,7 @@ def upgrade():
     )
     with op.batch_alter_table('quiz_bests', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_bests_quiz_best_score', ['quiz_id', 'best_score'], unique=False)
+    op.create_index('ix_users_lower_name', 'users', [sa.text('lower(name)'), 'id'], unique=False)
     # The same counts as learning.counter_operations.recount_enrollments and
     # quizzes.operations.recount_best_scores, written out: a migration does not import the app.
     op.execute(
@@ -61,6 +66,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_users_lower_name', table_name='users')
     with op.batch_alter_table('quiz_bests', schema=None) as batch_op:
         batch_op.drop_index('ix_quiz_bests_quiz_best_score')
     op.drop_table('quiz_bests')

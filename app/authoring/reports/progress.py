@@ -216,12 +216,12 @@ class ProgressReport:
         )
 
     def count_statement(self) -> Select:
-        return (
-            select(func.count())
-            .select_from(Enrollment)
-            .join(User, User.id == Enrollment.user_id)
-            .where(*self._where())
-        )
+        """How many learners match: from the cohort's index alone unless a filter reads the
+        learner's account."""
+        statement = select(func.count()).select_from(Enrollment)
+        if self.filters.q.data or self.filters.country.data:
+            statement = statement.join(User, User.id == Enrollment.user_id)
+        return statement.where(*self._where())
 
     def _lessons_done(self) -> ColumnElement[int]:
         """The enrolment's lessons done, less those learners do not see now (from the few
@@ -287,7 +287,9 @@ class ProgressReport:
         if blank is not None:  # blanks (no score, no country, not completed) last either way
             order.append(case((blank, 1), else_=0))
         order.append(sort.desc() if self.filters.descending else sort.asc())
-        order += [func.lower(User.name), User.id]
+        if key != "name":
+            order.append(func.lower(User.name))
+        order.append(User.id)  # by name, then id: ix_users_lower_name gives a page in order
         return statement.where(*self._where()).order_by(*order)
 
     def unseen_lesson_ids(self) -> list[int]:
