@@ -90,6 +90,7 @@ class Server:
                 if self.process.poll() is not None:
                     raise SystemExit(f"gunicorn {module} did not start: see {log}") from None
                 time.sleep(0.2)
+        self.stop()
         raise SystemExit(f"gunicorn {module} did not answer in 60 s: see {log}")
 
     def workers(self) -> list[int]:
