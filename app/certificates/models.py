@@ -186,8 +186,9 @@ class CertificatePdf(db.Model):
 
     __tablename__ = "certificate_pdfs"
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(
-        ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("certificates.id", ondelete="CASCADE"), unique=True
     )
     fingerprint: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)

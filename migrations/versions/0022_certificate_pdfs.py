@@ -22,12 +22,14 @@ depends_on = None
 
 def upgrade():
     op.create_table('certificate_pdfs',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('certificate_id', sa.Integer(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('pdf', sa.LargeBinary(), nullable=False),
     sa.Column('made_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['certificate_id'], ['certificates.id'], name=op.f('fk_certificate_pdfs_certificate_id_certificates'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('certificate_id', name=op.f('pk_certificate_pdfs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_pdfs')),
+    sa.UniqueConstraint('certificate_id', name=op.f('uq_certificate_pdfs_certificate_id'))
     )
     # SQLite rebuilds the table: it keeps AUTOINCREMENT (app/core/types.py, IDS_NEVER_REUSED).
     with op.batch_alter_table(
