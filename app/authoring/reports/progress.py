@@ -25,7 +25,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from wtforms import SelectChoice
 
 from app.accounts.models import User
@@ -240,10 +240,11 @@ class ProgressReport:
         )
         return Enrollment.lessons_done - unseen
 
-    def statement(self, *, figures: bool = True) -> Select:
+    def statement(self, *, figures: bool = True, every_row: bool = False) -> Select:
         """Every matching learner, sorted: with their figures (their enrolment's counters and
-        their best score at each quiz, each read by its key), or, when not `figures`, only
-        their enrolment's id (to find a page, reading only what the sort needs)."""
+        their best score at each quiz), or, when not `figures`, only their enrolment's id (to
+        find a page, reading only what the sort needs). A page's few rows read each best score
+        by its key; `every_row` (the CSV) joins each quiz's best scores once instead."""
         lessons_done = self._lessons_done()
         columns: dict[str, Any] = {
             "lessons": lessons_done,
@@ -253,17 +254,24 @@ class ProgressReport:
             "organisation": func.lower(User.organisation),
             "country": self._country_rank(),
         }
-        for quiz in self.quizzes:
-            columns[f"quiz-{quiz.id}"] = (
-                select(QuizBest.best_score)
-                .where(QuizBest.user_id == Enrollment.user_id, QuizBest.quiz_id == quiz.id)
-                .scalar_subquery()
-            )
         statement = (
             select(Enrollment.id.label("enrollment_id"))
             .select_from(Enrollment)
             .join(User, User.id == Enrollment.user_id)
         )
+        for quiz in self.quizzes:
+            if every_row:
+                best = aliased(QuizBest, name=f"best_{quiz.id}")
+                statement = statement.outerjoin(
+                    best, (best.user_id == Enrollment.user_id) & (best.quiz_id == quiz.id)
+                )
+                columns[f"quiz-{quiz.id}"] = best.best_score
+            else:
+                columns[f"quiz-{quiz.id}"] = (
+                    select(QuizBest.best_score)
+                    .where(QuizBest.user_id == Enrollment.user_id, QuizBest.quiz_id == quiz.id)
+                    .scalar_subquery()
+                )
         if figures:
             statement = statement.add_columns(
                 User.id,
@@ -348,7 +356,9 @@ class ProgressReport:
 
     def stream(self, batch: int = 500) -> Iterator[ProgressRow]:
         """Every matching row, fetched in batches (a server-side cursor on PostgreSQL)."""
-        result = db.session.execute(self.statement().execution_options(yield_per=batch))
+        result = db.session.execute(
+            self.statement(every_row=True).execution_options(yield_per=batch)
+        )
         for values in result:
             yield self.row(values)
 
