@@ -259,8 +259,10 @@ class ProgressReport:
             .select_from(Enrollment)
             .join(User, User.id == Enrollment.user_id)
         )
+        key = self.filters.sort.data
         for quiz in self.quizzes:
-            if every_row:
+            # Over every row (the CSV, or the sort by this quiz): one join, not a lookup a row.
+            if every_row or (not figures and key == f"quiz-{quiz.id}"):
                 best = aliased(QuizBest, name=f"best_{quiz.id}")
                 statement = statement.outerjoin(
                     best, (best.user_id == Enrollment.user_id) & (best.quiz_id == quiz.id)
@@ -284,7 +286,6 @@ class ProgressReport:
                 Enrollment.sessions_attended,
                 *(columns[f"quiz-{quiz.id}"] for quiz in self.quizzes),
             )
-        key = self.filters.sort.data
         sort = columns.get(key, columns["name"])
         blank = {
             "organisation": User.organisation == "",
