@@ -49,7 +49,10 @@ def test_a_lesson_is_rendered_once_for_its_readers_who_each_see_their_own_mark(a
     before = store.rendered
     first_page = visible_text(first.client.get(LESSON_URL).text)
     second_page = visible_text(second.client.get(LESSON_URL).text)
-    assert "Care work keeps people alive" in first_page and "Care work keeps people alive" in second_page  # the lesson's text
+    assert (
+        "Care work keeps people alive" in first_page
+        and "Care work keeps people alive" in second_page
+    )  # the lesson's text
     assert DONE_MARK in first_page
     assert DONE_MARK not in second_page and "1 minute of reading" in second_page
     assert "Mark as done" in second_page and "Mark as done" not in first_page
@@ -150,7 +153,9 @@ def test_an_unreachable_redis_renders_the_fragment_instead():
 # --- what each learner page asks the database -----------------------------------------------
 
 
-def test_the_learner_pages_send_a_fixed_number_of_queries(app, readers, count_queries, spring, admin):
+def test_the_learner_pages_send_a_fixed_number_of_queries(
+    app, readers, count_queries, spring, admin
+):
     first, _second = readers
     certificate = certified_learner(spring, admin, "holder@city.example", "Ana Holder")
     pages = {
