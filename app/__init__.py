@@ -1,5 +1,6 @@
 """The Caring Cities course server."""
 
+import gc
 import os
 
 from flask import Flask
@@ -85,7 +86,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from app.core.jobs import register_jobs
 
-    register_jobs(app)  # after every module that registers jobs is imported
+    register_jobs(app, warm_up)  # after every module that registers jobs is imported
 
     from app.cli import register_cli
 
@@ -122,7 +123,7 @@ def warm_up(app: Flask, before_fork: bool = False) -> None:
     locale data (else the first page in Korean parses a .mo and CLDR's tables), every template
     compiled, the certificate fonts (a Hangul font takes a tenth of a second to read), and a
     first connection to the database, which a master then closes: a forked worker must not
-    share its socket.
+    share its socket. The job worker (`flask worker`, which makes certificate PDFs) runs it too.
     """
     from flask_babel import force_locale, format_datetime, get_translations
     from sqlalchemy import text
@@ -143,6 +144,11 @@ def warm_up(app: Flask, before_fork: bool = False) -> None:
         if before_fork:
             forget_connections(app, close=True)
     read_certificate_fonts()
+    # What is loaded now lives as long as the process: out of the collector's sight, a full
+    # collection no longer walks the fonts (110 ms in the middle of a first PDF), and forked
+    # workers keep sharing those pages.
+    gc.collect()
+    gc.freeze()
 
 
 def forget_connections(app: Flask, close: bool = False) -> None:

@@ -250,6 +250,8 @@ def test_a_worker_is_seen_and_readyz_says_so(queue_app, workers):
     db.session.rollback()
     assert client.get("/readyz").get_json()["checks"]["worker"] == "ok"
     assert db.session.scalar(select(WorkerHeartbeat.name)) == "a"
+    # Seen once warm: fonts, catalogues and templates loaded before its first job.
+    assert "Worker warmed up in" in (workers.tmp_path / "a.log").read_text("utf-8")
 
 
 def test_a_worker_long_silent_is_reported(queue_app):

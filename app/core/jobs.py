@@ -11,6 +11,7 @@ docs/architecture.md says why Huey.
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,10 +54,12 @@ def job(name: str, *, every_minute: bool = False, every_hour: bool = False):
 
 @dataclass
 class Queue:
-    """The app's Huey and its registered tasks, by job name."""
+    """The app's Huey and its registered tasks, by job name; and what a worker process runs
+    before its first job (`create_app`'s warm_up: fonts for the PDFs, catalogues, templates)."""
 
     huey: Huey
     tasks: dict[str, Any] = field(default_factory=dict)
+    warm_up: Callable[[Flask], None] | None = None
 
 
 def _make_huey(app: Flask) -> Huey:
@@ -70,10 +73,10 @@ def _make_huey(app: Flask) -> Huey:
     return SqliteHuey(name, filename=path, results=False)
 
 
-def register_jobs(app: Flask) -> None:
+def register_jobs(app: Flask, warm_up: Callable[[Flask], None] | None = None) -> None:
     """Give the app its queue, with every job registered so far (call after the blueprints)."""
     huey = _make_huey(app)
-    queue = Queue(huey)
+    queue = Queue(huey, warm_up=warm_up)
     for name, spec in _JOBS.items():
         queue.tasks[name] = _register_task(app, huey, name, spec)
     app.extensions["jobs"] = queue
@@ -150,6 +153,10 @@ def run_worker(app: Flask, threads: int, name: str | None = None) -> None:
     if queue.huey.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued")
     consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True)
+    if queue.warm_up is not None:
+        started = time.perf_counter()
+        queue.warm_up(app)  # the first certificate PDF must not pay for reading the fonts
+        click.echo(f"Worker warmed up in {time.perf_counter() - started:.1f} s")
     with app.app_context():
         heartbeat()  # seen from the start, then each minute
     storage = type(queue.huey).__name__
