@@ -193,6 +193,9 @@ class CourseOutline(CourseRules):
     def module(self, module_id: int) -> ModuleOutline | None:
         return next((module for module in self.modules if module.id == module_id), None)
 
+    def quiz(self, quiz_id: int) -> QuizOutline | None:
+        return next((m.quiz for m in self.modules if m.quiz and m.quiz.id == quiz_id), None)
+
 
 # --- from the ORM rows, loaded (catalog.queries.OUTLINE): no queries of its own -------------
 

@@ -43,7 +43,8 @@ def brings_a_login() -> bool:
     one counts too: a response is then kept out of caches that could have kept it, no worse.
     """
     if "_login_user" in g:  # Flask-Login's user of this request, once loaded
-        return current_user.is_authenticated
+        # Not is_authenticated: it reads a column, which after a commit is a query.
+        return not current_user.is_anonymous
     remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
     return "_user_id" in session or remember_cookie in request.cookies
 
