@@ -18,7 +18,9 @@ from app.certificates.operations import revoke_certificate
 from app.core.fragments import FragmentStore, fill_slots, fragment_store
 from app.core.types import utcnow
 from app.extensions import db
+from tests.conftest import csrf_token
 from tests.factories import certified_learner, enrolled_learner, import_example
+from tests.learning_helpers import answers, quiz_url
 from tests.test_authoring import edit_form, edit_url, lesson
 from tests.test_pages import visible_text
 
@@ -178,3 +180,23 @@ def test_the_learner_pages_send_a_fixed_number_of_queries(
             assert first.client.get(url).status_code == 200
         counted[url] = queries.count
     assert counted == pages
+
+
+def test_a_quiz_submission_sends_a_fixed_number_of_queries(
+    app, readers, count_queries, course, quiz_module
+):
+    first, _second = readers
+    url = quiz_url(course, quiz_module)
+    started = first.post_form(f"{url}/attempts", {}, page=url)
+    assert started.status_code == 302
+    attempt_path = started.headers["Location"]
+    page = first.client.get(attempt_path).get_data(as_text=True)
+    form = {"csrf_token": csrf_token(page), **answers(page, right=True)}
+    with count_queries() as queries:
+        submitted = first.client.post(attempt_path, data=form)
+    assert submitted.status_code == 302
+    assert "passed" in visible_text(first.client.get(attempt_path).text)
+    # The reader, the outline's version, reading access; the attempt, its answers' questions;
+    # activity noted; the attempt graded once, its answers, the best score; the completion
+    # rules' facts (lessons and sessions, attempts, assignments) and enrolments.
+    assert queries.count == 14, "\n".join(queries.statements)
