@@ -28,6 +28,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment, LessonProgress
 from app.learning.operations import enrol
+from app.quizzes.models import QuizBest
 from tests.conftest import EXAMPLE_COURSE, TEST_CONFIG
 from tests.factories import enrolled_learner
 from tests.test_pages import visible_text
@@ -108,6 +109,7 @@ def test_the_integrity_command_says_when_every_reference_holds(imported_example,
 # Migration 0010 on databases made before it
 
 ACTIVITY_COLUMNS = ("last_active_at", "nudged_at")  # enrollments' columns of 0015
+COUNTER_COLUMNS = ("lessons_done", "sessions_attended")  # enrollments' counters (0023)
 TRANSLATION_COLUMNS = (("certificates", "text_language"), ("lesson_translations", "made_from"))
 
 
@@ -132,12 +134,18 @@ def old_database(make_database, tmp_path):
         # certificate's PDF (0022).
         TextTranslation.__table__.create(db.engine)
         CertificatePdf.__table__.create(db.engine)
+        # The steps keep the progress report's counters (0023).
+        QuizBest.__table__.create(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE certificates ADD COLUMN credential_ld TEXT")
             for table, column in TRANSLATION_COLUMNS:
                 connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
             for column in ACTIVITY_COLUMNS:
                 connection.exec_driver_sql(f"ALTER TABLE enrollments ADD COLUMN {column} TEXT")
+            for column in COUNTER_COLUMNS:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE enrollments ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
+                )
         source, problems = read_course(EXAMPLE_COURSE)
         assert problems == []
         course, _ = import_course(source)
@@ -168,11 +176,12 @@ def people_with_certificates(course, emails: list[str]) -> list[tuple[int, int, 
         model.__table__.drop(db.engine)
     TextTranslation.__table__.drop(db.engine)
     CertificatePdf.__table__.drop(db.engine)
+    QuizBest.__table__.drop(db.engine)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE certificates DROP COLUMN credential_ld")
         for table, column in TRANSLATION_COLUMNS:
             connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        for column in ACTIVITY_COLUMNS:
+        for column in (*ACTIVITY_COLUMNS, *COUNTER_COLUMNS):
             connection.exec_driver_sql(f"ALTER TABLE enrollments DROP COLUMN {column}")
     return found
 

@@ -75,14 +75,14 @@ class QuizBest(db.Model):
     read against the quiz's pass mark of the day."""
 
     __tablename__ = "quiz_bests"
-    __table_args__ = (Index("ix_quiz_bests_quiz_best_score", "quiz_id", "best_score"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id"),  # one best a learner and quiz (ON CONFLICT)
+        Index("ix_quiz_bests_quiz_best_score", "quiz_id", "best_score"),
+    )
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    quiz_id: Mapped[int] = mapped_column(
-        ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(primary_key=True)  # every row has one (flask integrity)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
     best_score: Mapped[int]
 
     def __repr__(self) -> str:

@@ -33,12 +33,14 @@ def upgrade():
         batch_op.create_index('ix_enrollments_cohort_lessons_done', ['cohort_id', 'lessons_done'], unique=False)
         batch_op.create_index('ix_enrollments_cohort_sessions_attended', ['cohort_id', 'sessions_attended'], unique=False)
     op.create_table('quiz_bests',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('quiz_id', sa.Integer(), nullable=False),
     sa.Column('best_score', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_quiz_bests_quiz_id_quizzes'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quiz_bests_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', 'quiz_id', name=op.f('pk_quiz_bests'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_bests')),
+    sa.UniqueConstraint('user_id', 'quiz_id', name=op.f('uq_quiz_bests_user_id_quiz_id'))
     )
     with op.batch_alter_table('quiz_bests', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_bests_quiz_best_score', ['quiz_id', 'best_score'], unique=False)
