@@ -28,7 +28,7 @@ import random
 import time
 
 from bench import common
-from bench.learners import STEPS, CourseWalk, Learner, load_course, timed_send
+from bench.learners import STEPS, CourseWalk, Learner, closed_loop, load_course, timed_send
 from bench.results import write_section
 from bench.servers import Server, production_options, production_settings
 
@@ -40,7 +40,7 @@ THINK = (30.0, 90.0)
 MEAN_THINK = sum(THINK) / 2
 P99_LIMIT_MS = 100.0
 GOAL_LEARNERS = 10_000
-WARM_UP = (20, 10.0)  # requests a second, seconds: every worker past its first requests
+WARM_UP = 1000  # requests of the walk, 5 at a time: every worker past its first of each page
 GENERATOR_CPU, SERVER_CPU = 0, 1
 
 
@@ -169,8 +169,9 @@ def report(steps: list[Step], settings: str, course: CourseWalk) -> list[str]:
         "not pinned. Think time uniform "
         f"{THINK[0]:.0f}–{THINK[1]:.0f} s; learners simulated = offered rate × {MEAN_THINK:.0f} s "
         f"(the mean think time; a response under 0.1 s adds under 0.2 %). Latency counted from "
-        f"each request's scheduled moment. Steps of {SECONDS:.0f} s after a {WARM_UP[1]:.0f} s "
-        f"warm-up at {WARM_UP[0]} req/s (not counted); the run stops after the first step that "
+        f"each request's scheduled moment. Steps of {SECONDS:.0f} s after a warm-up of "
+        f"{WARM_UP} requests of the walk, 5 at a time (not counted); the run stops after the "
+        "first step that "
         f"does not hold (p99 ≥ {P99_LIMIT_MS:.0f} ms or any error).",
         "",
         *rows,
@@ -200,7 +201,7 @@ def main() -> None:
         "bench.wsgi:app", production_options(), env, work / "gunicorn-capacity.log", {SERVER_CPU}
     )
     try:
-        asyncio.run(open_loop(server.url, course, [WARM_UP]))
+        asyncio.run(closed_loop(server.url, course, WARM_UP, connections=5))
         steps = asyncio.run(open_loop(server.url, course, [(rate, SECONDS) for rate in RATES]))
     finally:
         server.stop()
