@@ -65,8 +65,8 @@ def post_worker_init(worker) -> None:
 
     from app import forget_connections, warm_up
 
-    if not isinstance(worker.wsgi, Flask):
-        return  # another WSGI app (the benchmark's raw one): nothing of ours to warm
+    if not isinstance(worker.wsgi, Flask) or "sqlalchemy" not in worker.wsgi.extensions:
+        return  # another WSGI app (the benchmark's raw and bare Flask ones): nothing to warm
     if preload_app:
         forget_connections(worker.wsgi)  # whatever the master opened stays the master's
         return

@@ -800,6 +800,7 @@ def main() -> None:
             for page in pages:
                 measure([(page, "app", app_server), (page, "raw", raw_server)], work, pool)
                 print(f"  {page_row(page)}", flush=True)
+            pages += ceiling_rows(pages, raw_server, responses, work, pool)
             measure([(page, "app", app_server) for page in reports], work, pool)
             csv_times, csv_size = timed_get(app_server.url + csv_path, instructor_cookie, 3)
             raw_csv_times, _size = timed_get(raw_server.url + csv_path, instructor_cookie, 3)
@@ -830,6 +831,32 @@ def main() -> None:
     )
     print("\n".join(lines))
     write_section(database, lines)
+
+
+def ceiling_rows(
+    pages: list[Page], raw_server: Server, responses: Path, work: Path, pool: Pool
+) -> list[Page]:
+    """The lesson's and /healthz's bytes sent by a bare Flask app (bench/flask_app.py) against
+    the raw app: the most a Flask page can reach, whatever the app does."""
+    flask_server = Server(
+        "bench.flask_app:app",
+        bench_options(),
+        {"BENCH_RAW_RESPONSES": str(responses)},
+        work / "gunicorn-flask.log",
+    )
+    rows = []
+    try:
+        for page in pages:
+            if page.name not in ("lesson", "floor: /healthz"):
+                continue
+            ceiling = Page(f"ceiling: bare Flask, {page.name}'s bytes", page.path, page.pattern)
+            ceiling.cookie, ceiling.queries = page.cookie, 0
+            measure([(ceiling, "app", flask_server), (ceiling, "raw", raw_server)], work, pool)
+            print(f"  {page_row(ceiling)}", flush=True)
+            rows.append(ceiling)
+    finally:
+        flask_server.stop()
+    return rows
 
 
 def production_rows(
