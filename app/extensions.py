@@ -29,6 +29,17 @@ def enforce_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
+@event.listens_for(Engine, "savepoint")
+def begin_before_a_first_savepoint(connection, name) -> None:
+    """Python's sqlite3 opens a transaction only before a write, never before SAVEPOINT: a
+    savepoint that is a transaction's first statement would open one of its own, and its
+    RELEASE would commit it, so a later rollback could not take back what it saved. Begin
+    the transaction first, as every other database does."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

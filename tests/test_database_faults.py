@@ -20,8 +20,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 
+from app.accounts.models import User
 from app.certificates.models import Certificate, CertificateStatus
 from app.core.audit import AuditEvent
+from app.core.models import add_unless_duplicate
 from app.core.types import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
@@ -371,3 +373,11 @@ def test_a_submission_that_meets_a_locked_sqlite_database_is_absent_and_can_be_s
 ):
     user, module = completing_learner
     submit_with_a_fault(course, user, module, browser, LockedDatabase(db.engine))
+
+
+def test_a_savepoint_that_is_the_first_write_is_taken_back_by_the_rollback(app):
+    """On SQLite too: the row saved in a savepoint first thing goes with the transaction."""
+    db.session.commit()  # nothing open: the savepoint is the transaction's first statement
+    assert add_unless_duplicate(User(email="first@city.example", name="First", password_hash="x"))
+    db.session.rollback()
+    assert db.session.scalar(select(User).where(User.email == "first@city.example")) is None
